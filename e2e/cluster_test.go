@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/agent"
+	"github.com/kumo-cloud/kumo/internal/hypervisor"
+	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
+	"github.com/kumo-cloud/kumo/internal/storage"
+	"github.com/kumo-cloud/kumo/pkg/api"
+)
+
+// TestRemoteAgentAndOfflineHost joins a separate agent with a join token
+// (the path a remote `kumo agent` takes), places a VM on it, then stops
+// the agent: the host must go offline and its VM be marked lost, and both
+// must recover when the agent comes back.
+func TestRemoteAgentAndOfflineHost(t *testing.T) {
+	k := startKumo(t, withoutLocalAgent)
+	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentDir := t.TempDir()
+	t.Cleanup(func() { killVMs(agentDir) })
+	runAgent := func(token string) (stop func()) {
+		drv, err := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := agent.New(context.Background(), agent.Config{DataDir: agentDir, Name: "remote-1", Listen: "127.0.0.1:0",
+			JoinToken: token, Driver: drv, Volumes: storage.NewQemuImg(), Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatalf("agent: %v", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); a.Run(ctx) }()
+		return func() { cancel(); <-done }
+	}
+	stop := runAgent(tok.Token)
+	hosts := k.waitHosts(1)
+	if hosts[0].Name != "remote-1" {
+		t.Fatalf("joined host is named %q", hosts[0].Name)
+	}
+
+	// A token admits one agent only.
+	other := t.TempDir()
+	drv, _ := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG})
+	if _, err := agent.New(context.Background(), agent.Config{DataDir: other, Name: "intruder", Listen: "127.0.0.1:0",
+		JoinToken: tok.Token, Driver: drv, Volumes: storage.NewQemuImg()}); err == nil {
+		t.Fatal("a used join token admitted a second agent")
+	}
+
+	k.uploadFile("tiny", tinyImage(t))
+	vm := k.createVM(api.VMsPost{Name: "on-remote", Image: "tiny", MemoryMiB: 64})
+	if vm.Host != hosts[0].ID {
+		t.Fatalf("VM placed on %s, want %s", vm.Host, hosts[0].ID)
+	}
+	if _, err := filepath.Glob(filepath.Join(agentDir, "vms", vm.ID, "root.qcow2")); err != nil {
+		t.Fatal(err)
+	}
+
+	stop()
+	eventually(t, 15*time.Second, "host offline", func() (bool, string) {
+		h, err := k.c.Host(context.Background(), hosts[0].ID)
+		return err == nil && h.State == "offline", h.State
+	})
+	k.waitStatus(vm, "lost")
+	_, err = k.c.ChangeVMState(ctxT(t), vm.ID, api.VMStatePut{Action: "start"})
+	if err == nil {
+		// The task is accepted but must fail: the host is unreachable.
+		tasks, _ := k.c.Tasks(ctxT(t))
+		done, _ := k.c.WaitTask(ctxT(t), tasks[0].ID, nil)
+		if done.State != "failed" || done.ErrorCode != "unavailable" {
+			t.Fatalf("start on an offline host: %s %s %s", done.State, done.ErrorCode, done.Error)
+		}
+	}
+
+	// The agent comes back with its saved identity (no token needed).
+	stop = runAgent("")
+	defer stop()
+	k.waitHosts(1)
+	k.waitStatus(vm, "stopped")
+}

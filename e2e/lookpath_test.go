@@ -1,0 +1,5 @@
+package e2e
+
+import "os/exec"
+
+var execLookPath = exec.LookPath

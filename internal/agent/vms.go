@@ -1,0 +1,317 @@
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/hostlink"
+	"github.com/kumo-cloud/kumo/internal/hypervisor"
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/storage"
+)
+
+// validID keeps VM ids usable as directory names.
+var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+
+func (a *Agent) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /agent/v1/report", func(w http.ResponseWriter, r *http.Request) {
+		hostlink.WriteJSON(w, http.StatusOK, a.report(r.Context()))
+	})
+	vm := func(fn func(ctx context.Context, id string, r *http.Request) (any, error)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			id := r.PathValue("id")
+			if !validID.MatchString(id) {
+				hostlink.WriteError(w, model.FieldError("id", "%q is not a valid VM id", id))
+				return
+			}
+			unlock := a.lock(id)
+			out, err := fn(r.Context(), id, r)
+			unlock()
+			if err != nil {
+				hostlink.WriteError(w, err)
+				return
+			}
+			a.kick()
+			hostlink.WriteJSON(w, http.StatusOK, out)
+		}
+	}
+	mux.HandleFunc("POST /agent/v1/vms/{id}/provision", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		cfg, err := decodeConfig(r, id)
+		if err != nil {
+			return nil, err
+		}
+		return a.provision(ctx, cfg)
+	}))
+	mux.HandleFunc("POST /agent/v1/vms/{id}/start", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		cfg, err := decodeConfig(r, id)
+		if err != nil {
+			return nil, err
+		}
+		return a.start(ctx, cfg)
+	}))
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/state", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var req hostlink.StateRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			return nil, model.Errorf(model.CodeInvalidArgument, "decode state request: %v", err)
+		}
+		return a.changeState(ctx, id, req.Action)
+	}))
+	mux.HandleFunc("GET /agent/v1/vms/{id}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return a.status(ctx, id)
+	}))
+	mux.HandleFunc("DELETE /agent/v1/vms/{id}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return struct{}{}, a.delete(ctx, id)
+	}))
+	return mux
+}
+
+func decodeConfig(r *http.Request, id string) (hostlink.VMConfig, error) {
+	var cfg hostlink.VMConfig
+	if err := json.NewDecoder(r.Body).Decode(&cfg); err != nil {
+		return cfg, model.Errorf(model.CodeInvalidArgument, "decode VM config: %v", err)
+	}
+	if cfg.ID != id {
+		return cfg, model.Errorf(model.CodeInvalidArgument, "config is for VM %q, not %q", cfg.ID, id)
+	}
+	return cfg, nil
+}
+
+func (a *Agent) dir(id string) string      { return filepath.Join(a.vmDir, id) }
+func (a *Agent) rootDisk(id string) string { return filepath.Join(a.dir(id), "root.qcow2") }
+
+// provision makes the VM's directory and system disk. It is idempotent: a
+// VM whose disk exists is left as it is.
+func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMStatus, error) {
+	dir := a.dir(cfg.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return hostlink.VMStatus{}, err
+	}
+	if err := a.writeConfig(cfg); err != nil {
+		return hostlink.VMStatus{}, err
+	}
+	disk := a.rootDisk(cfg.ID)
+	if _, err := os.Stat(disk); err == nil {
+		return a.status(ctx, cfg.ID)
+	}
+	image, err := a.ensureImage(ctx, cfg.Image)
+	if err != nil {
+		os.RemoveAll(dir)
+		return hostlink.VMStatus{}, err
+	}
+	if cfg.Image.Format == model.FormatISO {
+		// Boot media: the VM gets an empty disk to install onto.
+		err = a.cfg.Volumes.Create(ctx, disk, cfg.DiskBytes)
+	} else {
+		err = a.cfg.Volumes.Clone(ctx, image, disk, storage.CloneMode(cfg.CloneMode), cfg.DiskBytes)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		if errors.Is(err, storage.ErrInvalidSize) {
+			return hostlink.VMStatus{}, &model.Error{Code: model.CodeInvalidArgument, Message: err.Error()}
+		}
+		return hostlink.VMStatus{}, fmt.Errorf("make disk of VM %s: %w", cfg.ID, err)
+	}
+	return a.status(ctx, cfg.ID)
+}
+
+func (a *Agent) writeConfig(cfg hostlink.VMConfig) error {
+	raw, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(a.dir(cfg.ID), "config.json.tmp")
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(a.dir(cfg.ID), "config.json"))
+}
+
+// start boots the VM with cfg; starting a running VM is not an error.
+func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMStatus, error) {
+	dir := a.dir(cfg.ID)
+	disk := a.rootDisk(cfg.ID)
+	if _, err := os.Stat(disk); err != nil {
+		return hostlink.VMStatus{}, model.Errorf(model.CodeNotFound, "VM %s has no disk on host %s", cfg.ID, a.id.Name)
+	}
+	st, err := a.cfg.Driver.Status(ctx, dir)
+	if err != nil {
+		return hostlink.VMStatus{}, err
+	}
+	switch st.State {
+	case hypervisor.StateRunning, hypervisor.StatePaused:
+		return a.toStatus(cfg.ID, st), nil
+	case hypervisor.StateShutdown, hypervisor.StateCrashed:
+		// A process is left over: clear it before starting afresh.
+		if err := a.cfg.Driver.PowerOff(ctx, dir); err != nil {
+			return hostlink.VMStatus{}, err
+		}
+	}
+	if err := a.writeConfig(cfg); err != nil {
+		return hostlink.VMStatus{}, err
+	}
+	info, err := a.cfg.Volumes.Info(ctx, disk)
+	if err != nil {
+		return hostlink.VMStatus{}, err
+	}
+	if cfg.DiskBytes > info.VirtualSize {
+		if err := a.cfg.Volumes.Resize(ctx, disk, cfg.DiskBytes, false); err != nil {
+			return hostlink.VMStatus{}, err
+		}
+	}
+	spec := hypervisor.Spec{
+		ID: cfg.ID, Name: cfg.Name, Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB,
+		Disks:      []hypervisor.Disk{{Path: disk, Format: "qcow2"}},
+		NICs:       cfg.NICs,
+		BootMedia:  cfg.BootMedia,
+		GuestAgent: cfg.GuestAgent,
+	}
+	if cfg.Image.Format == model.FormatISO {
+		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.imagePath(cfg.Image.ID), Format: "raw", Media: true, ReadOnly: true})
+	}
+	st, err = a.cfg.Driver.Start(ctx, dir, spec)
+	if err != nil {
+		return hostlink.VMStatus{}, fmt.Errorf("start VM %s: %w", cfg.ID, err)
+	}
+	return a.toStatus(cfg.ID, st), nil
+}
+
+func (a *Agent) changeState(ctx context.Context, id, action string) (hostlink.VMStatus, error) {
+	dir := a.dir(id)
+	if _, err := os.Stat(dir); err != nil {
+		return hostlink.VMStatus{}, model.NotFound("VM", id)
+	}
+	var err error
+	switch action {
+	case hostlink.ActionShutdown:
+		err = a.cfg.Driver.Shutdown(ctx, dir)
+	case hostlink.ActionPowerOff:
+		err = a.cfg.Driver.PowerOff(ctx, dir)
+	case hostlink.ActionReboot:
+		err = a.cfg.Driver.Reboot(ctx, dir)
+	case hostlink.ActionPause:
+		err = a.cfg.Driver.Pause(ctx, dir)
+	case hostlink.ActionResume:
+		err = a.cfg.Driver.Resume(ctx, dir)
+	default:
+		return hostlink.VMStatus{}, model.FieldError("action", "unknown action %q", action)
+	}
+	if err != nil {
+		return hostlink.VMStatus{}, fmt.Errorf("%s VM %s: %w", action, id, err)
+	}
+	return a.status(ctx, id)
+}
+
+func (a *Agent) status(ctx context.Context, id string) (hostlink.VMStatus, error) {
+	dir := a.dir(id)
+	if _, err := os.Stat(dir); err != nil {
+		return hostlink.VMStatus{}, model.NotFound("VM", id)
+	}
+	st, err := a.cfg.Driver.Status(ctx, dir)
+	if err != nil {
+		return hostlink.VMStatus{}, err
+	}
+	return a.toStatus(id, st), nil
+}
+
+func (a *Agent) toStatus(id string, st hypervisor.Status) hostlink.VMStatus {
+	out := hostlink.VMStatus{ID: id, State: st.State, PID: st.PID, Accel: string(st.Accel)}
+	if fi, err := os.Stat(a.rootDisk(id)); err == nil {
+		out.DiskBytes = fi.Size()
+	}
+	return out
+}
+
+// delete powers the VM off and removes its directory; a VM this host does
+// not have is already deleted.
+func (a *Agent) delete(ctx context.Context, id string) error {
+	dir := a.dir(id)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := a.cfg.Driver.PowerOff(ctx, dir); err != nil {
+		return fmt.Errorf("power off VM %s before delete: %w", id, err)
+	}
+	return os.RemoveAll(dir)
+}
+
+// report is the heartbeat payload: capacity and every VM's state.
+func (a *Agent) report(ctx context.Context) hostlink.HostReport {
+	rep := hostlink.HostReport{
+		HostID: a.id.HostID, Name: a.id.Name, Address: a.addr, Accel: string(a.cfg.Accel),
+		CPUs: runtime.NumCPU(), MemoryBytes: hostMemory(), SentAt: time.Now().UTC(), VMs: []hostlink.VMStatus{},
+	}
+	rep.DiskBytes, rep.DiskFreeBytes = diskSpace(a.cfg.DataDir)
+	entries, _ := os.ReadDir(a.vmDir)
+	for _, e := range entries {
+		if !e.IsDir() || !validID.MatchString(e.Name()) {
+			continue
+		}
+		st, err := a.cfg.Driver.Status(ctx, a.dir(e.Name()))
+		if err != nil {
+			st.State = hypervisor.StateUnknown
+		}
+		rep.VMs = append(rep.VMs, a.toStatus(e.Name(), st))
+	}
+	return rep
+}
+
+func (a *Agent) imagePath(id string) string { return filepath.Join(a.imageDir(), id) }
+
+// ensureImage returns the local path of an image, downloading it from the
+// controller first if this host does not have it. Files appear under their
+// final name only when complete and verified, so presence means usable.
+func (a *Agent) ensureImage(ctx context.Context, ref hostlink.ImageRef) (string, error) {
+	if !validID.MatchString(ref.ID) {
+		return "", model.FieldError("image", "%q is not a valid image id", ref.ID)
+	}
+	path := a.imagePath(ref.ID)
+	if fi, err := os.Stat(path); err == nil && fi.Size() == ref.SizeBytes {
+		return path, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.id.Controller+hostlink.PathImages+ref.ID, nil)
+	if err != nil {
+		return "", err
+	}
+	// The download may take longer than a heartbeat's timeout.
+	hc := &http.Client{Transport: a.ctl.Transport}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", &model.Error{Code: model.CodeUnavailable, Message: "download image " + ref.ID, Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", model.Errorf(model.CodeUnavailable, "download image %s: HTTP %d", ref.ID, resp.StatusCode)
+	}
+	tmp, err := os.CreateTemp(a.imageDir(), ref.ID+".part-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	sum := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(tmp, sum), resp.Body); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("download image %s: %w", ref.ID, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); ref.SHA256 != "" && got != ref.SHA256 {
+		return "", fmt.Errorf("image %s arrived corrupted: sha256 %s, want %s", ref.ID, got, ref.SHA256)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", err
+	}
+	return path, nil
+}

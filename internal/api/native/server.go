@@ -1,0 +1,182 @@
+// Package native serves Kumo's own REST API under /v1, used by the CLI and
+// the web UI. Every route is declared once in a table (routes) with its
+// request and response types; the same table drives the router and the
+// OpenAPI document at /v1/openapi.json, so the two cannot drift apart.
+//
+// A VM's start path: PUT /v1/vms/{id}/state (vms.go, putVMState) ->
+// service.ChangeVMState -> task vm.start (service/vm_tasks.go, startVM) ->
+// hostlink.AgentClient.StartVM -> agent.start (agent/vms.go) ->
+// qemu.Driver.Start -> qmp.Monitor.Execute("query-status").
+package native
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
+	"github.com/kumo-cloud/kumo/pkg/api"
+)
+
+// Server is the native API.
+type Server struct {
+	svc     *service.Service
+	log     *slog.Logger
+	mux     *http.ServeMux
+	openapi []byte
+}
+
+// route declares one endpoint.
+type route struct {
+	method, path string
+	summary      string
+	public       bool // no session needed
+	params       any  // path and query parameters (for the OpenAPI document)
+	body         any  // request body type, nil for none
+	reply        any  // response type, nil for none
+	status       int  // success status
+	handle       func(r *http.Request) (any, error)
+}
+
+// New returns the native API server.
+func New(svc *service.Service, log *slog.Logger) (*Server, error) {
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+	rs := s.routes()
+	for _, rt := range rs {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	doc, err := openAPIDocument(rs)
+	if err != nil {
+		return nil, fmt.Errorf("build OpenAPI document: %w", err)
+	}
+	s.openapi = doc
+	s.mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(s.openapi)
+	})
+	s.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, model.Errorf(model.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.public {
+			p, _, err := s.svc.Authenticate(r.Context(), bearerToken(r))
+			if err != nil {
+				writeError(w, err)
+				return
+			}
+			r = r.WithContext(service.WithPrincipal(r.Context(), p))
+		}
+		out, err := rt.handle(r)
+		if err != nil {
+			if model.CodeOf(err) == model.CodeInternal {
+				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			writeError(w, err)
+			return
+		}
+		if t, ok := out.(api.Task); ok && rt.status == http.StatusAccepted {
+			w.Header().Set("Location", "/v1/tasks/"+t.ID)
+		}
+		if out == nil {
+			w.WriteHeader(rt.status)
+			return
+		}
+		writeJSON(w, rt.status, out)
+	})
+}
+
+func bearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// statusOf maps an error code to the HTTP status of the native API.
+func statusOf(code model.ErrorCode) int {
+	switch code {
+	case model.CodeInvalidArgument:
+		return http.StatusBadRequest
+	case model.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case model.CodePermissionDenied:
+		return http.StatusForbidden
+	case model.CodeNotFound:
+		return http.StatusNotFound
+	case model.CodeConflict, model.CodeInsufficientCapacity:
+		return http.StatusConflict
+	case model.CodeQuotaExceeded:
+		return http.StatusForbidden
+	case model.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var me *model.Error
+	detail := api.ErrorDetail{Code: string(model.CodeInternal), Message: "internal error"}
+	if errors.As(err, &me) {
+		detail = api.ErrorDetail{Code: string(me.Code), Message: me.Error(), Field: me.Field}
+	}
+	if detail.Code == string(model.CodeInternal) {
+		detail.Message = "internal error: " + err.Error()
+	}
+	writeJSON(w, statusOf(model.ErrorCode(detail.Code)), api.Error{Error: detail})
+}
+
+// decode reads a JSON body strictly: unknown fields, wrong types, trailing
+// data and bodies over 1 MiB are all rejected with a clear message.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return model.Errorf(model.CodeInvalidArgument, "request body has data after the JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF):
+		return model.Errorf(model.CodeInvalidArgument, "request body is empty; a JSON object is required")
+	case errors.As(err, &typeErr):
+		return model.FieldError(typeErr.Field, "must be a %s, not a JSON %s", typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return model.Errorf(model.CodeInvalidArgument, "request body is not valid JSON (at byte %d): %v", syntaxErr.Offset, err)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return model.FieldError(field, "unknown field")
+	}
+	return model.Errorf(model.CodeInvalidArgument, "request body: %v", err)
+}
+
+// ctx is a shorthand used by handlers.
+func ctx(r *http.Request) context.Context { return r.Context() }

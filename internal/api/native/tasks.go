@@ -1,0 +1,75 @@
+package native
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/store"
+	"github.com/kumo-cloud/kumo/pkg/api"
+)
+
+func taskToAPI(t model.Task) api.Task {
+	out := api.Task{ID: t.ID, Kind: t.Kind, TargetType: t.TargetType, TargetID: t.TargetID, State: string(t.State),
+		Progress: t.Progress, Error: t.Error, ErrorCode: string(t.ErrorCode), Result: t.Result, Requester: t.Requester,
+		CreatedAt: t.CreatedAt}
+	if !t.StartedAt.IsZero() {
+		out.StartedAt = &t.StartedAt
+	}
+	if !t.FinishedAt.IsZero() {
+		out.FinishedAt = &t.FinishedAt
+	}
+	return out
+}
+
+func (s *Server) listTasks(r *http.Request) (any, error) {
+	f := store.TaskFilter{TargetID: r.URL.Query().Get("target"), Limit: 500}
+	if st := r.URL.Query().Get("state"); st != "" {
+		f.States = []model.TaskState{model.TaskState(st)}
+	}
+	tasks, err := s.svc.Tasks().List(ctx(r), f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Task, 0, len(tasks))
+	for _, t := range tasks {
+		out = append(out, taskToAPI(t))
+	}
+	return out, nil
+}
+
+func (s *Server) getTask(r *http.Request) (any, error) {
+	t, err := s.svc.Tasks().Get(ctx(r), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
+}
+
+func (s *Server) waitTask(r *http.Request) (any, error) {
+	timeout := 60 * time.Second
+	if v := r.URL.Query().Get("timeout"); v != "" {
+		secs, err := strconv.Atoi(v)
+		if err != nil || secs < 0 || secs > 3600 {
+			return nil, model.FieldError("timeout", "must be a number of seconds from 0 to 3600")
+		}
+		timeout = time.Duration(secs) * time.Second
+	}
+	wctx, cancel := context.WithTimeout(ctx(r), timeout)
+	defer cancel()
+	t, err := s.svc.Tasks().Wait(wctx, r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
+}
+
+func (s *Server) cancelTask(r *http.Request) (any, error) {
+	t, err := s.svc.Tasks().Cancel(ctx(r), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
+}

@@ -1,0 +1,93 @@
+package native
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
+	"github.com/kumo-cloud/kumo/pkg/api"
+)
+
+func vmToAPI(v model.VM) api.VM {
+	return api.VM{ID: v.ID, Name: v.Name, Description: v.Description, Pool: v.PoolID, Host: v.HostID, Image: v.ImageID,
+		Cores: v.Cores, MemoryMiB: v.MemoryMiB, DiskBytes: v.DiskBytes, CloneMode: string(v.CloneMode),
+		PowerState: string(v.PowerState), Status: string(v.Status), Accel: v.Accel, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+}
+
+func (s *Server) listVMs(r *http.Request) (any, error) {
+	vms, err := s.svc.ListVMs(ctx(r))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.VM, 0, len(vms))
+	for _, v := range vms {
+		out = append(out, vmToAPI(v))
+	}
+	return out, nil
+}
+
+func (s *Server) createVM(r *http.Request) (any, error) {
+	var req api.VMsPost
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	if req.Cores < 0 {
+		return nil, model.FieldError("cores", "must be positive")
+	}
+	if req.MemoryMiB < 0 {
+		return nil, model.FieldError("memory_mib", "must be positive")
+	}
+	vm, t, err := s.svc.CreateVM(ctx(r), service.CreateVMRequest{
+		Name: req.Name, Description: req.Description, Pool: req.Pool, Image: req.Image, Cores: req.Cores,
+		MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: model.CloneMode(req.CloneMode), Start: req.Start,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return api.VMCreated{VM: vmToAPI(vm), Task: taskToAPI(t)}, nil
+}
+
+func (s *Server) getVM(r *http.Request) (any, error) {
+	vm, err := s.svc.GetVM(ctx(r), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return vmToAPI(vm), nil
+}
+
+func (s *Server) patchVM(r *http.Request) (any, error) {
+	var req api.VMPatch
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	vm, err := s.svc.UpdateVM(ctx(r), r.PathValue("id"), service.UpdateVMRequest{
+		Description: req.Description, Cores: req.Cores, MemoryMiB: req.MemoryMiB,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return vmToAPI(vm), nil
+}
+
+func (s *Server) putVMState(r *http.Request) (any, error) {
+	var req api.VMStatePut
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	t, err := s.svc.ChangeVMState(ctx(r), r.PathValue("id"), service.ChangeVMStateRequest{
+		Action: req.Action, Force: req.Force, Timeout: time.Duration(req.TimeoutSeconds) * time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
+}
+
+func (s *Server) deleteVM(r *http.Request) (any, error) {
+	t, err := s.svc.DeleteVM(ctx(r), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
+}

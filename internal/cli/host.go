@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kumo-cloud/kumo/pkg/api"
+)
+
+func hostCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "host", Short: "Manage hypervisor hosts"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List hosts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			hosts, err := g.client().Hosts(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return g.print(hosts, func(w *tabwriter.Writer) {
+				fmt.Fprintln(w, "NAME\tSTATE\tPOOL\tACCEL\tCPUS\tMEMORY\tALLOCATED\tVMS\tLAST SEEN")
+				for _, h := range hosts {
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%d MiB\t%d\t%s\n", h.Name, h.State, h.Pool, h.Accel, h.CPUs,
+						humanBytes(h.MemoryBytes), h.MemoryUsedMiB, h.VMs, since(h.LastHeartbeat))
+				}
+			})
+		},
+	})
+	var pool string
+	var ttl time.Duration
+	tok := &cobra.Command{
+		Use:   "join-token",
+		Short: "Make a one-time token for 'kumo agent --join'",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := g.client().CreateJoinToken(cmd.Context(), api.JoinTokensPost{Pool: pool, TTLSeconds: int(ttl.Seconds())})
+			if err != nil {
+				return err
+			}
+			return g.print(t, func(w *tabwriter.Writer) { fmt.Fprintln(w, t.Token) })
+		},
+	}
+	tok.Flags().StringVar(&pool, "pool", "", "pool the new host joins (default: default)")
+	tok.Flags().DurationVar(&ttl, "ttl", time.Hour, "how long the token is valid")
+	cmd.AddCommand(tok)
+	return cmd
+}
+
+func since(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return time.Since(t).Round(time.Second).String() + " ago"
+}

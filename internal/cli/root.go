@@ -1,0 +1,161 @@
+// Package cli holds the kumo command line: the server and agent commands
+// and the client subcommands of the native API.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kumo-cloud/kumo/pkg/client"
+)
+
+// globals are the flags every client command shares.
+type globals struct {
+	server string
+	token  string
+	output string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// Execute runs the command line and returns the exit code.
+func Execute(args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "kumo",
+		Short:         "Kumo: a private cloud of QEMU virtual machines",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&g.server, "server", "", "Kumo server URL (default: from 'kumo login', $KUMO_SERVER, or http://127.0.0.1:8080)")
+	root.PersistentFlags().StringVar(&g.token, "token", "", "session token (default: from 'kumo login' or $KUMO_TOKEN)")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	root.AddCommand(serverCmd(g), agentCmd(g), loginCmd(g), logoutCmd(g), vmCmd(g), imageCmd(g), hostCmd(g), taskCmd(g), poolCmd(g))
+	root.SetArgs(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "Error:", err)
+		var ce *client.Error
+		if errors.As(err, &ce) && ce.Field != "" {
+			fmt.Fprintln(stderr, "Field:", ce.Field)
+		}
+		return 1
+	}
+	return 0
+}
+
+// config is what 'kumo login' remembers.
+type config struct {
+	Server string `json:"server"`
+	Token  string `json:"token"`
+}
+
+func configPath() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "kumo", "config.json")
+}
+
+func loadConfig() config {
+	var c config
+	if raw, err := os.ReadFile(configPath()); err == nil {
+		json.Unmarshal(raw, &c)
+	}
+	return c
+}
+
+func saveConfig(c config) error {
+	if err := os.MkdirAll(filepath.Dir(configPath()), 0o700); err != nil {
+		return err
+	}
+	raw, _ := json.MarshalIndent(c, "", "  ")
+	return os.WriteFile(configPath(), raw, 0o600)
+}
+
+// client returns an API client from flags, environment and saved config,
+// in that order of precedence.
+func (g *globals) client() *client.Client {
+	c := loadConfig()
+	server := firstNonEmpty(g.server, os.Getenv("KUMO_SERVER"), c.Server, "http://127.0.0.1:8080")
+	token := firstNonEmpty(g.token, os.Getenv("KUMO_TOKEN"), c.Token)
+	return client.New(server, token)
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// print writes v as JSON, or calls table to print a human table.
+func (g *globals) print(v any, table func(w *tabwriter.Writer)) error {
+	switch g.output {
+	case "json":
+		enc := json.NewEncoder(g.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	case "table", "":
+		w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+		table(w)
+		return w.Flush()
+	}
+	return fmt.Errorf("unknown output format %q: use table or json", g.output)
+}
+
+// parseSize reads sizes like 512, 512M, 10G, 1T into bytes; a bare number
+// is taken in the given default unit.
+func parseSize(s string, defaultUnit int64) (int64, error) {
+	s = strings.TrimSpace(strings.ToUpper(s))
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "IB"), "B")
+	unit := defaultUnit
+	if n := len(s); n > 0 {
+		switch s[n-1] {
+		case 'K':
+			unit, s = 1<<10, s[:n-1]
+		case 'M':
+			unit, s = 1<<20, s[:n-1]
+		case 'G':
+			unit, s = 1<<30, s[:n-1]
+		case 'T':
+			unit, s = 1<<40, s[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%q is not a size (examples: 512M, 10G)", s)
+	}
+	return int64(v * float64(unit)), nil
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kumo-cloud/kumo/pkg/api"
+)
+
+func vmCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "vm", Short: "Manage virtual machines"}
+	cmd.AddCommand(vmCreateCmd(g), vmListCmd(g), vmShowCmd(g), vmSetCmd(g), vmDeleteCmd(g))
+	for _, action := range []struct{ name, short string }{
+		{"start", "Start a VM"},
+		{"stop", "Ask a VM's guest to shut down (ACPI)"},
+		{"poweroff", "Power a VM off at once"},
+		{"reboot", "Reset a VM"},
+		{"pause", "Pause a VM's CPUs"},
+		{"resume", "Resume a paused VM"},
+	} {
+		cmd.AddCommand(vmActionCmd(g, action.name, action.short))
+	}
+	return cmd
+}
+
+func vmTable(w *tabwriter.Writer, vms ...api.VM) {
+	fmt.Fprintln(w, "NAME\tSTATUS\tWANTED\tCORES\tMEMORY\tDISK\tID")
+	for _, v := range vms {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d MiB\t%s\t%s\n", v.Name, v.Status, v.PowerState, v.Cores, v.MemoryMiB, humanBytes(v.DiskBytes), v.ID)
+	}
+}
+
+func vmCreateCmd(g *globals) *cobra.Command {
+	var req api.VMsPost
+	var memory, disk string
+	var full, noWait bool
+	cmd := &cobra.Command{
+		Use:   "create NAME --image IMAGE",
+		Short: "Create a VM from an image",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req.Name = args[0]
+			if memory != "" {
+				b, err := parseSize(memory, 1<<20)
+				if err != nil {
+					return fmt.Errorf("--memory: %w", err)
+				}
+				req.MemoryMiB = int(b >> 20)
+			}
+			if disk != "" {
+				b, err := parseSize(disk, 1<<30)
+				if err != nil {
+					return fmt.Errorf("--disk: %w", err)
+				}
+				req.DiskBytes = b
+			}
+			if full {
+				req.CloneMode = "full"
+			}
+			c := g.client()
+			created, err := c.CreateVM(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			vm := created.VM
+			if !noWait {
+				if _, err := g.waitWithProgress(cmd.Context(), c, created.Task); err != nil {
+					return err
+				}
+				if vm, err = c.VM(cmd.Context(), vm.ID); err != nil {
+					return err
+				}
+			}
+			return g.print(vm, func(w *tabwriter.Writer) { vmTable(w, vm) })
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Image, "image", "", "image id or name (required)")
+	f.StringVar(&req.Pool, "pool", "", "pool id or name")
+	f.IntVar(&req.Cores, "cores", 0, "virtual CPUs (default 1)")
+	f.StringVar(&memory, "memory", "", "memory, e.g. 512M or 2G (default 512M)")
+	f.StringVar(&disk, "disk", "", "system disk size, e.g. 20G (default: the image's size)")
+	f.BoolVar(&full, "full-clone", false, "copy the image instead of a copy-on-write overlay")
+	f.BoolVar(&req.Start, "start", false, "start the VM once created")
+	f.BoolVar(&noWait, "no-wait", false, "return at once instead of waiting for the task")
+	f.StringVar(&req.Description, "description", "", "free text")
+	cmd.MarkFlagRequired("image")
+	return cmd
+}
+
+func vmListCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List VMs",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			vms, err := g.client().VMs(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return g.print(vms, func(w *tabwriter.Writer) { vmTable(w, vms...) })
+		},
+	}
+}
+
+func vmShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a VM",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			vm, err := g.client().VM(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return g.print(vm, func(w *tabwriter.Writer) {
+				for _, kv := range [][2]string{
+					{"Name", vm.Name}, {"ID", vm.ID}, {"Status", vm.Status}, {"Wanted", vm.PowerState},
+					{"Cores", fmt.Sprint(vm.Cores)}, {"Memory", fmt.Sprintf("%d MiB", vm.MemoryMiB)},
+					{"Disk", humanBytes(vm.DiskBytes)}, {"Clone", vm.CloneMode}, {"Host", vm.Host}, {"Pool", vm.Pool},
+					{"Image", vm.Image}, {"Accel", vm.Accel}, {"Created", vm.CreatedAt.Local().Format(time.RFC3339)},
+					{"Description", vm.Description},
+				} {
+					fmt.Fprintf(w, "%s:\t%s\n", kv[0], kv[1])
+				}
+			})
+		},
+	}
+}
+
+func vmSetCmd(g *globals) *cobra.Command {
+	var cores int
+	var memory, description string
+	cmd := &cobra.Command{
+		Use:   "set NAME",
+		Short: "Change a VM's cores or memory (while stopped) or description",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var req api.VMPatch
+			if cmd.Flags().Changed("cores") {
+				req.Cores = &cores
+			}
+			if memory != "" {
+				b, err := parseSize(memory, 1<<20)
+				if err != nil {
+					return fmt.Errorf("--memory: %w", err)
+				}
+				mib := int(b >> 20)
+				req.MemoryMiB = &mib
+			}
+			if cmd.Flags().Changed("description") {
+				req.Description = &description
+			}
+			vm, err := g.client().UpdateVM(cmd.Context(), args[0], req)
+			if err != nil {
+				return err
+			}
+			return g.print(vm, func(w *tabwriter.Writer) { vmTable(w, vm) })
+		},
+	}
+	cmd.Flags().IntVar(&cores, "cores", 0, "virtual CPUs")
+	cmd.Flags().StringVar(&memory, "memory", "", "memory, e.g. 1G")
+	cmd.Flags().StringVar(&description, "description", "", "free text")
+	return cmd
+}
+
+func vmActionCmd(g *globals, action, short string) *cobra.Command {
+	var force, noWait bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   action + " NAME",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := g.client()
+			t, err := c.ChangeVMState(cmd.Context(), args[0], api.VMStatePut{Action: action, Force: force, TimeoutSeconds: int(timeout.Seconds())})
+			if err != nil {
+				return err
+			}
+			if !noWait {
+				if t, err = g.waitWithProgress(cmd.Context(), c, t); err != nil {
+					return err
+				}
+			}
+			return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
+		},
+	}
+	if action == "stop" {
+		cmd.Flags().BoolVar(&force, "force", false, "power off if the guest does not stop in time")
+		cmd.Flags().DurationVar(&timeout, "timeout", 0, "how long to wait for the guest (default 60s)")
+	}
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return at once instead of waiting for the task")
+	return cmd
+}
+
+func vmDeleteCmd(g *globals) *cobra.Command {
+	var noWait bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a VM and its disks",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := g.client()
+			t, err := c.DeleteVM(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !noWait {
+				if t, err = g.waitWithProgress(cmd.Context(), c, t); err != nil {
+					return err
+				}
+			}
+			return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
+		},
+	}
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return at once instead of waiting for the task")
+	return cmd
+}

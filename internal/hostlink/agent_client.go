@@ -1,0 +1,171 @@
+package hostlink
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/pki"
+)
+
+// Agent is what the control plane can ask of a host.
+type Agent interface {
+	Report(ctx context.Context) (HostReport, error)
+	ProvisionVM(ctx context.Context, cfg VMConfig) (VMStatus, error)
+	StartVM(ctx context.Context, cfg VMConfig) (VMStatus, error)
+	ChangeVMState(ctx context.Context, id, action string) (VMStatus, error)
+	VMStatus(ctx context.Context, id string) (VMStatus, error)
+	DeleteVM(ctx context.Context, id string) error
+}
+
+// AgentClient calls one agent over mutual TLS.
+type AgentClient struct {
+	base string
+	http *http.Client
+}
+
+// NewAgentClient returns a client for the agent at address (https://...)
+// whose certificate must have the given fingerprint and be signed by ca.
+func NewAgentClient(address string, own tls.Certificate, ca *x509.Certificate, fingerprint string) *AgentClient {
+	tlsConf := &tls.Config{
+		Certificates: []tls.Certificate{own},
+		MinVersion:   tls.VersionTLS13,
+		// Agents are pinned by fingerprint, so the name check is replaced by
+		// VerifyPeerCertificate.
+		InsecureSkipVerify: true,
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			leaf, err := pki.VerifyChainTo(ca, raw)
+			if err != nil {
+				return err
+			}
+			if got := pki.Fingerprint(leaf); got != fingerprint {
+				return fmt.Errorf("agent at %s presented certificate %s, want %s", address, got, fingerprint)
+			}
+			return nil
+		},
+	}
+	return &AgentClient{
+		base: strings.TrimRight(address, "/"),
+		http: &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf, MaxIdleConnsPerHost: 8, IdleConnTimeout: time.Minute}},
+	}
+}
+
+// Report returns the host's capacity and VM states.
+func (c *AgentClient) Report(ctx context.Context) (r HostReport, err error) {
+	err = c.call(ctx, http.MethodGet, "/agent/v1/report", nil, &r)
+	return r, err
+}
+
+// ProvisionVM makes the VM's directory and system disk.
+func (c *AgentClient) ProvisionVM(ctx context.Context, cfg VMConfig) (s VMStatus, err error) {
+	err = c.call(ctx, http.MethodPost, "/agent/v1/vms/"+url.PathEscape(cfg.ID)+"/provision", cfg, &s)
+	return s, err
+}
+
+// StartVM starts the VM with cfg.
+func (c *AgentClient) StartVM(ctx context.Context, cfg VMConfig) (s VMStatus, err error) {
+	err = c.call(ctx, http.MethodPost, "/agent/v1/vms/"+url.PathEscape(cfg.ID)+"/start", cfg, &s)
+	return s, err
+}
+
+// ChangeVMState applies a power action.
+func (c *AgentClient) ChangeVMState(ctx context.Context, id, action string) (s VMStatus, err error) {
+	err = c.call(ctx, http.MethodPut, "/agent/v1/vms/"+url.PathEscape(id)+"/state", StateRequest{Action: action}, &s)
+	return s, err
+}
+
+// VMStatus returns the observed state of one VM.
+func (c *AgentClient) VMStatus(ctx context.Context, id string) (s VMStatus, err error) {
+	err = c.call(ctx, http.MethodGet, "/agent/v1/vms/"+url.PathEscape(id), nil, &s)
+	return s, err
+}
+
+// DeleteVM stops the VM and removes its files.
+func (c *AgentClient) DeleteVM(ctx context.Context, id string) error {
+	return c.call(ctx, http.MethodDelete, "/agent/v1/vms/"+url.PathEscape(id), nil, nil)
+}
+
+// Close releases idle connections.
+func (c *AgentClient) Close() { c.http.CloseIdleConnections() }
+
+func (c *AgentClient) call(ctx context.Context, method, path string, in, out any) error {
+	return DoJSON(ctx, c.http, method, c.base+path, in, out)
+}
+
+// DoJSON sends in as JSON and decodes a 2xx reply into out; an error reply
+// (ErrorBody) becomes a *model.Error with the same code.
+func DoJSON(ctx context.Context, hc *http.Client, method, url string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return &model.Error{Code: model.CodeUnavailable, Message: fmt.Sprintf("%s %s", method, url), Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		var eb ErrorBody
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(raw, &eb) != nil || eb.Code == "" {
+			return model.Errorf(model.CodeInternal, "%s %s: HTTP %d: %s", method, url, resp.StatusCode, bytes.TrimSpace(raw))
+		}
+		return &model.Error{Code: eb.Code, Message: eb.Message}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("decode reply of %s %s: %w", method, url, err)
+	}
+	return nil
+}
+
+// WriteJSON writes v with the status code.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// WriteError writes err as an ErrorBody with a status that fits its code.
+func WriteError(w http.ResponseWriter, err error) {
+	code := model.CodeOf(err)
+	status := http.StatusInternalServerError
+	switch code {
+	case model.CodeInvalidArgument:
+		status = http.StatusBadRequest
+	case model.CodeNotFound:
+		status = http.StatusNotFound
+	case model.CodeConflict, model.CodeInsufficientCapacity:
+		status = http.StatusConflict
+	case model.CodeUnauthenticated:
+		status = http.StatusUnauthorized
+	case model.CodePermissionDenied:
+		status = http.StatusForbidden
+	case model.CodeUnavailable:
+		status = http.StatusServiceUnavailable
+	}
+	WriteJSON(w, status, ErrorBody{Code: code, Message: err.Error()})
+}

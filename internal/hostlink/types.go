@@ -1,0 +1,120 @@
+// Package hostlink is the controller<->agent interface. The same wire
+// protocol (JSON over mutual TLS) links the control plane to a remote
+// `kumo agent` and to the agent that `kumo server` runs for its own host:
+// there is one code path.
+//
+// Agent endpoints (called by the controller, served by the agent):
+//
+//	GET    /agent/v1/report               host capacity and every VM's state
+//	POST   /agent/v1/vms/{id}/provision   make the VM's directory and disk
+//	POST   /agent/v1/vms/{id}/start       start it with the given config
+//	PUT    /agent/v1/vms/{id}/state       shutdown|poweroff|reboot|pause|resume
+//	GET    /agent/v1/vms/{id}             observed state
+//	DELETE /agent/v1/vms/{id}             stop it and remove its files
+//
+// Controller endpoints (called by agents, see ControllerPaths):
+//
+//	POST /cluster/v1/join                 one-time token -> certificate
+//	POST /cluster/v1/heartbeat            HostReport, every interval
+//	GET  /cluster/v1/images/{id}          image content, for an agent's cache
+package hostlink
+
+import (
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/hypervisor"
+	"github.com/kumo-cloud/kumo/internal/model"
+)
+
+// Paths of the controller's cluster endpoints.
+const (
+	PathJoin      = "/cluster/v1/join"
+	PathHeartbeat = "/cluster/v1/heartbeat"
+	PathImages    = "/cluster/v1/images/"
+)
+
+// ImageRef names an image an agent must have to make a disk.
+type ImageRef struct {
+	ID        string            `json:"id"`
+	Format    model.ImageFormat `json:"format"`
+	SizeBytes int64             `json:"size_bytes"`
+	SHA256    string            `json:"sha256"`
+}
+
+// VMConfig is the desired configuration of a VM, sent whole to its agent.
+type VMConfig struct {
+	ID         string           `json:"id"`
+	Name       string           `json:"name"`
+	Cores      int              `json:"cores"`
+	MemoryMiB  int              `json:"memory_mib"`
+	DiskBytes  int64            `json:"disk_bytes"`
+	Image      ImageRef         `json:"image"`
+	CloneMode  model.CloneMode  `json:"clone_mode"`
+	BootMedia  bool             `json:"boot_media"`
+	NICs       []hypervisor.NIC `json:"nics"`
+	GuestAgent bool             `json:"guest_agent"`
+}
+
+// VMStatus is what an agent observes about one VM.
+type VMStatus struct {
+	ID        string                `json:"id"`
+	State     hypervisor.PowerState `json:"state"`
+	Accel     string                `json:"accel,omitempty"`
+	PID       int                   `json:"pid,omitempty"`
+	DiskBytes int64                 `json:"disk_bytes,omitempty"`
+}
+
+// HostReport is an agent's heartbeat: its capacity and its VMs.
+type HostReport struct {
+	HostID        string     `json:"host_id"`
+	Name          string     `json:"name"`
+	Address       string     `json:"address"`
+	Accel         string     `json:"accel"`
+	CPUs          int        `json:"cpus"`
+	MemoryBytes   int64      `json:"memory_bytes"`
+	DiskBytes     int64      `json:"disk_bytes"`
+	DiskFreeBytes int64      `json:"disk_free_bytes"`
+	VMs           []VMStatus `json:"vms"`
+	SentAt        time.Time  `json:"sent_at"`
+}
+
+// JoinRequest asks the controller for a certificate.
+type JoinRequest struct {
+	TokenID     string `json:"token_id"`
+	TokenSecret string `json:"token_secret"`
+	Name        string `json:"name"`
+	Address     string `json:"address"`
+	CSR         string `json:"csr"`
+}
+
+// JoinResponse carries the agent's new identity.
+type JoinResponse struct {
+	HostID string `json:"host_id"`
+	Cert   string `json:"cert"`
+	CA     string `json:"ca"`
+}
+
+// HeartbeatResponse tells the agent when to report again.
+type HeartbeatResponse struct {
+	IntervalMS int64 `json:"interval_ms"`
+}
+
+// StateRequest changes a VM's power state.
+type StateRequest struct {
+	Action string `json:"action"`
+}
+
+// VM power actions an agent accepts.
+const (
+	ActionShutdown = "shutdown"
+	ActionPowerOff = "poweroff"
+	ActionReboot   = "reboot"
+	ActionPause    = "pause"
+	ActionResume   = "resume"
+)
+
+// ErrorBody is the JSON of a failed call in either direction.
+type ErrorBody struct {
+	Code    model.ErrorCode `json:"code"`
+	Message string          `json:"message"`
+}

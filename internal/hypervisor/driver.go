@@ -1,0 +1,113 @@
+// Package hypervisor defines what the host agent needs from a virtual
+// machine runtime. The agent talks only to this interface; the qemu
+// package is the real implementation, and a simulated one may exist for
+// scale benchmarks only.
+package hypervisor
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// PowerState is the observed state of one VM on its host.
+type PowerState string
+
+// Observed power states. They are what the hypervisor reports, not what
+// anyone wants: the control plane compares them with the desired state.
+const (
+	StateRunning  PowerState = "running"
+	StatePaused   PowerState = "paused"
+	StateStopped  PowerState = "stopped"  // no process
+	StateShutdown PowerState = "shutdown" // process alive, guest powered off
+	StateCrashed  PowerState = "crashed"  // guest panicked or QEMU reported an internal error
+	StateUnknown  PowerState = "unknown"
+)
+
+// ErrNotFound is returned for a VM the driver has no record of on this host.
+var ErrNotFound = errors.New("vm not found on this host")
+
+// Accel is the CPU virtualisation back end used for a VM.
+type Accel string
+
+// Accelerators.
+const (
+	AccelKVM Accel = "kvm"
+	AccelTCG Accel = "tcg"
+)
+
+// Disk is one block device given to a VM.
+type Disk struct {
+	Path     string // absolute path of the image file
+	Format   string // "qcow2" or "raw"
+	Media    bool   // attach as CD-ROM (ISO image, cloud-init seed)
+	ReadOnly bool
+	// Limits of block I/O; zero means no limit.
+	IOPSLimit int64
+	BPSLimit  int64
+}
+
+// PortForward maps a host TCP/UDP port to a guest port (user-mode NAT).
+type PortForward struct {
+	Protocol  string // "tcp" or "udp"
+	HostAddr  string // empty means 127.0.0.1
+	HostPort  int
+	GuestPort int
+}
+
+// NIC is one network interface of a VM.
+type NIC struct {
+	MAC   string // "52:54:00:xx:xx:xx"
+	Model string // default "virtio-net-pci"
+	// Mode "user" is QEMU user-mode NAT (works without privileges).
+	// Mode "tap" attaches to an existing tap device named by Tap.
+	Mode         string
+	Tap          string
+	PortForwards []PortForward
+}
+
+// Spec is everything needed to start a VM process. It is derived from the
+// desired state held by the control plane and handed to the agent whole.
+type Spec struct {
+	ID        string
+	Name      string
+	Cores     int
+	MemoryMiB int
+	Disks     []Disk
+	NICs      []NIC
+	// BootMedia boots from the first Media disk instead of the first disk.
+	BootMedia bool
+	// GuestAgent adds a virtio-serial channel for qemu-guest-agent.
+	GuestAgent bool
+}
+
+// Status is what the hypervisor observes about one VM.
+type Status struct {
+	ID      string
+	State   PowerState
+	PID     int
+	Accel   Accel
+	Started time.Time
+	// VNCSocket is the unix socket path of the VM's VNC server.
+	VNCSocket string
+}
+
+// Driver runs VMs on one host. Each VM lives in its own directory (dir)
+// that the agent owns; the driver keeps its runtime files there (QMP
+// socket, pidfile, serial log) so that a restarted agent can re-attach.
+// Methods must be safe for concurrent use on different VMs.
+type Driver interface {
+	// Start launches the VM and returns once its monitor answers. The
+	// process must outlive the agent that started it.
+	Start(ctx context.Context, dir string, spec Spec) (Status, error)
+	// Status reports the observed state; StateStopped if no process runs.
+	Status(ctx context.Context, dir string) (Status, error)
+	// Shutdown asks the guest to power off (ACPI) and returns at once.
+	Shutdown(ctx context.Context, dir string) error
+	// PowerOff stops the VM immediately, like pulling the plug.
+	PowerOff(ctx context.Context, dir string) error
+	// Reboot resets the VM (hard reset, the guest is not asked).
+	Reboot(ctx context.Context, dir string) error
+	Pause(ctx context.Context, dir string) error
+	Resume(ctx context.Context, dir string) error
+}

@@ -1,0 +1,68 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorCode classifies a failure so every API dialect can map it to its own
+// status code and error format.
+type ErrorCode string
+
+// Error codes shared by all layers.
+const (
+	CodeInvalidArgument      ErrorCode = "invalid_argument"
+	CodeNotFound             ErrorCode = "not_found"
+	CodeConflict             ErrorCode = "conflict"
+	CodeUnauthenticated      ErrorCode = "unauthenticated"
+	CodePermissionDenied     ErrorCode = "permission_denied"
+	CodeQuotaExceeded        ErrorCode = "quota_exceeded"
+	CodeInsufficientCapacity ErrorCode = "insufficient_capacity"
+	CodeUnavailable          ErrorCode = "unavailable"
+	CodeInternal             ErrorCode = "internal"
+)
+
+// Error is a failure with a code, a message meant for the API user, and
+// optionally the request field at fault.
+type Error struct {
+	Code    ErrorCode
+	Message string
+	Field   string
+	Err     error // the underlying cause, not shown to API users
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf makes an *Error with a formatted message.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError makes an invalid_argument error about one request field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidArgument, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// NotFound reports that the object of the given kind and key does not exist.
+func NotFound(kind, key string) *Error {
+	return &Error{Code: CodeNotFound, Message: fmt.Sprintf("%s %q not found", kind, key)}
+}
+
+// CodeOf returns the code of err, CodeInternal for errors without one.
+func CodeOf(err error) ErrorCode {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// IsCode reports whether err carries the given code.
+func IsCode(err error, code ErrorCode) bool { return err != nil && CodeOf(err) == code }

@@ -1,0 +1,59 @@
+package model
+
+import "time"
+
+// PowerState is a VM's power state, desired or observed.
+type PowerState string
+
+// Power states. Desired state is one of running, stopped, paused. Observed
+// state is any of them plus the transitional and failure states.
+const (
+	PowerRunning PowerState = "running"
+	PowerStopped PowerState = "stopped"
+	PowerPaused  PowerState = "paused"
+	// Observed only.
+	PowerCreating PowerState = "creating" // disk being made
+	PowerCrashed  PowerState = "crashed"
+	PowerLost     PowerState = "lost" // its host stopped heartbeating
+	PowerUnknown  PowerState = "unknown"
+)
+
+// CloneMode says how a VM's system disk is made from its image.
+type CloneMode string
+
+// Clone modes.
+const (
+	CloneCOW  CloneMode = "cow"
+	CloneFull CloneMode = "full"
+)
+
+// VM is a virtual machine: its desired spec and power state, and what its
+// host last observed.
+type VM struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	PoolID      string `json:"pool_id"`
+	HostID      string `json:"host_id"`
+	ImageID     string `json:"image_id"`
+	Cores       int    `json:"cores"`
+	MemoryMiB   int    `json:"memory_mib"`
+	// DiskBytes is the system disk's virtual size.
+	DiskBytes int64     `json:"disk_bytes"`
+	CloneMode CloneMode `json:"clone_mode"`
+	// BootMedia boots from the image as a CD-ROM (ISO images).
+	BootMedia bool `json:"boot_media"`
+	// PowerState is the desired power state.
+	PowerState PowerState `json:"power_state"`
+	// Status is the last observed state.
+	Status    PowerState `json:"status"`
+	Accel     string     `json:"accel,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// VM limits enforced on create and resize.
+const (
+	MinMemoryMiB = 16
+	MaxCores     = 256
+)

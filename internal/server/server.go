@@ -1,0 +1,246 @@
+// Package server assembles `kumo server`: the control plane (database,
+// services, task engine, native API, cluster listener for agents) and, in
+// the all-in-one default, a host agent for this machine that joins the
+// control plane over the same mutual-TLS link a remote agent uses.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/agent"
+	"github.com/kumo-cloud/kumo/internal/api/native"
+	"github.com/kumo-cloud/kumo/internal/hostlink"
+	"github.com/kumo-cloud/kumo/internal/hypervisor"
+	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
+	"github.com/kumo-cloud/kumo/internal/service"
+	"github.com/kumo-cloud/kumo/internal/storage"
+	"github.com/kumo-cloud/kumo/internal/store"
+	"github.com/kumo-cloud/kumo/internal/web"
+)
+
+// Config configures a server.
+type Config struct {
+	DataDir string
+	// Database is a PostgreSQL URL; empty means SQLite in DataDir.
+	Database string
+	// Listen is the address of the native API and web UI.
+	Listen string
+	// ClusterListen is the address agents connect to (mutual TLS).
+	ClusterListen string
+	// ClusterAdvertise is the host name or IP agents use to reach the
+	// cluster listener, when ClusterListen is a wildcard address.
+	ClusterAdvertise string
+	// LocalAgent runs a host agent for this machine in-process.
+	LocalAgent      bool
+	AgentListen     string
+	AdminUser       string
+	AdminPassword   string
+	Accel           hypervisor.Accel
+	Service         service.Config
+	Logger          *slog.Logger
+	QEMUBinary      string
+	ShutdownTimeout time.Duration
+}
+
+// Server is a running control plane.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *store.DB
+	svc     *service.Service
+	apiLn   net.Listener
+	cluster net.Listener
+
+	// AdminPassword is set when the first admin was created by this start
+	// with a generated password.
+	AdminPassword string
+}
+
+// New opens the database, creates the first admin if needed, and binds the
+// listeners. Run serves.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.AdminUser == "" {
+		cfg.AdminUser = "admin"
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	dsn := cfg.Database
+	if dsn == "" {
+		dsn = filepath.Join(cfg.DataDir, "kumo.db")
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: db}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeListeners()
+			db.Close()
+		}
+	}()
+	cfg.Service.DataDir = cfg.DataDir
+	s.svc, err = service.New(cfg.Service, db, storage.NewQemuImg(), cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	created, pw, err := s.svc.EnsureAdmin(ctx, cfg.AdminUser, cfg.AdminPassword)
+	if err != nil {
+		return nil, fmt.Errorf("create first admin: %w", err)
+	}
+	if created && cfg.AdminPassword == "" {
+		s.AdminPassword = pw
+	}
+	if s.apiLn, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("listen for the API on %s: %w", cfg.Listen, err)
+	}
+	if s.cluster, err = net.Listen("tcp", cfg.ClusterListen); err != nil {
+		return nil, fmt.Errorf("listen for agents on %s: %w", cfg.ClusterListen, err)
+	}
+	ok = true
+	return s, nil
+}
+
+// Addr is the native API's address (useful when Listen had port 0).
+func (s *Server) Addr() string { return s.apiLn.Addr().String() }
+
+// Service returns the service layer (for dialects and tests).
+func (s *Server) Service() *service.Service { return s.svc }
+
+func (s *Server) closeListeners() {
+	for _, ln := range []net.Listener{s.apiLn, s.cluster} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+// clusterAddress is the https address put into join tokens.
+func (s *Server) clusterAddress() (string, []string) {
+	host, port, _ := net.SplitHostPort(s.cluster.Addr().String())
+	names := []string{"localhost", "127.0.0.1", "::1"}
+	if hn, err := os.Hostname(); err == nil {
+		names = append(names, hn)
+	}
+	if s.cfg.ClusterAdvertise != "" {
+		host = s.cfg.ClusterAdvertise
+	} else if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = names[len(names)-1]
+	}
+	return "https://" + net.JoinHostPort(host, port), append(names, host)
+}
+
+// Run serves until ctx ends, then shuts down in order. VMs keep running:
+// QEMU processes are not children that die with the server.
+func (s *Server) Run(ctx context.Context) error {
+	defer s.db.Close()
+	addr, names := s.clusterAddress()
+	s.svc.SetClusterAddress(addr)
+	cert, err := s.svc.ControllerCertificate(names)
+	if err != nil {
+		return err
+	}
+	clusterSrv := hostlink.NewControllerServer(s.svc, s.svc.CA(), cert, s.log)
+	nativeAPI, err := native.New(s.svc, s.log)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", nativeAPI)
+	mux.Handle("/", web.Handler())
+	apiSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+
+	errc := make(chan error, 3)
+	go func() { errc <- ignoreClosed(clusterSrv.ServeTLS(s.cluster, "", "")) }()
+	if err := s.svc.Start(ctx); err != nil {
+		clusterSrv.Close()
+		return err
+	}
+	defer s.svc.Close()
+
+	agentCtx, stopAgent := context.WithCancel(context.Background())
+	agentDone := make(chan struct{})
+	if s.cfg.LocalAgent {
+		a, err := s.startLocalAgent(ctx)
+		if err != nil {
+			stopAgent()
+			clusterSrv.Close()
+			return fmt.Errorf("start local agent: %w", err)
+		}
+		go func() {
+			defer close(agentDone)
+			if err := a.Run(agentCtx); err != nil {
+				errc <- fmt.Errorf("local agent: %w", err)
+			}
+		}()
+	} else {
+		close(agentDone)
+	}
+	go func() { errc <- ignoreClosed(apiSrv.Serve(s.apiLn)) }()
+	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	timeout := s.cfg.ShutdownTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	shut, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	apiSrv.Shutdown(shut)
+	stopAgent()
+	<-agentDone
+	clusterSrv.Shutdown(shut)
+	return runErr
+}
+
+func (s *Server) startLocalAgent(ctx context.Context) (*agent.Agent, error) {
+	accel := s.cfg.Accel
+	reason := "configured"
+	if accel == "" {
+		accel, reason = qemu.DetectAccel()
+	}
+	s.log.Info("hypervisor accelerator", "accel", accel, "reason", reason)
+	drv, err := qemu.New(qemu.Options{Binary: s.cfg.QEMUBinary, Accel: accel, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	var token string
+	if !agent.Joined(s.cfg.DataDir) {
+		if token, err = s.svc.CreateLocalJoinToken(ctx); err != nil {
+			return nil, err
+		}
+	}
+	listen := s.cfg.AgentListen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	return agent.New(ctx, agent.Config{
+		DataDir: s.cfg.DataDir, Listen: listen, JoinToken: token, Driver: drv,
+		Volumes: storage.NewQemuImg(), Accel: accel, Logger: s.log,
+	})
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,293 @@
+package service
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kumo-cloud/kumo/internal/hostlink"
+	"github.com/kumo-cloud/kumo/internal/hypervisor"
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/pki"
+	"github.com/kumo-cloud/kumo/internal/store"
+)
+
+// ListHosts returns all hosts.
+func (s *Service) ListHosts(ctx context.Context) ([]model.Host, error) {
+	return s.db.ListHosts(ctx)
+}
+
+// GetHost returns a host by id or name.
+func (s *Service) GetHost(ctx context.Context, idOrName string) (model.Host, error) {
+	h, err := s.db.GetHost(ctx, idOrName)
+	return h, notFound(err, "host", idOrName)
+}
+
+// CreateJoinToken makes a one-time token for a new agent (admin only).
+func (s *Service) CreateJoinToken(ctx context.Context, pool string, ttl time.Duration) (string, model.JoinToken, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return "", model.JoinToken{}, err
+	}
+	return s.createJoinToken(ctx, pool, ttl)
+}
+
+// CreateLocalJoinToken makes a join token for the agent that the server
+// runs for its own host; it needs no caller because it never leaves the
+// process.
+func (s *Service) CreateLocalJoinToken(ctx context.Context) (string, error) {
+	tok, _, err := s.createJoinToken(ctx, model.DefaultPoolName, time.Minute)
+	return tok, err
+}
+
+func (s *Service) createJoinToken(ctx context.Context, pool string, ttl time.Duration) (string, model.JoinToken, error) {
+	if pool == "" {
+		pool = model.DefaultPoolName
+	}
+	p, err := s.GetPool(ctx, pool)
+	if err != nil {
+		return "", model.JoinToken{}, err
+	}
+	if ttl <= 0 {
+		ttl = time.Hour
+	}
+	secret := RandomSecret(32)
+	t := model.JoinToken{ID: uuid.NewString(), SecretHash: hashToken(secret), PoolID: p.ID, CreatedAt: now(), ExpiresAt: now().Add(ttl)}
+	if err := s.db.CreateJoinToken(ctx, t); err != nil {
+		return "", t, err
+	}
+	enc := pki.JoinToken{Address: s.cfg.ClusterAddress, ID: t.ID, Secret: secret, CAFingerprint: s.ca.Fingerprint()}.Encode()
+	return enc, t, nil
+}
+
+// Join admits a new agent: it checks and spends the token, registers the
+// host and signs its certificate. The host's id is the certificate's
+// common name and its fingerprint is pinned.
+func (s *Service) Join(ctx context.Context, req hostlink.JoinRequest) (hostlink.JoinResponse, error) {
+	denied := model.Errorf(model.CodeUnauthenticated, "join token is not valid, expired or already used")
+	if err := validName("name", req.Name); err != nil {
+		return hostlink.JoinResponse{}, err
+	}
+	tok, err := s.db.GetJoinToken(ctx, req.TokenID)
+	if err != nil {
+		return hostlink.JoinResponse{}, denied
+	}
+	if subtle.ConstantTimeCompare([]byte(tok.SecretHash), []byte(hashToken(req.TokenSecret))) != 1 ||
+		now().After(tok.ExpiresAt) || !tok.UsedAt.IsZero() {
+		return hostlink.JoinResponse{}, denied
+	}
+	hostID := uuid.NewString()
+	certPEM, err := s.ca.Sign([]byte(req.CSR), hostID, pki.UnitAgent, nil)
+	if err != nil {
+		return hostlink.JoinResponse{}, model.Errorf(model.CodeInvalidArgument, "%v", err)
+	}
+	leaf, err := pki.VerifyChainTo(s.ca.Cert, [][]byte{pemBytes(certPEM)})
+	if err != nil {
+		return hostlink.JoinResponse{}, err
+	}
+	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if err := q.UseJoinToken(ctx, tok.ID, now().UnixMicro()); err != nil {
+			return denied
+		}
+		h := model.Host{ID: hostID, Name: req.Name, PoolID: tok.PoolID, State: model.HostOffline, Address: req.Address,
+			CertFingerprint: pki.Fingerprint(leaf), CreatedAt: now()}
+		return conflict(q.CreateHost(ctx, h), "a host named %q already exists", req.Name)
+	})
+	if err != nil {
+		return hostlink.JoinResponse{}, err
+	}
+	s.log.Info("host joined", "host", hostID, "name", req.Name)
+	return hostlink.JoinResponse{HostID: hostID, Cert: string(certPEM), CA: string(s.ca.PEM)}, nil
+}
+
+// Heartbeat records an agent's report: the host is online, its capacity
+// and address are current, and its VMs' observed states are stored.
+func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlink.HostReport) (hostlink.HeartbeatResponse, error) {
+	h, err := s.db.GetHost(ctx, rep.HostID)
+	if err != nil || subtle.ConstantTimeCompare([]byte(h.CertFingerprint), []byte(fingerprint)) != 1 {
+		return hostlink.HeartbeatResponse{}, model.Errorf(model.CodePermissionDenied, "certificate does not belong to host %s", rep.HostID)
+	}
+	h.Address, h.Accel, h.CPUs, h.MemoryBytes = rep.Address, rep.Accel, rep.CPUs, rep.MemoryBytes
+	h.DiskBytes, h.DiskFreeBytes, h.LastHeartbeat = rep.DiskBytes, rep.DiskFreeBytes, now()
+	if err := s.db.UpdateHostHeartbeat(ctx, h); err != nil {
+		return hostlink.HeartbeatResponse{}, err
+	}
+	if err := s.recordObserved(ctx, h.ID, rep.VMs); err != nil {
+		return hostlink.HeartbeatResponse{}, err
+	}
+	return hostlink.HeartbeatResponse{IntervalMS: s.cfg.HeartbeatInterval.Milliseconds()}, nil
+}
+
+// recordObserved stores the states an agent reports for the VMs placed on
+// its host. A VM the agent does not report is stopped unless it is still
+// being created.
+func (s *Service) recordObserved(ctx context.Context, hostID string, statuses []hostlink.VMStatus) error {
+	vms, err := s.db.ListVMsOnHost(ctx, hostID)
+	if err != nil {
+		return err
+	}
+	seen := make(map[string]hostlink.VMStatus, len(statuses))
+	for _, st := range statuses {
+		seen[st.ID] = st
+	}
+	for _, vm := range vms {
+		st, ok := seen[vm.ID]
+		if !ok {
+			if vm.Status == model.PowerCreating {
+				continue
+			}
+			st.State = hypervisor.StateStopped
+		}
+		if err := s.observe(ctx, vm, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// observe stores one VM's observed state. A VM that stopped while no task
+// was working on it was shut down from inside: the desired state follows,
+// so it is not started again behind the user's back.
+func (s *Service) observe(ctx context.Context, vm model.VM, st hostlink.VMStatus) error {
+	status := observedPower(st.State)
+	if status == vm.Status && (st.Accel == "" || st.Accel == vm.Accel) {
+		return nil
+	}
+	vm.Status = status
+	if st.Accel != "" {
+		vm.Accel = st.Accel
+	}
+	if status == model.PowerStopped && vm.PowerState != model.PowerStopped {
+		active, err := s.db.ListTasks(ctx, store.TaskFilter{TargetID: vm.ID, States: []model.TaskState{model.TaskQueued, model.TaskRunning}, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(active) == 0 {
+			vm.PowerState = model.PowerStopped
+		}
+	}
+	vm.UpdatedAt = now()
+	return notFound(s.db.UpdateVM(ctx, vm), "VM", vm.ID)
+}
+
+func observedPower(st hypervisor.PowerState) model.PowerState {
+	switch st {
+	case hypervisor.StateRunning:
+		return model.PowerRunning
+	case hypervisor.StatePaused:
+		return model.PowerPaused
+	case hypervisor.StateStopped, hypervisor.StateShutdown:
+		return model.PowerStopped
+	case hypervisor.StateCrashed:
+		return model.PowerCrashed
+	}
+	return model.PowerUnknown
+}
+
+// watchHosts marks hosts that stopped heartbeating offline and their VMs
+// lost.
+func (s *Service) watchHosts() {
+	defer s.wg.Done()
+	tick := time.NewTicker(min(time.Second, s.cfg.HeartbeatInterval))
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+		}
+		ctx := context.Background()
+		ids, err := s.db.MarkHostsOffline(ctx, now().Add(-s.cfg.HostOfflineAfter).UnixMicro())
+		if err != nil {
+			s.log.Error("check host heartbeats", "err", err)
+			continue
+		}
+		for _, id := range ids {
+			s.log.Warn("host missed its heartbeats: offline", "host", id)
+			vms, err := s.db.ListVMsOnHost(ctx, id)
+			if err != nil {
+				s.log.Error("list VMs of offline host", "host", id, "err", err)
+				continue
+			}
+			for _, vm := range vms {
+				if err := s.db.SetVMStatus(ctx, vm.ID, model.PowerLost, now().UnixMicro()); err != nil {
+					s.log.Error("mark VM lost", "vm", vm.ID, "err", err)
+				}
+			}
+		}
+	}
+}
+
+// agent returns a client for the host's agent, refusing offline hosts.
+func (s *Service) agent(ctx context.Context, hostID string) (hostlink.Agent, error) {
+	h, err := s.db.GetHost(ctx, hostID)
+	if err != nil {
+		return nil, notFound(err, "host", hostID)
+	}
+	if h.State != model.HostOnline || h.Address == "" {
+		return nil, model.Errorf(model.CodeUnavailable, "host %s is %s", h.Name, h.State)
+	}
+	s.agentsMu.Lock()
+	defer s.agentsMu.Unlock()
+	c := s.agents[h.ID]
+	if c == nil || c.address != h.Address || c.fingerprint != h.CertFingerprint {
+		if c != nil {
+			c.client.Close()
+		}
+		c = &cachedAgent{address: h.Address, fingerprint: h.CertFingerprint,
+			client: hostlink.NewAgentClient(h.Address, s.cert, s.ca.Cert, h.CertFingerprint)}
+		s.agents[h.ID] = c
+	}
+	return c.client, nil
+}
+
+// OpenImage gives an agent an image's content.
+func (s *Service) OpenImage(ctx context.Context, fingerprint, id string) (io.ReadCloser, int64, error) {
+	img, err := s.db.GetImage(ctx, id)
+	if err != nil {
+		return nil, 0, notFound(err, "image", id)
+	}
+	if img.State != model.ImageReady {
+		return nil, 0, model.Errorf(model.CodeConflict, "image %s is %s", img.Name, img.State)
+	}
+	f, err := os.Open(s.imagePath(img.ID))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, model.Errorf(model.CodeNotFound, "image %s has no content on the controller", img.Name)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
+func (s *Service) imagePath(id string) string { return filepath.Join(s.cfg.DataDir, "images", id) }
+
+// HostUsage is what the VMs placed on a host claim.
+type HostUsage struct {
+	VMs       int
+	Cores     int
+	MemoryMiB int64
+}
+
+// HostUsage returns, per host id, what its VMs claim.
+func (s *Service) HostUsage(ctx context.Context) (map[string]HostUsage, error) {
+	alloc, err := s.db.HostAllocations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]HostUsage, len(alloc))
+	for id, a := range alloc {
+		out[id] = HostUsage{VMs: a.VMs, Cores: a.Cores, MemoryMiB: a.MemoryMiB}
+	}
+	return out, nil
+}

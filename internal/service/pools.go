@@ -1,0 +1,67 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/store"
+)
+
+func (s *Service) ensureDefaultPool(ctx context.Context) error {
+	_, err := s.db.GetPool(ctx, model.DefaultPoolName)
+	if errors.Is(err, store.ErrNotFound) {
+		err = s.db.CreatePool(ctx, model.Pool{ID: uuid.NewString(), Name: model.DefaultPoolName, Description: "created on first start", CreatedAt: now()})
+		if errors.Is(err, store.ErrConflict) {
+			return nil // another controller made it first
+		}
+	}
+	return err
+}
+
+// ListPools returns all pools.
+func (s *Service) ListPools(ctx context.Context) ([]model.Pool, error) {
+	return s.db.ListPools(ctx)
+}
+
+// GetPool returns a pool by id or name.
+func (s *Service) GetPool(ctx context.Context, idOrName string) (model.Pool, error) {
+	p, err := s.db.GetPool(ctx, idOrName)
+	return p, notFound(err, "pool", idOrName)
+}
+
+// CreatePool adds a pool (admin only).
+func (s *Service) CreatePool(ctx context.Context, name, description string) (model.Pool, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return model.Pool{}, err
+	}
+	if err := validName("name", name); err != nil {
+		return model.Pool{}, err
+	}
+	p := model.Pool{ID: uuid.NewString(), Name: name, Description: description, CreatedAt: now()}
+	if err := s.db.CreatePool(ctx, p); err != nil {
+		return model.Pool{}, conflict(err, "pool %q already exists", name)
+	}
+	return p, nil
+}
+
+// DeletePool removes an empty pool (admin only).
+func (s *Service) DeletePool(ctx context.Context, idOrName string) error {
+	if err := requireAdmin(ctx); err != nil {
+		return err
+	}
+	p, err := s.GetPool(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	hosts, vms, err := s.db.CountPoolMembers(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	if hosts > 0 || vms > 0 {
+		return model.Errorf(model.CodeConflict, "pool %s still has %d hosts and %d VMs", p.Name, hosts, vms)
+	}
+	return notFound(s.db.DeletePool(ctx, p.ID), "pool", idOrName)
+}

@@ -1,0 +1,334 @@
+package service
+
+import (
+	"context"
+
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kumo-cloud/kumo/internal/hostlink"
+	"github.com/kumo-cloud/kumo/internal/hypervisor"
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/store"
+	"github.com/kumo-cloud/kumo/internal/task"
+)
+
+// CreateVMRequest asks for a new VM.
+type CreateVMRequest struct {
+	Name        string
+	Description string
+	Pool        string // id or name; default pool if empty
+	Image       string // id or name
+	Cores       int
+	MemoryMiB   int
+	DiskBytes   int64 // 0: the image's size (10 GiB for ISO images)
+	CloneMode   model.CloneMode
+	Start       bool
+}
+
+// Defaults of a new VM.
+const (
+	DefaultCores     = 1
+	DefaultMemoryMiB = 512
+	DefaultISODisk   = 10 << 30
+)
+
+// CreateVM validates the request, places the VM on a host and returns it
+// with the task that makes its disk (and starts it if asked). Everything
+// that can be checked is checked before anything is stored; if the task
+// fails, the VM and its files are removed again.
+func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, model.Task, error) {
+	if err := validName("name", req.Name); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if req.Cores == 0 {
+		req.Cores = DefaultCores
+	}
+	if req.MemoryMiB == 0 {
+		req.MemoryMiB = DefaultMemoryMiB
+	}
+	if req.CloneMode == "" {
+		req.CloneMode = model.CloneCOW
+	}
+	if err := validSize(req.Cores, req.MemoryMiB); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if req.CloneMode != model.CloneCOW && req.CloneMode != model.CloneFull {
+		return model.VM{}, model.Task{}, model.FieldError("clone_mode", "must be %q or %q", model.CloneCOW, model.CloneFull)
+	}
+	if req.Image == "" {
+		return model.VM{}, model.Task{}, model.FieldError("image", "is required")
+	}
+	img, err := s.GetImage(ctx, req.Image)
+	if err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if img.State != model.ImageReady {
+		return model.VM{}, model.Task{}, model.Errorf(model.CodeConflict, "image %s is %s", img.Name, img.State)
+	}
+	if req.DiskBytes == 0 {
+		req.DiskBytes = img.VirtualSize
+		if img.Format == model.FormatISO {
+			req.DiskBytes = DefaultISODisk
+		}
+	}
+	if req.DiskBytes < 0 || (img.Format != model.FormatISO && req.DiskBytes < img.VirtualSize) {
+		return model.VM{}, model.Task{}, model.FieldError("disk_bytes", "must be at least the image's size of %d bytes", img.VirtualSize)
+	}
+	if req.Pool == "" {
+		req.Pool = model.DefaultPoolName
+	}
+	pool, err := s.GetPool(ctx, req.Pool)
+	if err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	vm := model.VM{
+		ID: uuid.NewString(), Name: req.Name, Description: req.Description, PoolID: pool.ID, ImageID: img.ID,
+		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
+		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
+		CreatedAt: now(), UpdatedAt: now(),
+	}
+	if req.Start {
+		vm.PowerState = model.PowerRunning
+	}
+	// Placement and insert happen in one transaction so that two creates
+	// cannot both claim the last free memory of a host.
+	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if _, err := q.GetVM(ctx, req.Name); err == nil {
+			return model.Errorf(model.CodeConflict, "a VM named %q already exists", req.Name)
+		}
+		host, err := s.placeVM(ctx, q, pool, req.MemoryMiB)
+		if err != nil {
+			return err
+		}
+		vm.HostID = host.ID
+		return conflict(q.CreateVM(ctx, vm), "a VM named %q already exists", req.Name)
+	})
+	if err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	t, err := s.tasks.Submit(ctx, task.Spec{Kind: kindVMCreate, TargetType: "vm", TargetID: vm.ID, Requester: requesterOf(ctx),
+		Params: vmTaskParams{Start: req.Start}})
+	if err != nil {
+		s.db.DeleteVM(context.WithoutCancel(ctx), vm.ID)
+		return model.VM{}, model.Task{}, err
+	}
+	return vm, t, nil
+}
+
+func validSize(cores, memoryMiB int) error {
+	if cores < 1 || cores > model.MaxCores {
+		return model.FieldError("cores", "must be between 1 and %d", model.MaxCores)
+	}
+	if memoryMiB < model.MinMemoryMiB {
+		return model.FieldError("memory_mib", "must be at least %d", model.MinMemoryMiB)
+	}
+	return nil
+}
+
+// placeVM picks the online host of the pool with the most free memory
+// that can hold memoryMiB more.
+func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool, memoryMiB int) (model.Host, error) {
+	hosts, err := q.ListHosts(ctx)
+	if err != nil {
+		return model.Host{}, err
+	}
+	alloc, err := q.HostAllocations(ctx)
+	if err != nil {
+		return model.Host{}, err
+	}
+	type candidate struct {
+		host    model.Host
+		freeMiB int64
+	}
+	var fits []candidate
+	var online int
+	var best int64
+	for _, h := range hosts {
+		if h.PoolID != pool.ID || h.State != model.HostOnline {
+			continue
+		}
+		online++
+		free := int64(float64(h.MemoryBytes>>20)*s.cfg.MemoryOvercommit) - alloc[h.ID].MemoryMiB
+		best = max(best, free)
+		if free >= int64(memoryMiB) {
+			fits = append(fits, candidate{h, free})
+		}
+	}
+	if online == 0 {
+		return model.Host{}, model.Errorf(model.CodeInsufficientCapacity, "pool %s has no online host", pool.Name)
+	}
+	if len(fits) == 0 {
+		return model.Host{}, model.Errorf(model.CodeInsufficientCapacity,
+			"not enough memory: %d MiB asked, the most any host of pool %s has free is %d MiB", memoryMiB, pool.Name, max(best, 0))
+	}
+	sort.Slice(fits, func(i, j int) bool { return fits[i].freeMiB > fits[j].freeMiB })
+	return fits[0].host, nil
+}
+
+// ListVMs returns all VMs.
+func (s *Service) ListVMs(ctx context.Context) ([]model.VM, error) {
+	return s.db.ListVMs(ctx)
+}
+
+// GetVM returns a VM by id or name.
+func (s *Service) GetVM(ctx context.Context, idOrName string) (model.VM, error) {
+	vm, err := s.db.GetVM(ctx, idOrName)
+	return vm, notFound(err, "VM", idOrName)
+}
+
+// UpdateVMRequest changes a VM; nil fields stay as they are.
+type UpdateVMRequest struct {
+	Description *string
+	Cores       *int
+	MemoryMiB   *int
+}
+
+// UpdateVM changes a VM's description, or its cores and memory while it
+// is stopped (they take effect at the next start).
+func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMRequest) (model.VM, error) {
+	vm, err := s.GetVM(ctx, idOrName)
+	if err != nil {
+		return vm, err
+	}
+	resized := false
+	if req.Cores != nil && *req.Cores != vm.Cores {
+		vm.Cores, resized = *req.Cores, true
+	}
+	if req.MemoryMiB != nil && *req.MemoryMiB != vm.MemoryMiB {
+		vm.MemoryMiB, resized = *req.MemoryMiB, true
+	}
+	if req.Description != nil {
+		vm.Description = *req.Description
+	}
+	if resized {
+		if err := validSize(vm.Cores, vm.MemoryMiB); err != nil {
+			return vm, err
+		}
+		if vm.Status != model.PowerStopped || vm.PowerState != model.PowerStopped {
+			return vm, model.Errorf(model.CodeConflict, "VM %s must be stopped to change cores or memory (it is %s)", vm.Name, vm.Status)
+		}
+	}
+	vm.UpdatedAt = now()
+	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if resized {
+			// The host must still hold the VM with its new memory.
+			cur, err := q.GetVM(ctx, vm.ID)
+			if err != nil {
+				return notFound(err, "VM", vm.ID)
+			}
+			if delta := vm.MemoryMiB - cur.MemoryMiB; delta > 0 {
+				if err := s.hostHasRoom(ctx, q, vm.HostID, delta); err != nil {
+					return err
+				}
+			}
+		}
+		return notFound(q.UpdateVM(ctx, vm), "VM", vm.ID)
+	})
+	return vm, err
+}
+
+func (s *Service) hostHasRoom(ctx context.Context, q store.Queries, hostID string, moreMiB int) error {
+	h, err := q.GetHost(ctx, hostID)
+	if err != nil {
+		return notFound(err, "host", hostID)
+	}
+	alloc, err := q.HostAllocations(ctx)
+	if err != nil {
+		return err
+	}
+	free := int64(float64(h.MemoryBytes>>20)*s.cfg.MemoryOvercommit) - alloc[hostID].MemoryMiB
+	if free < int64(moreMiB) {
+		return model.Errorf(model.CodeInsufficientCapacity, "not enough memory on host %s: %d MiB more asked, %d MiB free", h.Name, moreMiB, max(free, 0))
+	}
+	return nil
+}
+
+// VM actions.
+const (
+	ActionStart    = "start"
+	ActionStop     = "stop" // graceful (ACPI), forced after the timeout if Force
+	ActionPowerOff = "poweroff"
+	ActionReboot   = "reboot"
+	ActionPause    = "pause"
+	ActionResume   = "resume"
+)
+
+// ChangeVMStateRequest asks for a power action.
+type ChangeVMStateRequest struct {
+	Action string
+	// Force turns a stop that timed out into a power-off.
+	Force bool
+	// Timeout bounds a graceful stop (default: the service's StopTimeout).
+	Timeout time.Duration
+}
+
+var actionKinds = map[string]string{
+	ActionStart: kindVMStart, ActionStop: kindVMStop, ActionPowerOff: kindVMPowerOff,
+	ActionReboot: kindVMReboot, ActionPause: kindVMPause, ActionResume: kindVMResume,
+}
+
+// actionNeeds is the observed state an action requires.
+var actionNeeds = map[string]model.PowerState{
+	ActionPause: model.PowerRunning, ActionResume: model.PowerPaused, ActionReboot: model.PowerRunning,
+}
+
+// ChangeVMState starts a task that applies a power action.
+func (s *Service) ChangeVMState(ctx context.Context, idOrName string, req ChangeVMStateRequest) (model.Task, error) {
+	kind, ok := actionKinds[req.Action]
+	if !ok {
+		return model.Task{}, model.FieldError("action", "unknown action %q: use start, stop, poweroff, reboot, pause or resume", req.Action)
+	}
+	if req.Timeout < 0 {
+		return model.Task{}, model.FieldError("timeout", "must not be negative")
+	}
+	vm, err := s.GetVM(ctx, idOrName)
+	if err != nil {
+		return model.Task{}, err
+	}
+	if vm.Status == model.PowerCreating {
+		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is still being created", vm.Name)
+	}
+	// Refuse at once what cannot work from the last observed state; the
+	// task checks again against the host, since the state may change.
+	if want, ok := actionNeeds[req.Action]; ok && vm.Status != want {
+		return model.Task{}, model.Errorf(model.CodeConflict, "cannot %s VM %s: it is %s, not %s", req.Action, vm.Name, vm.Status, want)
+	}
+	return s.tasks.Submit(ctx, task.Spec{Kind: kind, TargetType: "vm", TargetID: vm.ID, Requester: requesterOf(ctx),
+		Params: vmTaskParams{Force: req.Force, TimeoutMS: req.Timeout.Milliseconds()}})
+}
+
+// DeleteVM starts a task that stops the VM and removes it and its files.
+func (s *Service) DeleteVM(ctx context.Context, idOrName string) (model.Task, error) {
+	vm, err := s.GetVM(ctx, idOrName)
+	if err != nil {
+		return model.Task{}, err
+	}
+	return s.tasks.Submit(ctx, task.Spec{Kind: kindVMDelete, TargetType: "vm", TargetID: vm.ID, Requester: requesterOf(ctx)})
+}
+
+// vmConfig is the agent's view of a VM.
+func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig, error) {
+	img, err := s.db.GetImage(ctx, vm.ImageID)
+	if err != nil {
+		return hostlink.VMConfig{}, notFound(err, "image", vm.ImageID)
+	}
+	return hostlink.VMConfig{
+		ID: vm.ID, Name: vm.Name, Cores: vm.Cores, MemoryMiB: vm.MemoryMiB, DiskBytes: vm.DiskBytes,
+		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},
+		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true,
+		NICs: []hypervisor.NIC{{MAC: macFor(vm.ID), Mode: "user"}},
+	}, nil
+}
+
+// macFor derives a stable locally administered MAC from the VM id.
+func macFor(id string) string {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("52:54:00:%02x:%02x:%02x", u[13], u[14], u[15])
+}

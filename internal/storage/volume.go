@@ -1,0 +1,40 @@
+// Package storage manages the disk image files of VMs on one host.
+package storage
+
+import "context"
+
+// CloneMode says how a VM disk is made from an image.
+type CloneMode string
+
+// Clone modes.
+const (
+	// CloneCOW makes a qcow2 overlay whose backing file is the image: fast,
+	// and its cost does not grow with the image size.
+	CloneCOW CloneMode = "cow"
+	// CloneFull copies the image into an independent qcow2 file.
+	CloneFull CloneMode = "full"
+)
+
+// ImageInfo is what qemu-img reports about a file.
+type ImageInfo struct {
+	Format      string `json:"format"`
+	VirtualSize int64  `json:"virtual_size"` // bytes the guest sees
+	ActualSize  int64  `json:"actual_size"`  // bytes used on the host
+	BackingFile string `json:"backing_file,omitempty"`
+}
+
+// Volumes creates and changes disk image files.
+type Volumes interface {
+	// Info inspects any image file.
+	Info(ctx context.Context, path string) (ImageInfo, error)
+	// Clone makes dst from the image at src. If sizeBytes is larger than
+	// the image's virtual size the new disk is grown to it.
+	Clone(ctx context.Context, src, dst string, mode CloneMode, sizeBytes int64) error
+	// Create makes an empty qcow2 disk.
+	Create(ctx context.Context, dst string, sizeBytes int64) error
+	// Resize grows (or, with shrink, shrinks) a disk. Shrinking below the
+	// used size is refused.
+	Resize(ctx context.Context, path string, sizeBytes int64, shrink bool) error
+	// Delete removes the file; deleting a missing file is not an error.
+	Delete(ctx context.Context, path string) error
+}

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+)
+
+// openTestDBs returns one database per available engine: SQLite always,
+// PostgreSQL when KUMO_TEST_POSTGRES holds a DSN (CI sets it).
+func openTestDBs(t *testing.T) map[string]*DB {
+	t.Helper()
+	ctx := context.Background()
+	dbs := map[string]*DB{}
+	lite, err := Open(ctx, filepath.Join(t.TempDir(), "kumo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lite.Close() })
+	dbs["sqlite"] = lite
+	if dsn := os.Getenv("KUMO_TEST_POSTGRES"); dsn != "" {
+		pg, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatalf("postgres: %v", err)
+		}
+		// Each test starts from an empty schema.
+		for _, table := range []string{"tasks", "vms", "images", "join_tokens", "hosts", "pools", "sessions", "users"} {
+			if _, err := pg.sql.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Cleanup(func() { pg.Close() })
+		dbs["postgres"] = pg
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("CI must test PostgreSQL too: KUMO_TEST_POSTGRES is not set")
+	}
+	return dbs
+}
+
+func TestPoolsAndConflicts(t *testing.T) {
+	for name, db := range openTestDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			p := model.Pool{ID: "p1", Name: "alpha", CreatedAt: now}
+			if err := db.CreatePool(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreatePool(ctx, model.Pool{ID: "p2", Name: "alpha", CreatedAt: now}); !errors.Is(err, ErrConflict) {
+				t.Fatalf("duplicate name: got %v, want ErrConflict", err)
+			}
+			got, err := db.GetPool(ctx, "alpha")
+			if err != nil || got.ID != "p1" || !got.CreatedAt.Equal(now) {
+				t.Fatalf("GetPool by name = %+v, %v", got, err)
+			}
+			if _, err := db.GetPool(ctx, "missing"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("missing pool: got %v", err)
+			}
+			if err := db.DeletePool(ctx, "missing"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("delete missing: got %v", err)
+			}
+		})
+	}
+}
+
+func TestTransactionRollsBack(t *testing.T) {
+	for name, db := range openTestDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			boom := errors.New("boom")
+			err := db.InTx(ctx, func(q Queries) error {
+				if err := q.CreatePool(ctx, model.Pool{ID: "p1", Name: "a", CreatedAt: time.Now()}); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("InTx = %v", err)
+			}
+			if _, err := db.GetPool(ctx, "p1"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("pool survived a rolled back transaction: %v", err)
+			}
+		})
+	}
+}
+
+func TestTasksFilterAndAllocations(t *testing.T) {
+	for name, db := range openTestDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Now()
+			for i, st := range []model.TaskState{model.TaskQueued, model.TaskRunning, model.TaskSucceeded} {
+				tk := model.Task{ID: string(rune('a' + i)), Kind: "k", TargetID: "vm1", State: st, CreatedAt: now.Add(time.Duration(i) * time.Second)}
+				if err := db.CreateTask(ctx, tk); err != nil {
+					t.Fatal(err)
+				}
+			}
+			active, err := db.ListTasks(ctx, TaskFilter{States: []model.TaskState{model.TaskQueued, model.TaskRunning}})
+			if err != nil || len(active) != 2 || active[0].ID != "b" {
+				t.Fatalf("active tasks = %+v, %v", active, err)
+			}
+			if err := db.CreatePool(ctx, model.Pool{ID: "p", Name: "p", CreatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: "p", State: model.HostOnline, CreatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			for i, mem := range []int{256, 512} {
+				vm := model.VM{ID: string(rune('x' + i)), Name: string(rune('x' + i)), PoolID: "p", HostID: "h", Cores: 2, MemoryMiB: mem,
+					CloneMode: model.CloneCOW, PowerState: model.PowerStopped, Status: model.PowerStopped, CreatedAt: now, UpdatedAt: now}
+				if err := db.CreateVM(ctx, vm); err != nil {
+					t.Fatal(err)
+				}
+			}
+			alloc, err := db.HostAllocations(ctx)
+			if err != nil || alloc["h"].MemoryMiB != 768 || alloc["h"].Cores != 4 || alloc["h"].VMs != 2 {
+				t.Fatalf("allocations = %+v, %v", alloc, err)
+			}
+			off, err := db.MarkHostsOffline(ctx, now.Add(time.Minute).UnixMicro())
+			if err != nil || len(off) != 1 {
+				t.Fatalf("MarkHostsOffline = %v, %v", off, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+)
+
+const taskColumns = `id, kind, target_type, target_id, state, progress, error, error_code, params, result, requester, web_hook,
+	created_at, started_at, finished_at`
+
+func scanTask(s scanner) (model.Task, error) {
+	var t model.Task
+	var params, result string
+	var created, started, finished int64
+	err := s.Scan(&t.ID, &t.Kind, &t.TargetType, &t.TargetID, &t.State, &t.Progress, &t.Error, &t.ErrorCode, &params,
+		&result, &t.Requester, &t.WebHook, &created, &started, &finished)
+	if params != "" {
+		t.Params = []byte(params)
+	}
+	if result != "" {
+		t.Result = []byte(result)
+	}
+	t.CreatedAt, t.StartedAt, t.FinishedAt = fromMicros(created), fromMicros(started), fromMicros(finished)
+	return t, classify(err)
+}
+
+// CreateTask inserts a task.
+func (q Queries) CreateTask(ctx context.Context, t model.Task) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		t.ID, t.Kind, t.TargetType, t.TargetID, t.State, t.Progress, t.Error, t.ErrorCode, string(t.Params), string(t.Result),
+		t.Requester, t.WebHook, micros(t.CreatedAt), micros(t.StartedAt), micros(t.FinishedAt))
+	return classify(err)
+}
+
+// GetTask returns a task.
+func (q Queries) GetTask(ctx context.Context, id string) (model.Task, error) {
+	return scanTask(q.q.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, id))
+}
+
+// TaskFilter selects tasks; empty fields match everything.
+type TaskFilter struct {
+	States   []model.TaskState
+	TargetID string
+	Limit    int
+}
+
+// ListTasks returns tasks, newest first.
+func (q Queries) ListTasks(ctx context.Context, f TaskFilter) ([]model.Task, error) {
+	var where []string
+	var args []any
+	if len(f.States) > 0 {
+		var ph []string
+		for _, s := range f.States {
+			args = append(args, s)
+			ph = append(ph, "$"+strconv.Itoa(len(args)))
+		}
+		where = append(where, "state IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.TargetID != "" {
+		args = append(args, f.TargetID)
+		where = append(where, "target_id = $"+strconv.Itoa(len(args)))
+	}
+	query := `SELECT ` + taskColumns + ` FROM tasks`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY created_at DESC, id"
+	if f.Limit > 0 {
+		query += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	return queryAll(ctx, q.q, scanTask, query, args...)
+}
+
+// UpdateTask stores a task's progress and outcome.
+func (q Queries) UpdateTask(ctx context.Context, t model.Task) error {
+	return q.execOne(ctx, `UPDATE tasks SET state = $2, progress = $3, error = $4, error_code = $5, result = $6,
+		started_at = $7, finished_at = $8 WHERE id = $1`,
+		t.ID, t.State, t.Progress, t.Error, t.ErrorCode, string(t.Result), micros(t.StartedAt), micros(t.FinishedAt))
+}
+
+// SetTaskProgress stores only the progress of a running task.
+func (q Queries) SetTaskProgress(ctx context.Context, id string, progress int) error {
+	return q.execOne(ctx, `UPDATE tasks SET progress = $2 WHERE id = $1 AND state = $3`, id, progress, model.TaskRunning)
+}

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+)
+
+const vmColumns = `id, name, description, pool_id, host_id, image_id, cores, memory_mib, disk_bytes, clone_mode, boot_media,
+	power_state, status, accel, created_at, updated_at`
+
+func scanVM(s scanner) (model.VM, error) {
+	var v model.VM
+	var created, updated int64
+	err := s.Scan(&v.ID, &v.Name, &v.Description, &v.PoolID, &v.HostID, &v.ImageID, &v.Cores, &v.MemoryMiB, &v.DiskBytes,
+		&v.CloneMode, &v.BootMedia, &v.PowerState, &v.Status, &v.Accel, &created, &updated)
+	v.CreatedAt, v.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return v, classify(err)
+}
+
+// CreateVM inserts a VM.
+func (q Queries) CreateVM(ctx context.Context, v model.VM) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO vms (`+vmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.ImageID, v.Cores, v.MemoryMiB, v.DiskBytes, v.CloneMode,
+		v.BootMedia, v.PowerState, v.Status, v.Accel, micros(v.CreatedAt), micros(v.UpdatedAt))
+	return classify(err)
+}
+
+// GetVM returns the VM with the given id or name.
+func (q Queries) GetVM(ctx context.Context, idOrName string) (model.VM, error) {
+	return scanVM(q.q.QueryRowContext(ctx, `SELECT `+vmColumns+` FROM vms WHERE id = $1 OR name = $1`, idOrName))
+}
+
+// ListVMs returns all VMs by name.
+func (q Queries) ListVMs(ctx context.Context) ([]model.VM, error) {
+	return queryAll(ctx, q.q, scanVM, `SELECT `+vmColumns+` FROM vms ORDER BY name`)
+}
+
+// ListVMsOnHost returns the VMs placed on a host.
+func (q Queries) ListVMsOnHost(ctx context.Context, hostID string) ([]model.VM, error) {
+	return queryAll(ctx, q.q, scanVM, `SELECT `+vmColumns+` FROM vms WHERE host_id = $1 ORDER BY name`, hostID)
+}
+
+// UpdateVM stores all mutable fields of a VM.
+func (q Queries) UpdateVM(ctx context.Context, v model.VM) error {
+	return q.execOne(ctx, `UPDATE vms SET name = $2, description = $3, pool_id = $4, host_id = $5, cores = $6, memory_mib = $7,
+		disk_bytes = $8, power_state = $9, status = $10, accel = $11, updated_at = $12 WHERE id = $1`,
+		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.Cores, v.MemoryMiB, v.DiskBytes, v.PowerState, v.Status, v.Accel, micros(v.UpdatedAt))
+}
+
+// SetVMStatus records an observed state.
+func (q Queries) SetVMStatus(ctx context.Context, id string, status model.PowerState, now int64) error {
+	return q.execOne(ctx, `UPDATE vms SET status = $2, updated_at = $3 WHERE id = $1`, id, status, now)
+}
+
+// SetVMPowerState records a desired power state.
+func (q Queries) SetVMPowerState(ctx context.Context, id string, power model.PowerState, now int64) error {
+	return q.execOne(ctx, `UPDATE vms SET power_state = $2, updated_at = $3 WHERE id = $1`, id, power, now)
+}
+
+// DeleteVM removes a VM.
+func (q Queries) DeleteVM(ctx context.Context, id string) error {
+	return q.execOne(ctx, `DELETE FROM vms WHERE id = $1`, id)
+}
+
+// HostAllocation is what the VMs placed on a host have claimed.
+type HostAllocation struct {
+	HostID    string
+	VMs       int
+	Cores     int
+	MemoryMiB int64
+}
+
+// HostAllocations sums the claims of VMs per host. Every VM placed on a
+// host counts, running or not, so starting a stopped VM never fails for
+// lack of memory.
+func (q Queries) HostAllocations(ctx context.Context) (map[string]HostAllocation, error) {
+	list, err := queryAll(ctx, q.q, func(s scanner) (HostAllocation, error) {
+		var a HostAllocation
+		return a, s.Scan(&a.HostID, &a.VMs, &a.Cores, &a.MemoryMiB)
+	}, `SELECT host_id, COUNT(*), COALESCE(SUM(cores), 0), COALESCE(SUM(memory_mib), 0) FROM vms GROUP BY host_id`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]HostAllocation, len(list))
+	for _, a := range list {
+		out[a.HostID] = a
+	}
+	return out, nil
+}

@@ -1,0 +1,232 @@
+// Package client is a typed client of Kumo's native API (/v1).
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kumo-cloud/kumo/pkg/api"
+)
+
+// Client talks to one Kumo server.
+type Client struct {
+	BaseURL string // e.g. http://127.0.0.1:8080
+	Token   string
+	HTTP    *http.Client
+}
+
+// New returns a client for baseURL using token (may be empty before Login).
+func New(baseURL, token string) *Client {
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Token: token, HTTP: &http.Client{}}
+}
+
+// Error is a failed API call.
+type Error struct {
+	Status int
+	api.ErrorDetail
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s (HTTP %d, %s)", e.Message, e.Status, e.Code)
+}
+
+// do sends a JSON request and decodes a JSON reply into out.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	return c.send(ctx, method, path, body, "application/json", -1, out)
+}
+
+func (c *Client) send(ctx context.Context, method, path string, body io.Reader, contentType string, length int64, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+		if length >= 0 {
+			req.ContentLength = length
+		}
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var e api.Error
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		if json.Unmarshal(raw, &e) != nil || e.Error.Code == "" {
+			return &Error{Status: resp.StatusCode, ErrorDetail: api.ErrorDetail{Code: "http", Message: strings.TrimSpace(string(raw))}}
+		}
+		return &Error{Status: resp.StatusCode, ErrorDetail: e.Error}
+	}
+	if out == nil {
+		return nil
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+// Login opens a session and keeps its token in the client.
+func (c *Client) Login(ctx context.Context, user, password string) (api.Session, error) {
+	var s api.Session
+	err := c.do(ctx, http.MethodPost, "/v1/login", api.LoginRequest{Username: user, Password: password}, &s)
+	if err == nil {
+		c.Token = s.Token
+	}
+	return s, err
+}
+
+// Session returns the current session.
+func (c *Client) Session(ctx context.Context) (s api.Session, err error) {
+	return s, c.do(ctx, http.MethodGet, "/v1/session", nil, &s)
+}
+
+// RenewSession extends the current session.
+func (c *Client) RenewSession(ctx context.Context) (s api.Session, err error) {
+	return s, c.do(ctx, http.MethodPost, "/v1/session/renew", nil, &s)
+}
+
+// Logout ends the current session.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/logout", nil, nil)
+}
+
+// Pools lists pools.
+func (c *Client) Pools(ctx context.Context) (out []api.Pool, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/pools", nil, &out)
+}
+
+// CreatePool creates a pool.
+func (c *Client) CreatePool(ctx context.Context, req api.PoolsPost) (out api.Pool, err error) {
+	return out, c.do(ctx, http.MethodPost, "/v1/pools", req, &out)
+}
+
+// DeletePool deletes a pool.
+func (c *Client) DeletePool(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/pools/"+url.PathEscape(id), nil, nil)
+}
+
+// Hosts lists hosts.
+func (c *Client) Hosts(ctx context.Context) (out []api.Host, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/hosts", nil, &out)
+}
+
+// Host shows one host.
+func (c *Client) Host(ctx context.Context, id string) (out api.Host, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/hosts/"+url.PathEscape(id), nil, &out)
+}
+
+// CreateJoinToken makes a join token for a new agent.
+func (c *Client) CreateJoinToken(ctx context.Context, req api.JoinTokensPost) (out api.JoinToken, err error) {
+	return out, c.do(ctx, http.MethodPost, "/v1/hosts/join-tokens", req, &out)
+}
+
+// Images lists images.
+func (c *Client) Images(ctx context.Context) (out []api.Image, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/images", nil, &out)
+}
+
+// Image shows one image.
+func (c *Client) Image(ctx context.Context, id string) (out api.Image, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/images/"+url.PathEscape(id), nil, &out)
+}
+
+// UploadImage streams content as a new image; size may be -1 if unknown.
+func (c *Client) UploadImage(ctx context.Context, name, format string, content io.Reader, size int64) (out api.Image, err error) {
+	q := url.Values{"name": {name}}
+	if format != "" {
+		q.Set("format", format)
+	}
+	return out, c.send(ctx, http.MethodPost, "/v1/images?"+q.Encode(), content, "application/octet-stream", size, &out)
+}
+
+// DeleteImage deletes an image.
+func (c *Client) DeleteImage(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/images/"+url.PathEscape(id), nil, nil)
+}
+
+// VMs lists VMs.
+func (c *Client) VMs(ctx context.Context) (out []api.VM, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/vms", nil, &out)
+}
+
+// VM shows one VM.
+func (c *Client) VM(ctx context.Context, id string) (out api.VM, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/vms/"+url.PathEscape(id), nil, &out)
+}
+
+// CreateVM creates a VM; the returned task makes its disk.
+func (c *Client) CreateVM(ctx context.Context, req api.VMsPost) (out api.VMCreated, err error) {
+	return out, c.do(ctx, http.MethodPost, "/v1/vms", req, &out)
+}
+
+// UpdateVM changes a VM.
+func (c *Client) UpdateVM(ctx context.Context, id string, req api.VMPatch) (out api.VM, err error) {
+	return out, c.do(ctx, http.MethodPatch, "/v1/vms/"+url.PathEscape(id), req, &out)
+}
+
+// ChangeVMState applies a power action.
+func (c *Client) ChangeVMState(ctx context.Context, id string, req api.VMStatePut) (out api.Task, err error) {
+	return out, c.do(ctx, http.MethodPut, "/v1/vms/"+url.PathEscape(id)+"/state", req, &out)
+}
+
+// DeleteVM deletes a VM.
+func (c *Client) DeleteVM(ctx context.Context, id string) (out api.Task, err error) {
+	return out, c.do(ctx, http.MethodDelete, "/v1/vms/"+url.PathEscape(id), nil, &out)
+}
+
+// Tasks lists tasks.
+func (c *Client) Tasks(ctx context.Context) (out []api.Task, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/tasks", nil, &out)
+}
+
+// Task shows one task.
+func (c *Client) Task(ctx context.Context, id string) (out api.Task, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/tasks/"+url.PathEscape(id), nil, &out)
+}
+
+// CancelTask cancels a task.
+func (c *Client) CancelTask(ctx context.Context, id string) (out api.Task, err error) {
+	return out, c.do(ctx, http.MethodDelete, "/v1/tasks/"+url.PathEscape(id), nil, &out)
+}
+
+// WaitTask waits until the task is final or ctx ends, calling progress
+// (if not nil) whenever the task is seen. A failed task is returned with a
+// nil error: the task says why it failed.
+func (c *Client) WaitTask(ctx context.Context, id string, progress func(api.Task)) (api.Task, error) {
+	for {
+		var t api.Task
+		// Long-poll in short slices, so progress can be shown meanwhile.
+		if err := c.do(ctx, http.MethodGet, "/v1/tasks/"+url.PathEscape(id)+"/wait?timeout=1", nil, &t); err != nil {
+			return t, err
+		}
+		if progress != nil {
+			progress(t)
+		}
+		if t.Final() {
+			return t, nil
+		}
+		select {
+		case <-ctx.Done():
+			return t, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

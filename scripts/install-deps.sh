@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Kumo and its tests need. Run as root on
+# Debian 12. Go 1.26 must already be installed (it is not in Debian 12).
+#   qemu-system-x86 qemu-utils: the hypervisor and qemu-img
+#   busybox-static ... qemu-guest-agent: what the test guest is built from
+#   postgresql: the store's tests run on PostgreSQL as well as SQLite
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+	qemu-system-x86 qemu-utils
+	busybox-static syslinux syslinux-common isolinux mtools dosfstools cpio genisoimage
+	linux-image-cloud-amd64 qemu-guest-agent
+	postgresql ca-certificates
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	apt-get update
+	apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+if ! command -v go >/dev/null; then
+	echo "Go 1.26 or newer is required: install it to /usr/local/go and put /usr/local/go/bin on PATH" >&2
+	exit 1
+fi
