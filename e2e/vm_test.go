@@ -249,4 +249,3 @@ func requireAPIError(t testing.TB, err error, status int, code string) {
 		t.Fatalf("want API error %d %s, got %d %s: %s", status, code, ce.Status, ce.Code, ce.Message)
 	}
 }
-

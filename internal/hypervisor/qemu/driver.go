@@ -420,7 +420,9 @@ func (d *Driver) Reboot(ctx context.Context, dir string) error {
 }
 
 // Pause stops the VM's CPUs.
-func (d *Driver) Pause(ctx context.Context, dir string) error { return d.execute(ctx, dir, "stop", nil) }
+func (d *Driver) Pause(ctx context.Context, dir string) error {
+	return d.execute(ctx, dir, "stop", nil)
+}
 
 // Resume restarts the VM's CPUs.
 func (d *Driver) Resume(ctx context.Context, dir string) error {
