@@ -143,7 +143,14 @@ func TestControllerRestart(t *testing.T) {
 	if !processAlive(pid) {
 		t.Fatal("the VM died with the controller")
 	}
+	restarted := time.Now()
 	k.start()
+	// Wait for a report from the restarted agent, so what follows checks
+	// fresh observations rather than rows written before the restart.
+	eventually(t, 20*time.Second, "a heartbeat after the restart", func() (bool, string) {
+		h, err := k.c.Host(ctxT(t), vm.Host)
+		return err == nil && h.LastHeartbeat.After(restarted), h.LastHeartbeat.String()
+	})
 	if got := k.qemuPID(vm); got != pid {
 		t.Fatalf("QEMU pid changed across the restart: %d -> %d", pid, got)
 	}

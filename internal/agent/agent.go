@@ -43,10 +43,13 @@ type Config struct {
 	// JoinToken is needed only the first time, before the agent has an
 	// identity in DataDir.
 	JoinToken string
-	Driver    hypervisor.Driver
-	Volumes   storage.Volumes
-	Accel     hypervisor.Accel
-	Logger    *slog.Logger
+	// Controller overrides the controller address saved at join time; the
+	// server sets it for its own agent, whose controller may have moved.
+	Controller string
+	Driver     hypervisor.Driver
+	Volumes    storage.Volumes
+	Accel      hypervisor.Accel
+	Logger     *slog.Logger
 }
 
 // identity is what an agent keeps after joining.
@@ -54,6 +57,10 @@ type identity struct {
 	HostID     string `json:"host_id"`
 	Name       string `json:"name"`
 	Controller string `json:"controller"` // https://host:port of the cluster listener
+	// Listen is the address the agent last listened on. An agent told to
+	// pick any port (":0") takes the same one again, so the controller can
+	// reach it right after a restart, before its first heartbeat.
+	Listen string `json:"listen,omitempty"`
 }
 
 // Agent is a running host agent.
@@ -105,6 +112,12 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 		}
 	} else if err != nil {
 		return nil, err
+	}
+	if cfg.Controller != "" && cfg.Controller != a.id.Controller {
+		a.id.Controller = cfg.Controller
+		if err := a.saveIdentity(); err != nil {
+			return nil, err
+		}
 	}
 	a.ctl = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: a.controllerTLS()}}
 	return a, nil
@@ -184,9 +197,9 @@ func (a *Agent) join(ctx context.Context, token string) error {
 			return err
 		}
 	}
-	id, _ := json.MarshalIndent(identity{HostID: resp.HostID, Name: a.cfg.Name, Controller: tok.Address}, "", "  ")
+	a.id = identity{HostID: resp.HostID, Name: a.cfg.Name, Controller: tok.Address}
 	a.log.Info("joined cluster", "controller", tok.Address, "host", resp.HostID)
-	return os.WriteFile(filepath.Join(a.cfg.DataDir, "agent.json"), id, 0o600)
+	return a.saveIdentity()
 }
 
 // controllerTLS trusts only the cluster CA and presents the agent's cert.
@@ -204,11 +217,13 @@ func (a *Agent) controllerTLS() *tls.Config {
 		}}
 }
 
-// Run serves the control plane and sends heartbeats until ctx ends.
+// Run serves the control plane and sends heartbeats until ctx ends. It
+// closes the driver when it returns; the VMs keep running.
 func (a *Agent) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", a.cfg.Listen)
+	defer a.cfg.Driver.Close()
+	ln, err := a.listen()
 	if err != nil {
-		return fmt.Errorf("agent listen on %s: %w", a.cfg.Listen, err)
+		return err
 	}
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if a.cfg.Advertise != "" {
@@ -239,7 +254,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	a.log.Info("agent serving", "address", a.addr, "host", a.id.HostID)
-	go a.heartbeatLoop(ctx)
+	hbDone := make(chan struct{})
+	hbCtx, stopHeartbeats := context.WithCancel(ctx)
+	go func() { defer close(hbDone); a.heartbeatLoop(hbCtx) }()
+	defer func() { stopHeartbeats(); <-hbDone }()
 	select {
 	case <-ctx.Done():
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -249,6 +267,35 @@ func (a *Agent) Run(ctx context.Context) error {
 	case err := <-errc:
 		return err
 	}
+}
+
+func (a *Agent) listen() (net.Listener, error) {
+	if _, port, err := net.SplitHostPort(a.cfg.Listen); err == nil && port == "0" && a.id.Listen != "" {
+		if ln, err := net.Listen("tcp", a.id.Listen); err == nil {
+			return ln, nil
+		}
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("agent listen on %s: %w", a.cfg.Listen, err)
+	}
+	if a.id.Listen != ln.Addr().String() {
+		a.id.Listen = ln.Addr().String()
+		if err := a.saveIdentity(); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	return ln, nil
+}
+
+func (a *Agent) saveIdentity() error {
+	raw, _ := json.MarshalIndent(a.id, "", "  ")
+	tmp := filepath.Join(a.cfg.DataDir, "agent.json.tmp")
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(a.cfg.DataDir, "agent.json"))
 }
 
 func (a *Agent) heartbeatLoop(ctx context.Context) {

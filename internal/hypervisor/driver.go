@@ -110,4 +110,8 @@ type Driver interface {
 	Reboot(ctx context.Context, dir string) error
 	Pause(ctx context.Context, dir string) error
 	Resume(ctx context.Context, dir string) error
+	// Close releases the driver's connections to its VMs; the VMs keep
+	// running. QEMU serves one QMP client at a time, so a driver that is
+	// done must let go for the next one to attach.
+	Close() error
 }

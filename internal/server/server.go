@@ -232,8 +232,9 @@ func (s *Server) startLocalAgent(ctx context.Context) (*agent.Agent, error) {
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
+	controller, _ := s.clusterAddress()
 	return agent.New(ctx, agent.Config{
-		DataDir: s.cfg.DataDir, Listen: listen, JoinToken: token, Driver: drv,
+		DataDir: s.cfg.DataDir, Listen: listen, JoinToken: token, Controller: controller, Driver: drv,
 		Volumes: storage.NewQemuImg(), Accel: accel, Logger: s.log,
 	})
 }

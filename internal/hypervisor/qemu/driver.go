@@ -414,6 +414,18 @@ func (d *Driver) PowerOff(ctx context.Context, dir string) error {
 	return nil
 }
 
+// Close closes every QMP connection; the VMs keep running.
+func (d *Driver) Close() error {
+	d.mu.Lock()
+	monitors := d.monitors
+	d.monitors = map[string]*qmp.Monitor{}
+	d.mu.Unlock()
+	for _, m := range monitors {
+		m.Close()
+	}
+	return nil
+}
+
 // Reboot resets the VM.
 func (d *Driver) Reboot(ctx context.Context, dir string) error {
 	return d.execute(ctx, dir, "system_reset", nil)
