@@ -1,0 +1,96 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kumo-cloud/kumo/internal/cli"
+	"github.com/kumo-cloud/kumo/pkg/api"
+)
+
+// kumoCLI runs the kumo command line in-process and returns its exit
+// code, stdout and stderr.
+func kumoCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := cli.Execute(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestCLI drives a VM's life through the kumo command line.
+func TestCLI(t *testing.T) {
+	dir := guestDir(t)
+	k := startKumo(t)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("KUMO_PASSWORD", adminPassword)
+	server := k.c.BaseURL
+
+	mustRun := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := kumoCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("kumo %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	mustRun("login", "--server", server, "--user", "admin")
+
+	var img api.Image
+	if err := json.Unmarshal([]byte(mustRun("image", "upload", filepath.Join(dir, "kumo-test-guest.qcow2"), "--name", "guest", "-o", "json")), &img); err != nil {
+		t.Fatal(err)
+	}
+	if img.Name != "guest" || img.Format != "qcow2" {
+		t.Fatalf("uploaded image: %+v", img)
+	}
+	if out := mustRun("image", "list"); !strings.Contains(out, "guest") || !strings.Contains(out, "qcow2") {
+		t.Fatalf("image list:\n%s", out)
+	}
+
+	code, out, errOut := kumoCLI(t, "vm", "create", "web", "--image", "guest", "--memory", "128M", "--start")
+	if code != 0 {
+		t.Fatalf("vm create: %d %s %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "[###") || !strings.Contains(errOut, "succeeded") {
+		t.Errorf("no progress bar on stderr: %q", errOut)
+	}
+	if !strings.Contains(out, "web") || !strings.Contains(out, "running") {
+		t.Fatalf("vm create output:\n%s", out)
+	}
+
+	var vms []api.VM
+	if err := json.Unmarshal([]byte(mustRun("vm", "list", "-o", "json")), &vms); err != nil || len(vms) != 1 || vms[0].Status != "running" {
+		t.Fatalf("vm list -o json: %+v %v", vms, err)
+	}
+	k.waitSerial(vms[0], "KUMO-GUEST-READY", 1)
+	if out := mustRun("vm", "show", "web"); !strings.Contains(out, "Memory:") || !strings.Contains(out, "128 MiB") {
+		t.Fatalf("vm show:\n%s", out)
+	}
+	mustRun("vm", "stop", "web")
+	if k.qemuPID(vms[0]) != 0 {
+		t.Fatal("QEMU still running after kumo vm stop")
+	}
+	if out := mustRun("host", "list"); !strings.Contains(out, "online") {
+		t.Fatalf("host list:\n%s", out)
+	}
+	var tasks []api.Task
+	if err := json.Unmarshal([]byte(mustRun("task", "list", "-o", "json")), &tasks); err != nil || len(tasks) < 2 {
+		t.Fatalf("task list: %d tasks, %v", len(tasks), err)
+	}
+	mustRun("vm", "delete", "web")
+
+	code, _, errOut = kumoCLI(t, "vm", "show", "web")
+	if code == 0 || !strings.Contains(errOut, "not found") {
+		t.Fatalf("show of a deleted VM: exit %d, %q", code, errOut)
+	}
+	code, _, errOut = kumoCLI(t, "vm", "create", "x", "--image", "guest", "--memory", "lots")
+	if code == 0 || !strings.Contains(errOut, "--memory") {
+		t.Fatalf("bad --memory: exit %d, %q", code, errOut)
+	}
+	mustRun("logout")
+	if code, _, errOut = kumoCLI(t, "vm", "list"); code == 0 || !strings.Contains(errOut, "unauthenticated") {
+		t.Fatalf("vm list after logout: exit %d, %q", code, errOut)
+	}
+}
