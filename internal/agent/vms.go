@@ -258,7 +258,10 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 		if !e.IsDir() || !validID.MatchString(e.Name()) {
 			continue
 		}
-		st, err := a.cfg.Driver.Status(ctx, a.dir(e.Name()))
+		// One unresponsive VM must not hold up the whole report.
+		vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		st, err := a.cfg.Driver.Status(vctx, a.dir(e.Name()))
+		cancel()
 		if err != nil {
 			st.State = hypervisor.StateUnknown
 		}

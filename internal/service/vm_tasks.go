@@ -162,18 +162,27 @@ func (s *Service) stopVM(ctx context.Context, run *task.Run, vm model.VM, agent 
 	if err := s.db.SetVMPowerState(ctx, vm.ID, model.PowerStopped, now().UnixMicro()); err != nil {
 		return nil, notFound(err, "VM", vm.ID)
 	}
+	// If the guest does not stop (timeout, cancel, error), the VM keeps
+	// the desired state it had: nothing changed.
+	previous := vm.PowerState
+	stopped := false
+	defer func() {
+		if !stopped {
+			s.db.SetVMPowerState(context.WithoutCancel(ctx), vm.ID, previous, now().UnixMicro())
+		}
+	}()
 	vm.PowerState = model.PowerStopped
 	st, err := agent.ChangeVMState(ctx, vm.ID, hostlink.ActionShutdown)
 	if err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(timeout)
-	for !stopped(st.State) {
+	for !isStopped(st.State) {
 		if time.Now().After(deadline) {
 			if p.Force {
+				stopped = true
 				return s.applyAction(ctx, vm, agent, model.PowerStopped, hostlink.ActionPowerOff)
 			}
-			s.db.SetVMPowerState(context.WithoutCancel(ctx), vm.ID, model.PowerRunning, now().UnixMicro())
 			return nil, model.Errorf(model.CodeUnavailable, "guest of VM %s did not power off within %s; use force or poweroff", vm.Name, timeout)
 		}
 		run.Progress(int(100 * time.Since(deadline.Add(-timeout)) / timeout))
@@ -186,6 +195,7 @@ func (s *Service) stopVM(ctx context.Context, run *task.Run, vm model.VM, agent 
 			return nil, err
 		}
 	}
+	stopped = true
 	if st.State == hypervisor.StateShutdown {
 		// QEMU stays up after an ACPI power-off if told to; clear it.
 		return s.applyAction(ctx, vm, agent, model.PowerStopped, hostlink.ActionPowerOff)
@@ -196,7 +206,7 @@ func (s *Service) stopVM(ctx context.Context, run *task.Run, vm model.VM, agent 
 	return s.GetVM(ctx, vm.ID)
 }
 
-func stopped(st hypervisor.PowerState) bool {
+func isStopped(st hypervisor.PowerState) bool {
 	return st == hypervisor.StateStopped || st == hypervisor.StateShutdown
 }
 
