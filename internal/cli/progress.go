@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/kumo-cloud/kumo/pkg/api"
 	"github.com/kumo-cloud/kumo/pkg/client"
@@ -34,4 +35,18 @@ func (g *globals) waitWithProgress(ctx context.Context, c *client.Client, t api.
 		return t, fmt.Errorf("task %s %s: %s", t.ID, t.State, t.Error)
 	}
 	return t, nil
+}
+
+// finishTask follows up a call that started task t: unless noWait, it
+// waits for the task with a progress bar; then it prints the task.
+func (g *globals) finishTask(ctx context.Context, c *client.Client, t api.Task, err error, noWait bool) error {
+	if err != nil {
+		return err
+	}
+	if !noWait {
+		if t, err = g.waitWithProgress(ctx, c, t); err != nil {
+			return err
+		}
+	}
+	return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
 }

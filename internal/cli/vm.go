@@ -177,15 +177,7 @@ func vmActionCmd(g *globals, action, short string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := g.client()
 			t, err := c.ChangeVMState(cmd.Context(), args[0], api.VMStatePut{Action: action, Force: force, TimeoutSeconds: int(timeout.Seconds())})
-			if err != nil {
-				return err
-			}
-			if !noWait {
-				if t, err = g.waitWithProgress(cmd.Context(), c, t); err != nil {
-					return err
-				}
-			}
-			return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
+			return g.finishTask(cmd.Context(), c, t, err, noWait)
 		},
 	}
 	if action == "stop" {
@@ -205,15 +197,7 @@ func vmDeleteCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := g.client()
 			t, err := c.DeleteVM(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !noWait {
-				if t, err = g.waitWithProgress(cmd.Context(), c, t); err != nil {
-					return err
-				}
-			}
-			return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
+			return g.finishTask(cmd.Context(), c, t, err, noWait)
 		},
 	}
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return at once instead of waiting for the task")
