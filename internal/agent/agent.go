@@ -78,6 +78,7 @@ type Agent struct {
 	locks   map[string]*sync.Mutex // one per VM: calls on a VM are serialised
 
 	heartbeat time.Duration
+	cpu       cpuMeter
 	kicks     chan struct{} // asks the heartbeat loop to report now
 }
 

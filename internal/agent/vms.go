@@ -101,6 +101,12 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 	if err := a.writeConfig(cfg); err != nil {
 		return hostlink.VMStatus{}, err
 	}
+	if cfg.CloudInit != nil {
+		if err := a.writeSeed(ctx, cfg); err != nil {
+			os.RemoveAll(dir)
+			return hostlink.VMStatus{}, err
+		}
+	}
 	disk := a.rootDisk(cfg.ID)
 	if _, err := os.Stat(disk); err == nil {
 		return a.status(ctx, cfg.ID)
@@ -176,6 +182,9 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 		NICs:       cfg.NICs,
 		BootMedia:  cfg.BootMedia,
 		GuestAgent: cfg.GuestAgent,
+	}
+	if cfg.CloudInit != nil {
+		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.seedPath(cfg.ID), Format: "raw", ReadOnly: true})
 	}
 	if cfg.Image.Format == model.FormatISO {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.imagePath(cfg.Image.ID), Format: "raw", Media: true, ReadOnly: true})
@@ -253,6 +262,9 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 		CPUs: runtime.NumCPU(), MemoryBytes: hostMemory(), SentAt: time.Now().UTC(), VMs: []hostlink.VMStatus{},
 	}
 	rep.DiskBytes, rep.DiskFreeBytes = diskSpace(a.cfg.DataDir)
+	rep.CPUUsage = a.cpu.usage()
+	rep.MemoryAvailableBytes = memAvailable()
+	rep.BootedAt = bootTime()
 	entries, _ := os.ReadDir(a.vmDir)
 	for _, e := range entries {
 		if !e.IsDir() || !validID.MatchString(e.Name()) {

@@ -53,6 +53,8 @@ type VMConfig struct {
 	BootMedia  bool             `json:"boot_media"`
 	NICs       []hypervisor.NIC `json:"nics"`
 	GuestAgent bool             `json:"guest_agent"`
+	// CloudInit, if set, is given to the guest as a NoCloud seed.
+	CloudInit *model.CloudInit `json:"cloud_init,omitempty"`
 }
 
 // VMStatus is what an agent observes about one VM.
@@ -66,16 +68,20 @@ type VMStatus struct {
 
 // HostReport is an agent's heartbeat: its capacity and its VMs.
 type HostReport struct {
-	HostID        string     `json:"host_id"`
-	Name          string     `json:"name"`
-	Address       string     `json:"address"`
-	Accel         string     `json:"accel"`
-	CPUs          int        `json:"cpus"`
-	MemoryBytes   int64      `json:"memory_bytes"`
-	DiskBytes     int64      `json:"disk_bytes"`
-	DiskFreeBytes int64      `json:"disk_free_bytes"`
-	VMs           []VMStatus `json:"vms"`
-	SentAt        time.Time  `json:"sent_at"`
+	HostID        string `json:"host_id"`
+	Name          string `json:"name"`
+	Address       string `json:"address"`
+	Accel         string `json:"accel"`
+	CPUs          int    `json:"cpus"`
+	MemoryBytes   int64  `json:"memory_bytes"`
+	DiskBytes     int64  `json:"disk_bytes"`
+	DiskFreeBytes int64  `json:"disk_free_bytes"`
+	// CPUUsage is in percent of one CPU (up to 100 * CPUs).
+	CPUUsage             float64    `json:"cpu_usage"`
+	MemoryAvailableBytes int64      `json:"memory_available_bytes"`
+	BootedAt             time.Time  `json:"booted_at"`
+	VMs                  []VMStatus `json:"vms"`
+	SentAt               time.Time  `json:"sent_at"`
 }
 
 // JoinRequest asks the controller for a certificate.

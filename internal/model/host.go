@@ -17,18 +17,25 @@ type Host struct {
 	Name   string    `json:"name"`
 	PoolID string    `json:"pool_id"`
 	State  HostState `json:"state"`
+	// Enabled hosts take new VMs; a disabled host keeps running its own.
+	Enabled bool `json:"enabled"`
 	// Address is the agent's RPC endpoint (https://host:port).
 	Address string `json:"address"`
 	// CertFingerprint is the SHA-256 of the agent's client certificate;
 	// only that certificate may speak for this host.
-	CertFingerprint string    `json:"-"`
-	Accel           string    `json:"accel"`
-	CPUs            int       `json:"cpus"`
-	MemoryBytes     int64     `json:"memory_bytes"`
-	DiskBytes       int64     `json:"disk_bytes"`
-	DiskFreeBytes   int64     `json:"disk_free_bytes"`
-	LastHeartbeat   time.Time `json:"last_heartbeat"`
-	CreatedAt       time.Time `json:"created_at"`
+	CertFingerprint string `json:"-"`
+	Accel           string `json:"accel"`
+	CPUs            int    `json:"cpus"`
+	MemoryBytes     int64  `json:"memory_bytes"`
+	DiskBytes       int64  `json:"disk_bytes"`
+	DiskFreeBytes   int64  `json:"disk_free_bytes"`
+	// CPUUsage is the busy share of all CPUs over the last heartbeat
+	// interval, in percent of one CPU (so up to 100 * CPUs).
+	CPUUsage             float64   `json:"cpu_usage"`
+	MemoryAvailableBytes int64     `json:"memory_available_bytes"`
+	BootedAt             time.Time `json:"booted_at"`
+	LastHeartbeat        time.Time `json:"last_heartbeat"`
+	CreatedAt            time.Time `json:"created_at"`
 }
 
 // JoinToken lets one new agent join the cluster once before it expires.

@@ -32,5 +32,9 @@ type Image struct {
 	SizeBytes   int64       `json:"size_bytes"`   // file size
 	VirtualSize int64       `json:"virtual_size"` // guest-visible disk size
 	SHA256      string      `json:"sha256"`
+	Owner       string      `json:"owner"`
+	Group       string      `json:"group"`
+	Tags        []string    `json:"tags"`
 	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
 }

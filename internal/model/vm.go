@@ -45,11 +45,26 @@ type VM struct {
 	BootMedia bool `json:"boot_media"`
 	// PowerState is the desired power state.
 	PowerState PowerState `json:"power_state"`
+	// Owner and Group are the user and user group the VM belongs to.
+	Owner string `json:"owner"`
+	Group string `json:"group"`
+	// AutoStart starts the VM when its host's agent starts.
+	AutoStart  bool       `json:"auto_start"`
+	TemplateID string     `json:"template_id,omitempty"`
+	CloudInit  *CloudInit `json:"cloud_init,omitempty"`
 	// Status is the last observed state.
 	Status    PowerState `json:"status"`
 	Accel     string     `json:"accel,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// CloudInit is what a VM's NoCloud seed tells its guest.
+type CloudInit struct {
+	AdminName   string `json:"admin_name,omitempty"`
+	AdminSecret string `json:"admin_secret,omitempty"`
+	DataPath    string `json:"data_path,omitempty"`
+	RootEnabled bool   `json:"root_enabled"`
 }
 
 // VM limits enforced on create and resize.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/agent"
+	"github.com/kumo-cloud/kumo/internal/api/nano"
 	"github.com/kumo-cloud/kumo/internal/api/native"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
@@ -38,6 +39,8 @@ type Config struct {
 	// ClusterAdvertise is the host name or IP agents use to reach the
 	// cluster listener, when ClusterListen is a wildcard address.
 	ClusterAdvertise string
+	// NanoListen is the address of the Project Nano API; empty turns it off.
+	NanoListen string
 	// LocalAgent runs a host agent for this machine in-process.
 	LocalAgent      bool
 	AgentListen     string
@@ -58,6 +61,7 @@ type Server struct {
 	svc     *service.Service
 	apiLn   net.Listener
 	cluster net.Listener
+	nanoLn  net.Listener // nil when the Nano API is off
 
 	// AdminPassword is set when the first admin was created by this start
 	// with a generated password.
@@ -110,6 +114,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.cluster, err = net.Listen("tcp", cfg.ClusterListen); err != nil {
 		return nil, fmt.Errorf("listen for agents on %s: %w", cfg.ClusterListen, err)
 	}
+	if cfg.NanoListen != "" {
+		if s.nanoLn, err = net.Listen("tcp", cfg.NanoListen); err != nil {
+			return nil, fmt.Errorf("listen for the Nano API on %s: %w", cfg.NanoListen, err)
+		}
+	}
 	ok = true
 	return s, nil
 }
@@ -117,11 +126,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // Addr is the native API's address (useful when Listen had port 0).
 func (s *Server) Addr() string { return s.apiLn.Addr().String() }
 
+// NanoAddr is the Nano API's address, empty when it is off.
+func (s *Server) NanoAddr() string {
+	if s.nanoLn == nil {
+		return ""
+	}
+	return s.nanoLn.Addr().String()
+}
+
 // Service returns the service layer (for dialects and tests).
 func (s *Server) Service() *service.Service { return s.svc }
 
 func (s *Server) closeListeners() {
-	for _, ln := range []net.Listener{s.apiLn, s.cluster} {
+	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -164,7 +181,7 @@ func (s *Server) Run(ctx context.Context) error {
 	apiSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- ignoreClosed(clusterSrv.ServeTLS(s.cluster, "", "")) }()
 	if err := s.svc.Start(ctx); err != nil {
 		clusterSrv.Close()
@@ -191,6 +208,13 @@ func (s *Server) Run(ctx context.Context) error {
 		close(agentDone)
 	}
 	go func() { errc <- ignoreClosed(apiSrv.Serve(s.apiLn)) }()
+	var nanoSrv *http.Server
+	if s.nanoLn != nil {
+		nanoSrv = &http.Server{Handler: nano.New(s.svc, s.log), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		go func() { errc <- ignoreClosed(nanoSrv.Serve(s.nanoLn)) }()
+		s.log.Info("Nano API ready", "address", "http://"+s.NanoAddr()+nano.Prefix)
+	}
 	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)
 
 	var runErr error
@@ -205,6 +229,9 @@ func (s *Server) Run(ctx context.Context) error {
 	shut, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	apiSrv.Shutdown(shut)
+	if nanoSrv != nil {
+		nanoSrv.Shutdown(shut)
+	}
 	stopAgent()
 	<-agentDone
 	clusterSrv.Shutdown(shut)

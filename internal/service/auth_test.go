@@ -77,7 +77,7 @@ func TestFirstAdminAndSessionExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob := WithPrincipal(ctx, Principal{Name: "bob", Role: model.RoleUser})
-	if _, err := s.CreatePool(bob, "mine", ""); !model.IsCode(err, model.CodePermissionDenied) {
+	if _, err := s.CreatePool(bob, "mine", PoolSettings{}); !model.IsCode(err, model.CodePermissionDenied) {
 		t.Fatalf("user created a pool: %v", err)
 	}
 	if _, err := s.CreateUser(admin, "bob", "bobs-password", model.RoleUser); !model.IsCode(err, model.CodeConflict) {
@@ -91,9 +91,10 @@ func TestPlacement(t *testing.T) {
 	pool, _ := s.GetPool(ctx, model.DefaultPoolName)
 	now := time.Now()
 	for _, h := range []model.Host{
-		{ID: "small", Name: "small", PoolID: pool.ID, State: model.HostOnline, MemoryBytes: 1 << 30, CreatedAt: now},
-		{ID: "big", Name: "big", PoolID: pool.ID, State: model.HostOnline, MemoryBytes: 4 << 30, CreatedAt: now},
-		{ID: "gone", Name: "gone", PoolID: pool.ID, State: model.HostOffline, MemoryBytes: 64 << 30, CreatedAt: now},
+		{ID: "small", Name: "small", PoolID: pool.ID, State: model.HostOnline, Enabled: true, MemoryBytes: 1 << 30, CreatedAt: now},
+		{ID: "big", Name: "big", PoolID: pool.ID, State: model.HostOnline, Enabled: true, MemoryBytes: 4 << 30, CreatedAt: now},
+		{ID: "gone", Name: "gone", PoolID: pool.ID, State: model.HostOffline, Enabled: true, MemoryBytes: 64 << 30, CreatedAt: now},
+		{ID: "disabled", Name: "disabled", PoolID: pool.ID, State: model.HostOnline, Enabled: false, MemoryBytes: 64 << 30, CreatedAt: now},
 	} {
 		if err := s.db.CreateHost(ctx, h); err != nil {
 			t.Fatal(err)

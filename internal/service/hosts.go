@@ -94,7 +94,7 @@ func (s *Service) Join(ctx context.Context, req hostlink.JoinRequest) (hostlink.
 		if err := q.UseJoinToken(ctx, tok.ID, now().UnixMicro()); err != nil {
 			return denied
 		}
-		h := model.Host{ID: hostID, Name: req.Name, PoolID: tok.PoolID, State: model.HostOffline, Address: req.Address,
+		h := model.Host{ID: hostID, Name: req.Name, PoolID: tok.PoolID, State: model.HostOffline, Enabled: true, Address: req.Address,
 			CertFingerprint: pki.Fingerprint(leaf), CreatedAt: now()}
 		return conflict(q.CreateHost(ctx, h), "a host named %q already exists", req.Name)
 	})
@@ -114,6 +114,7 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 	}
 	h.Address, h.Accel, h.CPUs, h.MemoryBytes = rep.Address, rep.Accel, rep.CPUs, rep.MemoryBytes
 	h.DiskBytes, h.DiskFreeBytes, h.LastHeartbeat = rep.DiskBytes, rep.DiskFreeBytes, now()
+	h.CPUUsage, h.MemoryAvailableBytes, h.BootedAt = rep.CPUUsage, rep.MemoryAvailableBytes, rep.BootedAt
 	if err := s.db.UpdateHostHeartbeat(ctx, h); err != nil {
 		return hostlink.HeartbeatResponse{}, err
 	}
@@ -244,6 +245,34 @@ func (s *Service) agent(ctx context.Context, hostID string) (hostlink.Agent, err
 		s.agents[h.ID] = c
 	}
 	return c.client, nil
+}
+
+// SetHostPool moves a host to a pool and enables or disables it for new
+// VMs (admin only). A host with VMs cannot change pools, since its VMs
+// would silently change pools with it.
+func (s *Service) SetHostPool(ctx context.Context, host, pool string, enabled bool) (model.Host, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return model.Host{}, err
+	}
+	h, err := s.GetHost(ctx, host)
+	if err != nil {
+		return h, err
+	}
+	p, err := s.GetPool(ctx, pool)
+	if err != nil {
+		return h, err
+	}
+	if p.ID != h.PoolID {
+		vms, err := s.db.ListVMsOnHost(ctx, h.ID)
+		if err != nil {
+			return h, err
+		}
+		if len(vms) > 0 {
+			return h, model.Errorf(model.CodeConflict, "host %s still has %d VMs; move or delete them first", h.Name, len(vms))
+		}
+	}
+	h.PoolID, h.Enabled = p.ID, enabled
+	return h, notFound(s.db.SetHostPool(ctx, h.ID, p.ID, enabled), "host", host)
 }
 
 // OpenImage gives an agent an image's content.

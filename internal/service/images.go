@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -22,12 +24,30 @@ type UploadImageRequest struct {
 	// Format is what the uploader says it is; empty means detect. A
 	// mismatch with what the content really is fails the upload.
 	Format model.ImageFormat
+	Owner  string
+	Group  string
+	Tags   []string
 }
 
 // UploadImage stores an image from r (admin only). The content is checked
 // (format, no backing file) before the image becomes visible; a failed
 // upload leaves nothing behind.
 func (s *Service) UploadImage(ctx context.Context, req UploadImageRequest, r io.Reader) (model.Image, error) {
+	img, err := s.CreateImage(ctx, req)
+	if err != nil {
+		return img, err
+	}
+	ready, err := s.ReceiveImage(ctx, img.ID, r, "")
+	if err != nil {
+		s.db.DeleteImage(context.WithoutCancel(ctx), img.ID)
+		return img, err
+	}
+	return ready, nil
+}
+
+// CreateImage registers an image whose content is uploaded later with
+// ReceiveImage (admin only). Until then it is "uploading".
+func (s *Service) CreateImage(ctx context.Context, req UploadImageRequest) (model.Image, error) {
 	if err := requireAdmin(ctx); err != nil {
 		return model.Image{}, err
 	}
@@ -39,52 +59,99 @@ func (s *Service) UploadImage(ctx context.Context, req UploadImageRequest, r io.
 	default:
 		return model.Image{}, model.FieldError("format", "must be qcow2, raw or iso, not %q", req.Format)
 	}
-	if _, err := s.db.GetImage(ctx, req.Name); err == nil {
-		return model.Image{}, model.Errorf(model.CodeConflict, "image %q already exists", req.Name)
+	if req.Owner == "" {
+		req.Owner = requesterOf(ctx)
+	}
+	img := model.Image{ID: uuid.NewString(), Name: req.Name, Description: req.Description, Format: req.Format,
+		State: model.ImageUploading, Owner: req.Owner, Group: req.Group, Tags: req.Tags, CreatedAt: now(), UpdatedAt: now()}
+	if img.Tags == nil {
+		img.Tags = []string{}
+	}
+	return img, conflict(s.db.CreateImage(ctx, img), "image %q already exists", req.Name)
+}
+
+// ReceiveImage stores the content of an uploading image and makes it
+// ready. checksum, if given, is the hex MD5 or SHA-256 of the content and
+// must match. A failed upload leaves the image uploading, to be retried.
+func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, checksum string) (model.Image, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return model.Image{}, err
+	}
+	img, err := s.GetImage(ctx, id)
+	if err != nil {
+		return img, err
+	}
+	if img.State != model.ImageUploading {
+		return img, model.Errorf(model.CodeConflict, "image %s already has its content", img.Name)
+	}
+	checksum = strings.ToLower(strings.TrimSpace(checksum))
+	if checksum != "" && len(checksum) != 32 && len(checksum) != 64 {
+		return img, model.FieldError("checksum", "must be a hex MD5 (32 digits) or SHA-256 (64 digits)")
 	}
 	dir := filepath.Join(s.cfg.DataDir, "images")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return model.Image{}, err
+		return img, err
 	}
 	tmp, err := os.CreateTemp(dir, "upload-*")
 	if err != nil {
-		return model.Image{}, err
+		return img, err
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
-	sum := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, sum), io.LimitReader(r, s.cfg.MaxImageBytes+1))
+	sum, md := sha256.New(), md5.New()
+	n, err := io.Copy(io.MultiWriter(tmp, sum, md), io.LimitReader(r, s.cfg.MaxImageBytes+1))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return model.Image{}, fmt.Errorf("receive image %s: %w", req.Name, err)
+		return img, fmt.Errorf("receive image %s: %w", img.Name, err)
 	}
 	if n > s.cfg.MaxImageBytes {
-		return model.Image{}, model.Errorf(model.CodeInvalidArgument, "image is larger than the limit of %d bytes", s.cfg.MaxImageBytes)
+		return img, model.Errorf(model.CodeInvalidArgument, "image is larger than the limit of %d bytes", s.cfg.MaxImageBytes)
 	}
 	if n == 0 {
-		return model.Image{}, model.Errorf(model.CodeInvalidArgument, "image is empty")
+		return img, model.Errorf(model.CodeInvalidArgument, "image is empty")
+	}
+	sha := hex.EncodeToString(sum.Sum(nil))
+	if checksum != "" && checksum != sha && checksum != hex.EncodeToString(md.Sum(nil)) {
+		return img, model.FieldError("checksum", "does not match the content received")
 	}
 	info, err := s.prober.ProbeUpload(ctx, tmp.Name())
 	if err != nil {
-		return model.Image{}, &model.Error{Code: model.CodeInvalidArgument, Message: "image " + req.Name + " is not a usable disk image or ISO", Err: err}
+		return img, &model.Error{Code: model.CodeInvalidArgument, Message: "image " + img.Name + " is not a usable disk image or ISO", Err: err}
 	}
 	format := model.ImageFormat(info.Format)
-	if req.Format != "" && req.Format != format {
-		return model.Image{}, model.FieldError("format", "the content is %s, not %s", format, req.Format)
+	if img.Format != "" && img.Format != format {
+		return img, model.FieldError("format", "the content is %s, not %s", format, img.Format)
 	}
-	img := model.Image{
-		ID: uuid.NewString(), Name: req.Name, Description: req.Description, Format: format, State: model.ImageReady,
-		SizeBytes: n, VirtualSize: info.VirtualSize, SHA256: hex.EncodeToString(sum.Sum(nil)), CreatedAt: now(),
-	}
+	img.Format, img.State, img.SizeBytes, img.VirtualSize, img.SHA256, img.UpdatedAt = format, model.ImageReady, n, info.VirtualSize, sha, now()
 	if err := os.Rename(tmp.Name(), s.imagePath(img.ID)); err != nil {
-		return model.Image{}, err
+		return img, err
 	}
-	if err := s.db.CreateImage(ctx, img); err != nil {
+	if err := s.db.UpdateImage(ctx, img); err != nil {
 		os.Remove(s.imagePath(img.ID))
-		return model.Image{}, conflict(err, "image %q already exists", req.Name)
+		return img, notFound(err, "image", id)
 	}
 	return img, nil
+}
+
+// UpdateImageInfo changes an image's name, description, owner, group and
+// tags (admin only).
+func (s *Service) UpdateImageInfo(ctx context.Context, id string, upd UploadImageRequest) (model.Image, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return model.Image{}, err
+	}
+	img, err := s.GetImage(ctx, id)
+	if err != nil {
+		return img, err
+	}
+	if err := validName("name", upd.Name); err != nil {
+		return img, err
+	}
+	img.Name, img.Description, img.Owner, img.Group, img.UpdatedAt = upd.Name, upd.Description, upd.Owner, upd.Group, now()
+	if upd.Tags != nil {
+		img.Tags = upd.Tags
+	}
+	return img, conflict(notFound(s.db.UpdateImage(ctx, img), "image", id), "image %q already exists", upd.Name)
 }
 
 // ListImages returns all images.

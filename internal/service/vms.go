@@ -27,6 +27,12 @@ type CreateVMRequest struct {
 	DiskBytes   int64 // 0: the image's size (10 GiB for ISO images)
 	CloneMode   model.CloneMode
 	Start       bool
+	// Owner defaults to the caller.
+	Owner     string
+	Group     string
+	AutoStart bool
+	Template  string // id or name; optional
+	CloudInit *model.CloudInit
 }
 
 // Defaults of a new VM.
@@ -85,10 +91,25 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	if err != nil {
 		return model.VM{}, model.Task{}, err
 	}
+	if !pool.Enabled {
+		return model.VM{}, model.Task{}, model.Errorf(model.CodeConflict, "pool %s is disabled", pool.Name)
+	}
+	var templateID string
+	if req.Template != "" {
+		t, err := s.GetTemplate(ctx, req.Template)
+		if err != nil {
+			return model.VM{}, model.Task{}, err
+		}
+		templateID = t.ID
+	}
+	if req.Owner == "" {
+		req.Owner = requesterOf(ctx)
+	}
 	vm := model.VM{
 		ID: uuid.NewString(), Name: req.Name, Description: req.Description, PoolID: pool.ID, ImageID: img.ID,
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
 		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
+		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
 		CreatedAt: now(), UpdatedAt: now(),
 	}
 	if req.Start {
@@ -148,7 +169,7 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 	var online int
 	var best int64
 	for _, h := range hosts {
-		if h.PoolID != pool.ID || h.State != model.HostOnline {
+		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled {
 			continue
 		}
 		online++
@@ -182,9 +203,11 @@ func (s *Service) GetVM(ctx context.Context, idOrName string) (model.VM, error) 
 
 // UpdateVMRequest changes a VM; nil fields stay as they are.
 type UpdateVMRequest struct {
+	Name        *string
 	Description *string
 	Cores       *int
 	MemoryMiB   *int
+	AutoStart   *bool
 }
 
 // UpdateVM changes a VM's description, or its cores and memory while it
@@ -203,6 +226,15 @@ func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMReq
 	}
 	if req.Description != nil {
 		vm.Description = *req.Description
+	}
+	if req.AutoStart != nil {
+		vm.AutoStart = *req.AutoStart
+	}
+	if req.Name != nil && *req.Name != vm.Name {
+		if err := validName("name", *req.Name); err != nil {
+			return vm, err
+		}
+		vm.Name = *req.Name
 	}
 	if resized {
 		if err := validSize(vm.Cores, vm.MemoryMiB); err != nil {
@@ -226,7 +258,7 @@ func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMReq
 				}
 			}
 		}
-		return notFound(q.UpdateVM(ctx, vm), "VM", vm.ID)
+		return conflict(notFound(q.UpdateVM(ctx, vm), "VM", vm.ID), "a VM named %q already exists", vm.Name)
 	})
 	return vm, err
 }
@@ -319,13 +351,14 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	return hostlink.VMConfig{
 		ID: vm.ID, Name: vm.Name, Cores: vm.Cores, MemoryMiB: vm.MemoryMiB, DiskBytes: vm.DiskBytes,
 		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},
-		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true,
-		NICs: []hypervisor.NIC{{MAC: macFor(vm.ID), Mode: "user"}},
+		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true, CloudInit: vm.CloudInit,
+		NICs: []hypervisor.NIC{{MAC: MACFor(vm.ID), Mode: "user"}},
 	}, nil
 }
 
-// macFor derives a stable locally administered MAC from the VM id.
-func macFor(id string) string {
+// MACFor derives the stable locally administered MAC of a VM's first
+// NIC from its id.
+func MACFor(id string) string {
 	u, err := uuid.Parse(id)
 	if err != nil {
 		return ""

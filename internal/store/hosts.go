@@ -6,22 +6,24 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-const hostColumns = `id, name, pool_id, state, address, cert_fingerprint, accel, cpus, memory_bytes, disk_bytes, disk_free_bytes, last_heartbeat, created_at`
+const hostColumns = `id, name, pool_id, state, enabled, address, cert_fingerprint, accel, cpus, memory_bytes, disk_bytes, disk_free_bytes, last_heartbeat, created_at,
+	cpu_usage_milli, memory_available_bytes, booted_at`
 
 func scanHost(s scanner) (model.Host, error) {
 	var h model.Host
-	var hb, created int64
-	err := s.Scan(&h.ID, &h.Name, &h.PoolID, &h.State, &h.Address, &h.CertFingerprint, &h.Accel, &h.CPUs,
-		&h.MemoryBytes, &h.DiskBytes, &h.DiskFreeBytes, &hb, &created)
-	h.LastHeartbeat, h.CreatedAt = fromMicros(hb), fromMicros(created)
+	var hb, created, cpuMilli, booted int64
+	err := s.Scan(&h.ID, &h.Name, &h.PoolID, &h.State, &h.Enabled, &h.Address, &h.CertFingerprint, &h.Accel, &h.CPUs,
+		&h.MemoryBytes, &h.DiskBytes, &h.DiskFreeBytes, &hb, &created, &cpuMilli, &h.MemoryAvailableBytes, &booted)
+	h.LastHeartbeat, h.CreatedAt, h.BootedAt = fromMicros(hb), fromMicros(created), fromMicros(booted)
+	h.CPUUsage = float64(cpuMilli) / 1000
 	return h, classify(err)
 }
 
 // CreateHost inserts a host.
 func (q Queries) CreateHost(ctx context.Context, h model.Host) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO hosts (`+hostColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		h.ID, h.Name, h.PoolID, h.State, h.Address, h.CertFingerprint, h.Accel, h.CPUs, h.MemoryBytes, h.DiskBytes,
-		h.DiskFreeBytes, micros(h.LastHeartbeat), micros(h.CreatedAt))
+	_, err := q.q.ExecContext(ctx, `INSERT INTO hosts (`+hostColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		h.ID, h.Name, h.PoolID, h.State, h.Enabled, h.Address, h.CertFingerprint, h.Accel, h.CPUs, h.MemoryBytes, h.DiskBytes,
+		h.DiskFreeBytes, micros(h.LastHeartbeat), micros(h.CreatedAt), int64(h.CPUUsage*1000), h.MemoryAvailableBytes, micros(h.BootedAt))
 	return classify(err)
 }
 
@@ -39,8 +41,10 @@ func (q Queries) ListHosts(ctx context.Context) ([]model.Host, error) {
 // reported address and capacity.
 func (q Queries) UpdateHostHeartbeat(ctx context.Context, h model.Host) error {
 	return q.execOne(ctx, `UPDATE hosts SET state = $2, address = $3, accel = $4, cpus = $5, memory_bytes = $6,
-		disk_bytes = $7, disk_free_bytes = $8, last_heartbeat = $9 WHERE id = $1`,
-		h.ID, model.HostOnline, h.Address, h.Accel, h.CPUs, h.MemoryBytes, h.DiskBytes, h.DiskFreeBytes, micros(h.LastHeartbeat))
+		disk_bytes = $7, disk_free_bytes = $8, last_heartbeat = $9, cpu_usage_milli = $10, memory_available_bytes = $11,
+		booted_at = $12 WHERE id = $1`,
+		h.ID, model.HostOnline, h.Address, h.Accel, h.CPUs, h.MemoryBytes, h.DiskBytes, h.DiskFreeBytes, micros(h.LastHeartbeat),
+		int64(h.CPUUsage*1000), h.MemoryAvailableBytes, micros(h.BootedAt))
 }
 
 // MarkHostsOffline sets every online host whose last heartbeat is older
@@ -59,6 +63,12 @@ func (q Queries) MarkHostsOffline(ctx context.Context, before int64) ([]string, 
 		}
 	}
 	return ids, nil
+}
+
+// SetHostPool moves a host to another pool and sets whether it takes new
+// VMs.
+func (q Queries) SetHostPool(ctx context.Context, id, poolID string, enabled bool) error {
+	return q.execOne(ctx, `UPDATE hosts SET pool_id = $2, enabled = $3 WHERE id = $1`, id, poolID, enabled)
 }
 
 // DeleteHost removes a host.

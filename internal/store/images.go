@@ -2,24 +2,29 @@ package store
 
 import (
 	"context"
+	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-const imageColumns = `id, name, description, format, state, size_bytes, virtual_size, sha256, created_at`
+const imageColumns = `id, name, description, format, state, size_bytes, virtual_size, sha256, owner, user_group, tags, created_at, updated_at`
 
 func scanImage(s scanner) (model.Image, error) {
 	var i model.Image
-	var created int64
-	err := s.Scan(&i.ID, &i.Name, &i.Description, &i.Format, &i.State, &i.SizeBytes, &i.VirtualSize, &i.SHA256, &created)
-	i.CreatedAt = fromMicros(created)
+	var created, updated int64
+	var tags string
+	err := s.Scan(&i.ID, &i.Name, &i.Description, &i.Format, &i.State, &i.SizeBytes, &i.VirtualSize, &i.SHA256,
+		&i.Owner, &i.Group, &tags, &created, &updated)
+	i.CreatedAt, i.UpdatedAt = fromMicros(created), fromMicros(updated)
+	i.Tags = splitTags(tags)
 	return i, classify(err)
 }
 
 // CreateImage inserts an image.
 func (q Queries) CreateImage(ctx context.Context, i model.Image) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO images (`+imageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		i.ID, i.Name, i.Description, i.Format, i.State, i.SizeBytes, i.VirtualSize, i.SHA256, micros(i.CreatedAt))
+	_, err := q.q.ExecContext(ctx, `INSERT INTO images (`+imageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		i.ID, i.Name, i.Description, i.Format, i.State, i.SizeBytes, i.VirtualSize, i.SHA256, i.Owner, i.Group,
+		strings.Join(i.Tags, ","), micros(i.CreatedAt), micros(i.UpdatedAt))
 	return classify(err)
 }
 
@@ -36,13 +41,22 @@ func (q Queries) ListImages(ctx context.Context) ([]model.Image, error) {
 // UpdateImage stores an image's mutable fields.
 func (q Queries) UpdateImage(ctx context.Context, i model.Image) error {
 	return q.execOne(ctx, `UPDATE images SET name = $2, description = $3, format = $4, state = $5, size_bytes = $6,
-		virtual_size = $7, sha256 = $8 WHERE id = $1`,
-		i.ID, i.Name, i.Description, i.Format, i.State, i.SizeBytes, i.VirtualSize, i.SHA256)
+		virtual_size = $7, sha256 = $8, owner = $9, user_group = $10, tags = $11, updated_at = $12 WHERE id = $1`,
+		i.ID, i.Name, i.Description, i.Format, i.State, i.SizeBytes, i.VirtualSize, i.SHA256, i.Owner, i.Group,
+		strings.Join(i.Tags, ","), micros(i.UpdatedAt))
 }
 
 // DeleteImage removes an image.
 func (q Queries) DeleteImage(ctx context.Context, id string) error {
 	return q.execOne(ctx, `DELETE FROM images WHERE id = $1`, id)
+}
+
+// splitTags reads the comma-joined tags column.
+func splitTags(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
 }
 
 // CountVMsUsingImage returns how many VMs were made from an image.

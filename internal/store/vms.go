@@ -2,27 +2,36 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
 const vmColumns = `id, name, description, pool_id, host_id, image_id, cores, memory_mib, disk_bytes, clone_mode, boot_media,
-	power_state, status, accel, created_at, updated_at`
+	power_state, status, accel, owner, user_group, auto_start, template_id, cloud_init, created_at, updated_at`
 
 func scanVM(s scanner) (model.VM, error) {
 	var v model.VM
 	var created, updated int64
+	var cloudInit string
 	err := s.Scan(&v.ID, &v.Name, &v.Description, &v.PoolID, &v.HostID, &v.ImageID, &v.Cores, &v.MemoryMiB, &v.DiskBytes,
-		&v.CloneMode, &v.BootMedia, &v.PowerState, &v.Status, &v.Accel, &created, &updated)
+		&v.CloneMode, &v.BootMedia, &v.PowerState, &v.Status, &v.Accel, &v.Owner, &v.Group, &v.AutoStart, &v.TemplateID,
+		&cloudInit, &created, &updated)
 	v.CreatedAt, v.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if err == nil && cloudInit != "" {
+		v.CloudInit = &model.CloudInit{}
+		err = json.Unmarshal([]byte(cloudInit), v.CloudInit)
+	}
 	return v, classify(err)
 }
 
 // CreateVM inserts a VM.
 func (q Queries) CreateVM(ctx context.Context, v model.VM) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO vms (`+vmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	_, err := q.q.ExecContext(ctx, `INSERT INTO vms (`+vmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+		$13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.ImageID, v.Cores, v.MemoryMiB, v.DiskBytes, v.CloneMode,
-		v.BootMedia, v.PowerState, v.Status, v.Accel, micros(v.CreatedAt), micros(v.UpdatedAt))
+		v.BootMedia, v.PowerState, v.Status, v.Accel, v.Owner, v.Group, v.AutoStart, v.TemplateID, cloudInitJSON(v.CloudInit),
+		micros(v.CreatedAt), micros(v.UpdatedAt))
 	return classify(err)
 }
 
@@ -44,8 +53,10 @@ func (q Queries) ListVMsOnHost(ctx context.Context, hostID string) ([]model.VM, 
 // UpdateVM stores all mutable fields of a VM.
 func (q Queries) UpdateVM(ctx context.Context, v model.VM) error {
 	return q.execOne(ctx, `UPDATE vms SET name = $2, description = $3, pool_id = $4, host_id = $5, cores = $6, memory_mib = $7,
-		disk_bytes = $8, power_state = $9, status = $10, accel = $11, updated_at = $12 WHERE id = $1`,
-		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.Cores, v.MemoryMiB, v.DiskBytes, v.PowerState, v.Status, v.Accel, micros(v.UpdatedAt))
+		disk_bytes = $8, power_state = $9, status = $10, accel = $11, updated_at = $12, owner = $13, user_group = $14,
+		auto_start = $15 WHERE id = $1`,
+		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.Cores, v.MemoryMiB, v.DiskBytes, v.PowerState, v.Status, v.Accel,
+		micros(v.UpdatedAt), v.Owner, v.Group, v.AutoStart)
 }
 
 // SetVMStatus records an observed state.
@@ -56,6 +67,14 @@ func (q Queries) SetVMStatus(ctx context.Context, id string, status model.PowerS
 // SetVMPowerState records a desired power state.
 func (q Queries) SetVMPowerState(ctx context.Context, id string, power model.PowerState, now int64) error {
 	return q.execOne(ctx, `UPDATE vms SET power_state = $2, updated_at = $3 WHERE id = $1`, id, power, now)
+}
+
+func cloudInitJSON(c *model.CloudInit) string {
+	if c == nil {
+		return ""
+	}
+	b, _ := json.Marshal(c)
+	return string(b)
 }
 
 // DeleteVM removes a VM.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
@@ -28,7 +29,7 @@ func (s *Server) createPool(r *http.Request) (any, error) {
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	p, err := s.svc.CreatePool(ctx(r), req.Name, req.Description)
+	p, err := s.svc.CreatePool(ctx(r), req.Name, service.PoolSettings{Description: req.Description, Enabled: true})
 	if err != nil {
 		return nil, err
 	}

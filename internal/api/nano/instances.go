@@ -1,0 +1,86 @@
+package nano
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
+)
+
+// instance adds run-time figures to a guest. Per-VM usage counters are
+// not collected yet and report 0.
+type instance struct {
+	guest
+	CPUUsage        float64 `json:"cpu_usage"`
+	MemoryAvailable int64   `json:"memory_available"`
+	DiskAvailable   int64   `json:"disk_available"`
+	BytesRead       int64   `json:"bytes_read"`
+	BytesWritten    int64   `json:"bytes_written"`
+	BytesReceived   int64   `json:"bytes_received"`
+	BytesSent       int64   `json:"bytes_sent"`
+}
+
+func (s *Server) getInstance(r *http.Request) (reply, error) {
+	vm, err := s.svc.GetVM(ctx(r), r.PathValue("id"))
+	if err != nil {
+		return reply{}, err
+	}
+	if vm.Status == model.PowerCreating {
+		return reply{http.StatusCreated, map[string]any{"name": vm.Name, "created": false, "progress": s.createProgress(r, vm.ID)}}, nil
+	}
+	n, err := s.names(r)
+	if err != nil {
+		return reply{}, err
+	}
+	return ok(instance{guest: s.guestOf(vm, n)})
+}
+
+// startInstance starts a guest and reports whether QEMU came up.
+func (s *Server) startInstance(r *http.Request) (reply, error) {
+	var req struct {
+		FromMedia bool   `json:"from_media"`
+		Source    string `json:"source"`
+	}
+	if err := decodeOptional(r, &req); err != nil {
+		return reply{}, err
+	}
+	if req.FromMedia {
+		return reply{}, errNotImplemented("starting from a media image (from_media)")
+	}
+	t, err := s.svc.ChangeVMState(ctx(r), r.PathValue("id"), service.ChangeVMStateRequest{Action: service.ActionStart})
+	if err != nil {
+		return reply{}, err
+	}
+	return done(s.waitTask(r, t, time.Minute))
+}
+
+// stopInstance stops or reboots a guest. force powers off (or resets) at
+// once; without force the guest is asked through ACPI and the reply does
+// not wait for it to finish.
+func (s *Server) stopInstance(r *http.Request) (reply, error) {
+	var req struct {
+		Reboot bool `json:"reboot"`
+		Force  bool `json:"force"`
+	}
+	if err := decodeOptional(r, &req); err != nil {
+		return reply{}, err
+	}
+	action := service.ActionStop
+	switch {
+	case req.Reboot:
+		// QEMU's reset is the only reboot Kumo has; it does not wait for
+		// the guest either way.
+		action = service.ActionReboot
+	case req.Force:
+		action = service.ActionPowerOff
+	}
+	t, err := s.svc.ChangeVMState(ctx(r), r.PathValue("id"), service.ChangeVMStateRequest{Action: action})
+	if err != nil {
+		return reply{}, err
+	}
+	if action == service.ActionStop {
+		return ok(nil)
+	}
+	return done(s.waitTask(r, t, time.Minute))
+}

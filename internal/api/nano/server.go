@@ -1,0 +1,201 @@
+// Package nano serves the Project Nano FrontEnd API 1.3.1 (see
+// ../shared/spec/nano-frontend-api-v1.3.1.txt) on Kumo's services, under
+// /api/v1 on its own listener (default port 5870).
+//
+// Conventions of the dialect, as Nano's web portal relies on them:
+//   - every reply is {"error_code", "message", "data"}; error_code 0 is
+//     success.
+//   - a failure has a non-zero error_code equal to its HTTP status (400 bad
+//     request, 401 no or bad session, 403 not allowed, 404 unknown object,
+//     409 conflict with the current state, 501 not implemented yet, 503
+//     a host is unreachable, 500 anything else), so both the portal's
+//     checks (non-2xx, error_code != 0) see it.
+//   - the session token goes in the Nano-Session header.
+//
+// The document's examples wrap replies in a JSON array; its schemas (and
+// Nano itself) use a bare object, which is what is served.
+package nano
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// Server is the Nano API.
+type Server struct {
+	svc *service.Service
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// reply is what a handler returns on success: the HTTP status and the
+// envelope's data (nil for none).
+type reply struct {
+	status int
+	data   any
+}
+
+func ok(data any) (reply, error) { return reply{http.StatusOK, data}, nil }
+
+type route struct {
+	method, path string // path as written in the document, under Prefix
+	public       bool
+	handle       func(r *http.Request) (reply, error)
+}
+
+// New returns the Nano API server.
+func New(svc *service.Service, log *slog.Logger) *Server {
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.method+" "+pattern(rt.path), s.wrap(rt))
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, model.Errorf(model.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return s
+}
+
+// pattern turns a documented path into a ServeMux pattern: a trailing
+// slash in the document means exactly that path, not a subtree.
+func pattern(path string) string {
+	p := Prefix + path
+	if strings.HasSuffix(p, "/") {
+		p += "{$}"
+	}
+	return p
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.public {
+			p, _, err := s.svc.Authenticate(r.Context(), r.Header.Get("Nano-Session"))
+			if err != nil {
+				writeError(w, err)
+				return
+			}
+			r = r.WithContext(service.WithPrincipal(r.Context(), p))
+		}
+		out, err := rt.handle(r)
+		if err != nil {
+			if model.CodeOf(err) == model.CodeInternal {
+				s.log.Error("nano request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			writeError(w, err)
+			return
+		}
+		writeEnvelope(w, out.status, 0, "", out.data)
+	})
+}
+
+type envelope struct {
+	ErrorCode int    `json:"error_code"`
+	Message   string `json:"message"`
+	Data      any    `json:"data,omitempty"`
+}
+
+func writeEnvelope(w http.ResponseWriter, status, code int, msg string, data any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(envelope{ErrorCode: code, Message: msg, Data: data})
+}
+
+// errNotImplemented marks endpoints whose feature Kumo does not have yet.
+func errNotImplemented(what string) error {
+	return &model.Error{Code: codeNotImplemented, Message: what + " is not implemented in Kumo yet"}
+}
+
+const codeNotImplemented model.ErrorCode = "not_implemented"
+
+func statusOf(code model.ErrorCode) int {
+	switch code {
+	case model.CodeInvalidArgument:
+		return http.StatusBadRequest
+	case model.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case model.CodePermissionDenied, model.CodeQuotaExceeded:
+		return http.StatusForbidden
+	case model.CodeNotFound:
+		return http.StatusNotFound
+	case model.CodeConflict, model.CodeInsufficientCapacity:
+		return http.StatusConflict
+	case model.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case codeNotImplemented:
+		return http.StatusNotImplemented
+	}
+	return http.StatusInternalServerError
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	status := statusOf(model.CodeOf(err))
+	msg := err.Error()
+	var me *model.Error
+	if !errors.As(err, &me) {
+		msg = "internal error: " + msg
+	}
+	writeEnvelope(w, status, status, msg, nil)
+}
+
+// decode reads a JSON body strictly. The document shows some request
+// bodies wrapped in a one-element array; that form is accepted too.
+func decode(r *http.Request, v any) error {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return model.Errorf(model.CodeInvalidArgument, "read request body: %v", err)
+	}
+	trimmed := strings.TrimSpace(string(raw))
+	if trimmed == "" {
+		return model.Errorf(model.CodeInvalidArgument, "request body is empty; a JSON object is required")
+	}
+	if strings.HasPrefix(trimmed, "[") {
+		var list []json.RawMessage
+		if err := json.Unmarshal([]byte(trimmed), &list); err != nil || len(list) != 1 {
+			return model.Errorf(model.CodeInvalidArgument, "request body must be a JSON object")
+		}
+		trimmed = string(list[0])
+	}
+	dec := json.NewDecoder(strings.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr):
+			return model.FieldError(typeErr.Field, "must be a %s, not a JSON %s", typeErr.Type, typeErr.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return model.FieldError(field, "unknown field")
+		}
+		return model.Errorf(model.CodeInvalidArgument, "request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// decodeOptional is decode for bodies that may be absent.
+func decodeOptional(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decode(r, v)
+}
+
+func ctx(r *http.Request) context.Context { return r.Context() }
+
+// timeFormat is how the document writes times.
+const timeFormat = "2006-01-02 15:04:05"
+
+// done is the reply of an operation without data: success unless err.
+func done(err error) (reply, error) { return reply{http.StatusOK, nil}, err }
