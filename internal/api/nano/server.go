@@ -52,6 +52,7 @@ type route struct {
 	method, path string // path as written in the document, under Prefix
 	public       bool
 	handle       func(r *http.Request) (reply, error)
+	pending      string // what Kumo lacks, for endpoints answering 501
 }
 
 // New returns the Nano API server.
