@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/pki"
 )
@@ -152,20 +153,6 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // WriteError writes err as an ErrorBody with a status that fits its code.
 func WriteError(w http.ResponseWriter, err error) {
 	code := model.CodeOf(err)
-	status := http.StatusInternalServerError
-	switch code {
-	case model.CodeInvalidArgument:
-		status = http.StatusBadRequest
-	case model.CodeNotFound:
-		status = http.StatusNotFound
-	case model.CodeConflict, model.CodeInsufficientCapacity:
-		status = http.StatusConflict
-	case model.CodeUnauthenticated:
-		status = http.StatusUnauthorized
-	case model.CodePermissionDenied:
-		status = http.StatusForbidden
-	case model.CodeUnavailable:
-		status = http.StatusServiceUnavailable
-	}
+	status := httpstatus.Of(code)
 	WriteJSON(w, status, ErrorBody{Code: code, Message: err.Error()})
 }

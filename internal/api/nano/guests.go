@@ -228,6 +228,12 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
+// creating is the reply about a guest still being made: 201 with its
+// progress, which the portal polls.
+func (s *Server) creating(r *http.Request, vm model.VM) reply {
+	return reply{http.StatusCreated, map[string]any{"name": vm.Name, "created": false, "progress": s.createProgress(r, vm.ID)}}
+}
+
 // getGuest answers 201 with the progress while the guest is being made,
 // 200 with its configuration once made.
 func (s *Server) getGuest(r *http.Request) (reply, error) {
@@ -236,7 +242,7 @@ func (s *Server) getGuest(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	if vm.Status == model.PowerCreating {
-		return reply{http.StatusCreated, map[string]any{"name": vm.Name, "created": false, "progress": s.createProgress(r, vm.ID)}}, nil
+		return s.creating(r, vm), nil
 	}
 	n, err := s.names(r)
 	if err != nil {

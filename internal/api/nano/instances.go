@@ -27,7 +27,7 @@ func (s *Server) getInstance(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	if vm.Status == model.PowerCreating {
-		return reply{http.StatusCreated, map[string]any{"name": vm.Name, "created": false, "progress": s.createProgress(r, vm.ID)}}, nil
+		return s.creating(r, vm), nil
 	}
 	n, err := s.names(r)
 	if err != nil {

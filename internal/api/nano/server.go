@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -122,23 +123,10 @@ func errNotImplemented(what string) error {
 const codeNotImplemented model.ErrorCode = "not_implemented"
 
 func statusOf(code model.ErrorCode) int {
-	switch code {
-	case model.CodeInvalidArgument:
-		return http.StatusBadRequest
-	case model.CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case model.CodePermissionDenied, model.CodeQuotaExceeded:
-		return http.StatusForbidden
-	case model.CodeNotFound:
-		return http.StatusNotFound
-	case model.CodeConflict, model.CodeInsufficientCapacity:
-		return http.StatusConflict
-	case model.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	case codeNotImplemented:
+	if code == codeNotImplemented {
 		return http.StatusNotImplemented
 	}
-	return http.StatusInternalServerError
+	return httpstatus.Of(code)
 }
 
 func writeError(w http.ResponseWriter, err error) {

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/pkg/api"
@@ -114,27 +115,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-// statusOf maps an error code to the HTTP status of the native API.
-func statusOf(code model.ErrorCode) int {
-	switch code {
-	case model.CodeInvalidArgument:
-		return http.StatusBadRequest
-	case model.CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case model.CodePermissionDenied:
-		return http.StatusForbidden
-	case model.CodeNotFound:
-		return http.StatusNotFound
-	case model.CodeConflict, model.CodeInsufficientCapacity:
-		return http.StatusConflict
-	case model.CodeQuotaExceeded:
-		return http.StatusForbidden
-	case model.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 func writeError(w http.ResponseWriter, err error) {
 	var me *model.Error
 	detail := api.ErrorDetail{Code: string(model.CodeInternal), Message: "internal error"}
@@ -144,7 +124,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if detail.Code == string(model.CodeInternal) {
 		detail.Message = "internal error: " + err.Error()
 	}
-	writeJSON(w, statusOf(model.ErrorCode(detail.Code)), api.Error{Error: detail})
+	writeJSON(w, httpstatus.Of(model.ErrorCode(detail.Code)), api.Error{Error: detail})
 }
 
 // decode reads a JSON body strictly: unknown fields, wrong types, trailing
