@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/hostlink"
@@ -79,7 +80,10 @@ type Agent struct {
 
 	heartbeat time.Duration
 	cpu       cpuMeter
-	kicks     chan struct{} // asks the heartbeat loop to report now
+	// seq numbers observations; it starts from the clock so that a
+	// restarted agent's numbers are higher than its predecessor's.
+	seq   atomic.Int64
+	kicks chan struct{} // asks the heartbeat loop to report now
 }
 
 // New loads the agent's identity from its data dir, joining the cluster
@@ -96,6 +100,7 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 		vmDir: filepath.Join(cfg.DataDir, "vms"), locks: map[string]*sync.Mutex{},
 		heartbeat: 5 * time.Second, kicks: make(chan struct{}, 1),
 	}
+	a.seq.Store(time.Now().UnixNano())
 	for _, d := range []string{a.vmDir, a.imageDir(), a.tlsDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err
@@ -334,14 +339,19 @@ func (a *Agent) sendHeartbeat(ctx context.Context) error {
 	return nil
 }
 
-func (a *Agent) lock(id string) func() {
+func (a *Agent) vmLock(id string) *sync.Mutex {
 	a.locksMu.Lock()
+	defer a.locksMu.Unlock()
 	m := a.locks[id]
 	if m == nil {
 		m = &sync.Mutex{}
 		a.locks[id] = m
 	}
-	a.locksMu.Unlock()
+	return m
+}
+
+func (a *Agent) lock(id string) func() {
+	m := a.vmLock(id)
 	m.Lock()
 	return m.Unlock
 }

@@ -157,7 +157,7 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 	}
 	switch st.State {
 	case hypervisor.StateRunning, hypervisor.StatePaused:
-		return a.toStatus(cfg.ID, st), nil
+		return a.status(ctx, cfg.ID)
 	case hypervisor.StateShutdown, hypervisor.StateCrashed:
 		// A process is left over: clear it before starting afresh.
 		if err := a.cfg.Driver.PowerOff(ctx, dir); err != nil {
@@ -189,11 +189,10 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 	if cfg.Image.Format == model.FormatISO {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.imagePath(cfg.Image.ID), Format: "raw", Media: true, ReadOnly: true})
 	}
-	st, err = a.cfg.Driver.Start(ctx, dir, spec)
-	if err != nil {
+	if _, err := a.cfg.Driver.Start(ctx, dir, spec); err != nil {
 		return hostlink.VMStatus{}, fmt.Errorf("start VM %s: %w", cfg.ID, err)
 	}
-	return a.toStatus(cfg.ID, st), nil
+	return a.status(ctx, cfg.ID)
 }
 
 func (a *Agent) changeState(ctx context.Context, id, action string) (hostlink.VMStatus, error) {
@@ -222,20 +221,23 @@ func (a *Agent) changeState(ctx context.Context, id, action string) (hostlink.VM
 	return a.status(ctx, id)
 }
 
+// status observes a VM. The caller holds the VM's lock, so observations
+// and changes of one VM are ordered, and so are their sequence numbers.
 func (a *Agent) status(ctx context.Context, id string) (hostlink.VMStatus, error) {
 	dir := a.dir(id)
 	if _, err := os.Stat(dir); err != nil {
 		return hostlink.VMStatus{}, model.NotFound("VM", id)
 	}
+	seq := a.seq.Add(1)
 	st, err := a.cfg.Driver.Status(ctx, dir)
 	if err != nil {
 		return hostlink.VMStatus{}, err
 	}
-	return a.toStatus(id, st), nil
+	return a.toStatus(id, st, seq), nil
 }
 
-func (a *Agent) toStatus(id string, st hypervisor.Status) hostlink.VMStatus {
-	out := hostlink.VMStatus{ID: id, State: st.State, PID: st.PID, Accel: string(st.Accel)}
+func (a *Agent) toStatus(id string, st hypervisor.Status, seq int64) hostlink.VMStatus {
+	out := hostlink.VMStatus{ID: id, State: st.State, PID: st.PID, Accel: string(st.Accel), Seq: seq}
 	if fi, err := os.Stat(a.rootDisk(id)); err == nil {
 		out.DiskBytes = fi.Size()
 	}
@@ -261,6 +263,7 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 		HostID: a.id.HostID, Name: a.id.Name, Address: a.addr, Accel: string(a.cfg.Accel),
 		CPUs: runtime.NumCPU(), MemoryBytes: hostMemory(), SentAt: time.Now().UTC(), VMs: []hostlink.VMStatus{},
 	}
+	rep.Seq = a.seq.Add(1)
 	rep.DiskBytes, rep.DiskFreeBytes = diskSpace(a.cfg.DataDir)
 	rep.CPUUsage = a.cpu.usage()
 	rep.MemoryAvailableBytes = memAvailable()
@@ -270,14 +273,22 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 		if !e.IsDir() || !validID.MatchString(e.Name()) {
 			continue
 		}
+		// A VM that a call is changing is reported busy rather than
+		// waited for: a long disk copy must not hold up the heartbeat.
+		m := a.vmLock(e.Name())
+		if !m.TryLock() {
+			rep.VMs = append(rep.VMs, hostlink.VMStatus{ID: e.Name(), Busy: true})
+			continue
+		}
 		// One unresponsive VM must not hold up the whole report.
 		vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		st, err := a.cfg.Driver.Status(vctx, a.dir(e.Name()))
+		st, err := a.status(vctx, e.Name())
 		cancel()
+		m.Unlock()
 		if err != nil {
-			st.State = hypervisor.StateUnknown
+			st = hostlink.VMStatus{ID: e.Name(), State: hypervisor.StateUnknown, Seq: a.seq.Add(1)}
 		}
-		rep.VMs = append(rep.VMs, a.toStatus(e.Name(), st))
+		rep.VMs = append(rep.VMs, st)
 	}
 	return rep
 }

@@ -64,6 +64,12 @@ type VMStatus struct {
 	Accel     string                `json:"accel,omitempty"`
 	PID       int                   `json:"pid,omitempty"`
 	DiskBytes int64                 `json:"disk_bytes,omitempty"`
+	// Seq orders an agent's observations of a VM: later observations
+	// have higher numbers, so a late report cannot undo a newer state.
+	Seq int64 `json:"seq"`
+	// Busy means a call was changing the VM as the report was made; the
+	// report says nothing about its state.
+	Busy bool `json:"busy,omitempty"`
 }
 
 // HostReport is an agent's heartbeat: its capacity and its VMs.
@@ -81,7 +87,10 @@ type HostReport struct {
 	MemoryAvailableBytes int64      `json:"memory_available_bytes"`
 	BootedAt             time.Time  `json:"booted_at"`
 	VMs                  []VMStatus `json:"vms"`
-	SentAt               time.Time  `json:"sent_at"`
+	// Seq was taken before the agent listed its VMs: a VM missing from
+	// the report had no files on the host as of Seq.
+	Seq    int64     `json:"seq"`
+	SentAt time.Time `json:"sent_at"`
 }
 
 // JoinRequest asks the controller for a certificate.

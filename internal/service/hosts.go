@@ -118,7 +118,7 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 	if err := s.db.UpdateHostHeartbeat(ctx, h); err != nil {
 		return hostlink.HeartbeatResponse{}, err
 	}
-	if err := s.recordObserved(ctx, h.ID, rep.VMs); err != nil {
+	if err := s.recordObserved(ctx, h.ID, rep); err != nil {
 		return hostlink.HeartbeatResponse{}, err
 	}
 	return hostlink.HeartbeatResponse{IntervalMS: s.cfg.HeartbeatInterval.Milliseconds()}, nil
@@ -127,7 +127,8 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 // recordObserved stores the states an agent reports for the VMs placed on
 // its host. A VM the agent does not report is stopped unless it is still
 // being created.
-func (s *Service) recordObserved(ctx context.Context, hostID string, statuses []hostlink.VMStatus) error {
+func (s *Service) recordObserved(ctx context.Context, hostID string, rep hostlink.HostReport) error {
+	statuses := rep.VMs
 	vms, err := s.db.ListVMsOnHost(ctx, hostID)
 	if err != nil {
 		return err
@@ -138,11 +139,15 @@ func (s *Service) recordObserved(ctx context.Context, hostID string, statuses []
 	}
 	for _, vm := range vms {
 		st, ok := seen[vm.ID]
+		if st.Busy {
+			continue
+		}
 		if !ok {
 			if vm.Status == model.PowerCreating {
 				continue
 			}
-			st.State = hypervisor.StateStopped
+			// The host has no files for it: nothing runs.
+			st = hostlink.VMStatus{ID: vm.ID, State: hypervisor.StateStopped, Seq: rep.Seq}
 		}
 		if err := s.observe(ctx, vm, st); err != nil {
 			return err
@@ -154,26 +159,24 @@ func (s *Service) recordObserved(ctx context.Context, hostID string, statuses []
 // observe stores one VM's observed state. A VM that stopped while no task
 // was working on it was shut down from inside: the desired state follows,
 // so it is not started again behind the user's back.
+//
+// Observations older than the one stored (lower Seq) are dropped: a
+// heartbeat read before a change may arrive after it.
 func (s *Service) observe(ctx context.Context, vm model.VM, st hostlink.VMStatus) error {
 	status := observedPower(st.State)
-	if status == vm.Status && (st.Accel == "" || st.Accel == vm.Accel) {
+	applied, err := s.db.RecordVMObservation(ctx, vm.ID, status, st.Accel, st.Seq, now().UnixMicro())
+	if err != nil || !applied || status != model.PowerStopped {
+		return err
+	}
+	cur, err := s.db.GetVM(ctx, vm.ID)
+	if err != nil || cur.PowerState == model.PowerStopped {
 		return nil
 	}
-	vm.Status = status
-	if st.Accel != "" {
-		vm.Accel = st.Accel
+	active, err := s.db.ListTasks(ctx, store.TaskFilter{TargetID: vm.ID, States: []model.TaskState{model.TaskQueued, model.TaskRunning}, Limit: 1})
+	if err != nil || len(active) > 0 {
+		return err
 	}
-	if status == model.PowerStopped && vm.PowerState != model.PowerStopped {
-		active, err := s.db.ListTasks(ctx, store.TaskFilter{TargetID: vm.ID, States: []model.TaskState{model.TaskQueued, model.TaskRunning}, Limit: 1})
-		if err != nil {
-			return err
-		}
-		if len(active) == 0 {
-			vm.PowerState = model.PowerStopped
-		}
-	}
-	vm.UpdatedAt = now()
-	return notFound(s.db.UpdateVM(ctx, vm), "VM", vm.ID)
+	return notFound(s.db.SetVMPowerState(ctx, vm.ID, model.PowerStopped, now().UnixMicro()), "VM", vm.ID)
 }
 
 func observedPower(st hypervisor.PowerState) model.PowerState {

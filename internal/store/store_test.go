@@ -128,3 +128,41 @@ func TestTasksFilterAndAllocations(t *testing.T) {
 		})
 	}
 }
+
+// TestObservationsKeepOrder checks that an older observation (lower seq)
+// cannot overwrite a newer one, whatever order they arrive in.
+func TestObservationsKeepOrder(t *testing.T) {
+	for name, db := range openTestDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Now()
+			db.CreatePool(ctx, model.Pool{ID: "p", Name: "p", CreatedAt: now})
+			db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: "p", State: model.HostOnline, CreatedAt: now})
+			vm := model.VM{ID: "v", Name: "v", PoolID: "p", HostID: "h", Cores: 1, MemoryMiB: 64, CloneMode: model.CloneCOW,
+				PowerState: model.PowerRunning, Status: model.PowerRunning, CreatedAt: now, UpdatedAt: now}
+			if err := db.CreateVM(ctx, vm); err != nil {
+				t.Fatal(err)
+			}
+			steps := []struct {
+				status  model.PowerState
+				seq     int64
+				applied bool
+			}{
+				{model.PowerPaused, 10, true},
+				{model.PowerRunning, 9, false}, // read before the pause, arrived after it
+				{model.PowerRunning, 10, false},
+				{model.PowerRunning, 11, true},
+			}
+			for i, st := range steps {
+				applied, err := db.RecordVMObservation(ctx, "v", st.status, "tcg", st.seq, now.UnixMicro())
+				if err != nil || applied != st.applied {
+					t.Fatalf("step %d: applied %v, %v; want %v", i, applied, err, st.applied)
+				}
+			}
+			got, _ := db.GetVM(ctx, "v")
+			if got.Status != model.PowerRunning || got.Accel != "tcg" {
+				t.Fatalf("final: %s %s", got.Status, got.Accel)
+			}
+		})
+	}
+}

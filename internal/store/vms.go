@@ -50,18 +50,31 @@ func (q Queries) ListVMsOnHost(ctx context.Context, hostID string) ([]model.VM, 
 	return queryAll(ctx, q.q, scanVM, `SELECT `+vmColumns+` FROM vms WHERE host_id = $1 ORDER BY name`, hostID)
 }
 
-// UpdateVM stores all mutable fields of a VM.
+// UpdateVM stores a VM's configuration. Its desired and observed states
+// have their own methods, so that a configuration change cannot undo a
+// state change made meanwhile.
 func (q Queries) UpdateVM(ctx context.Context, v model.VM) error {
 	return q.execOne(ctx, `UPDATE vms SET name = $2, description = $3, pool_id = $4, host_id = $5, cores = $6, memory_mib = $7,
-		disk_bytes = $8, power_state = $9, status = $10, accel = $11, updated_at = $12, owner = $13, user_group = $14,
-		auto_start = $15 WHERE id = $1`,
-		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.Cores, v.MemoryMiB, v.DiskBytes, v.PowerState, v.Status, v.Accel,
+		disk_bytes = $8, updated_at = $9, owner = $10, user_group = $11, auto_start = $12 WHERE id = $1`,
+		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.Cores, v.MemoryMiB, v.DiskBytes,
 		micros(v.UpdatedAt), v.Owner, v.Group, v.AutoStart)
 }
 
 // SetVMStatus records an observed state.
 func (q Queries) SetVMStatus(ctx context.Context, id string, status model.PowerState, now int64) error {
 	return q.execOne(ctx, `UPDATE vms SET status = $2, updated_at = $3 WHERE id = $1`, id, status, now)
+}
+
+// RecordVMObservation stores an agent's observation of a VM unless a
+// newer one (higher seq) is already stored; it reports whether it did.
+func (q Queries) RecordVMObservation(ctx context.Context, id string, status model.PowerState, accel string, seq, now int64) (bool, error) {
+	res, err := q.q.ExecContext(ctx, `UPDATE vms SET status = $2, accel = CASE WHEN $3 = '' THEN accel ELSE $3 END,
+		observed_seq = $4, updated_at = $5 WHERE id = $1 AND observed_seq < $4`, id, status, accel, seq, now)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // SetVMPowerState records a desired power state.

@@ -9,6 +9,9 @@ ALTER TABLE hosts ADD COLUMN enabled BOOLEAN NOT NULL DEFAULT TRUE;
 ALTER TABLE hosts ADD COLUMN cpu_usage_milli BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE hosts ADD COLUMN memory_available_bytes BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE hosts ADD COLUMN booted_at BIGINT NOT NULL DEFAULT 0;
+-- observed_seq orders observations: an agent's report read before a
+-- change must not overwrite the state recorded after it.
+ALTER TABLE vms ADD COLUMN observed_seq BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE vms ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE vms ADD COLUMN user_group TEXT NOT NULL DEFAULT '';
 ALTER TABLE vms ADD COLUMN auto_start BOOLEAN NOT NULL DEFAULT FALSE;
