@@ -1,0 +1,180 @@
+// Package console proxies a VM's VNC server (a QEMU unix socket) to a
+// websocket, as used by noVNC in browsers and by the Nano API's monitor
+// channels. Access is granted by short-lived, single-use tokens issued by a
+// Broker after the caller has been authenticated and authorised elsewhere.
+package console
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// DefaultTTL is used when NewBroker is given a non-positive ttl. It only
+// needs to cover the gap between the API call that issues the token and the
+// browser opening the websocket.
+const DefaultTTL = 60 * time.Second
+
+// dialTimeout bounds how long we wait for QEMU's VNC socket; a local unix
+// socket either answers at once or is not there.
+const dialTimeout = 5 * time.Second
+
+var (
+	// ErrUnknownToken means the token was never issued or was already used.
+	ErrUnknownToken = errors.New("console: unknown or already used token")
+	// ErrExpired means the token existed but its ttl has passed.
+	ErrExpired = errors.New("console: token expired")
+)
+
+// Target is what a token grants access to.
+type Target struct {
+	VMID   string // for logging/auditing by callers
+	Socket string // path of the VM's VNC unix socket (-vnc unix:<path>)
+}
+
+type grant struct {
+	target  Target
+	expires time.Time
+}
+
+// Broker issues and redeems console tokens. It is safe for concurrent use.
+type Broker struct {
+	ttl time.Duration
+
+	mu        sync.Mutex
+	grants    map[string]grant
+	lastSweep time.Time
+}
+
+// NewBroker returns a Broker whose tokens are valid for ttl (DefaultTTL if
+// ttl <= 0).
+func NewBroker(ttl time.Duration) *Broker {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	return &Broker{ttl: ttl, grants: make(map[string]grant), lastSweep: time.Now()}
+}
+
+// Issue creates a single-use token for target, valid until expires.
+func (b *Broker) Issue(target Target) (token string, expires time.Time) {
+	var raw [32]byte
+	// crypto/rand.Read never returns an error (it panics if the OS RNG fails).
+	_, _ = rand.Read(raw[:])
+	token = base64.RawURLEncoding.EncodeToString(raw[:])
+
+	now := time.Now()
+	expires = now.Add(b.ttl)
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.sweepLocked(now)
+	b.grants[token] = grant{target: target, expires: expires}
+	return token, expires
+}
+
+// Redeem consumes token and returns its target. A token can be redeemed at
+// most once, even if it has expired.
+func (b *Broker) Redeem(token string) (Target, error) {
+	now := time.Now()
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	g, ok := b.grants[token]
+	if !ok {
+		return Target{}, ErrUnknownToken
+	}
+	delete(b.grants, token)
+	if !now.Before(g.expires) {
+		return Target{}, ErrExpired
+	}
+	return g.target, nil
+}
+
+// sweepLocked drops expired grants. Sweeping at most once per ttl keeps
+// Issue amortised O(1) while bounding the map to roughly the tokens issued
+// in the last two ttls, so unredeemed tokens cannot accumulate.
+func (b *Broker) sweepLocked(now time.Time) {
+	if now.Sub(b.lastSweep) < b.ttl {
+		return
+	}
+	for tok, g := range b.grants {
+		if !now.Before(g.expires) {
+			delete(b.grants, tok)
+		}
+	}
+	b.lastSweep = now
+}
+
+// Handler serves the websocket-to-VNC proxy at any path. The token is taken
+// from the "token" query parameter or, failing that, the last path segment
+// (e.g. /console/<token>).
+func (b *Broker) Handler() http.Handler {
+	return http.HandlerFunc(b.serve)
+}
+
+func (b *Broker) serve(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		token = r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	}
+	target, err := b.Redeem(token)
+	if err != nil {
+		// Refuse before upgrading so clients get a plain HTTP status.
+		http.Error(w, "console: invalid or expired token", http.StatusForbidden)
+		return
+	}
+
+	// Dial before accepting so a dead VM yields an HTTP error rather than a
+	// websocket that closes immediately.
+	ctx := r.Context()
+	d := net.Dialer{Timeout: dialTimeout}
+	vnc, err := d.DialContext(ctx, "unix", target.Socket)
+	if err != nil {
+		http.Error(w, "console: VNC server unavailable", http.StatusBadGateway)
+		return
+	}
+	defer vnc.Close()
+
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// noVNC offers "binary"; echo it back or the browser aborts.
+		Subprotocols: []string{"binary"},
+		// Any origin is allowed: the single-use, short-lived token in the URL
+		// is the credential, not ambient cookies, so a cross-site page cannot
+		// open a console without already holding a valid token.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		return // Accept has already written an HTTP error.
+	}
+	// NetConn gives us a net.Conn carrying binary messages; it is bound to
+	// the request context so the proxy stops when the request is cancelled.
+	wsc := websocket.NetConn(ctx, ws, websocket.MessageBinary)
+	defer wsc.Close()
+
+	pump(wsc, vnc)
+}
+
+// pump copies bytes both ways until either side stops, then closes both so
+// the other copy unblocks, and waits for it to finish.
+func pump(a, b net.Conn) {
+	done := make(chan struct{}, 2)
+	cp := func(dst, src net.Conn) {
+		_, _ = io.Copy(dst, src) // errors just mean one side went away
+		done <- struct{}{}
+	}
+	go cp(a, b)
+	go cp(b, a)
+	<-done
+	// Closing the websocket sends a normal-closure frame to the client.
+	_ = a.Close()
+	_ = b.Close()
+	<-done
+}
