@@ -2,11 +2,12 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,15 +17,29 @@ import (
 
 // Sentinel errors; callers match them with errors.Is.
 var (
-	ErrInvalidSize          = errors.New("invalid disk size")
-	ErrNotFound             = errors.New("image file not found")
-	ErrUnsupportedFormat    = errors.New("unsupported image format")
-	ErrBackingFileForbidden = errors.New("image has a backing file")
+	// ErrInvalidSize is a size a disk cannot have, or may not be given.
+	ErrInvalidSize = errors.New("invalid disk size")
+	// ErrNotFound is a missing image file (such errors match
+	// os.ErrNotExist too) or a missing snapshot.
+	ErrNotFound = errors.New("not found")
+	// ErrUnsupportedFormat is an image format kumo does not work with.
+	ErrUnsupportedFormat = errors.New("unsupported image format")
+	// ErrBackingFileForbidden is an uploaded image that names another
+	// file (a backing file or an external data file).
+	ErrBackingFileForbidden = errors.New("image refers to another file")
+	// ErrInvalidName is a snapshot name kumo does not accept.
+	ErrInvalidName = errors.New("invalid snapshot name")
 )
 
-// QemuImg implements Volumes with the qemu-img tool.
+// QemuImg implements Volumes by running qemu-img. It holds no state, so
+// one value may be used from many goroutines.
+//
+// Every path handed to qemu-img is made absolute first: qemu reads a name
+// such as "json:{...}" or "nbd://host" as a protocol rather than a file,
+// and a name starting with "-" as an option, but never one starting with
+// "/".
 type QemuImg struct {
-	Binary string // default "qemu-img"
+	Binary string // the qemu-img program; "" means qemu-img from PATH
 }
 
 // NewQemuImg returns a QemuImg using qemu-img from PATH.
@@ -32,55 +47,119 @@ func NewQemuImg() *QemuImg { return &QemuImg{Binary: "qemu-img"} }
 
 var _ Volumes = (*QemuImg)(nil)
 
+// maxStderr bounds how much of qemu-img's stderr an error carries.
+const maxStderr = 4 << 10
+
+// run runs qemu-img. On failure the error holds the command line and
+// qemu-img's stderr, and stdout is still returned: some subcommands
+// (check) report through both.
 func (q *QemuImg) run(ctx context.Context, args ...string) ([]byte, error) {
-	bin := q.Binary
-	if bin == "" {
-		bin = "qemu-img"
-	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, cmp.Or(q.Binary, "qemu-img"), args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("qemu-img %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	err := cmd.Run()
+	if err == nil {
+		return stdout.Bytes(), nil
 	}
-	return stdout.Bytes(), nil
+	if ctx.Err() != nil {
+		// "signal: killed" would hide why.
+		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	msg := strings.TrimSpace(stderr.String())
+	if len(msg) > maxStderr {
+		msg = msg[:maxStderr] + "..."
+	}
+	if msg != "" {
+		msg = ": " + msg
+	}
+	return stdout.Bytes(), fmt.Errorf("qemu-img %s: %w%s", strings.Join(args, " "), err, msg)
 }
 
-func exists(path string) error {
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%w: %s: %w", ErrNotFound, path, os.ErrNotExist)
+// absPath makes path absolute and checks that it exists, so a missing
+// file is reported as ErrNotFound rather than as qemu-img's message.
+func absPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("image file %s: %w (%w)", abs, ErrNotFound, fs.ErrNotExist)
 		}
-		return err
+		return "", err
+	}
+	return abs, nil
+}
+
+// qemuInfo is the part of `qemu-img info --output=json` kumo reads.
+type qemuInfo struct {
+	Format         string `json:"format"`
+	VirtualSize    int64  `json:"virtual-size"`
+	ActualSize     int64  `json:"actual-size"`
+	BackingFile    string `json:"backing-filename"`
+	Encrypted      bool   `json:"encrypted"`
+	FormatSpecific struct {
+		Data struct {
+			DataFile string `json:"data-file"`
+			Corrupt  bool   `json:"corrupt"`
+		} `json:"data"`
+	} `json:"format-specific"`
+	Snapshots []struct {
+		ID          string `json:"id"`
+		Name        string `json:"name"`
+		DateSec     int64  `json:"date-sec"`
+		DateNsec    int64  `json:"date-nsec"`
+		VMStateSize int64  `json:"vm-state-size"`
+	} `json:"snapshots"`
+}
+
+func (i qemuInfo) imageInfo() ImageInfo {
+	return ImageInfo{Format: i.Format, VirtualSize: i.VirtualSize, ActualSize: i.ActualSize, BackingFile: i.BackingFile}
+}
+
+// info runs qemu-img info on an absolute path. format "" lets qemu-img
+// probe it. The file may be in use by a running VM, so its lock is not
+// taken (-U); what is read is header data, which a running VM changes
+// only by resizing or snapshotting. Backing files are not opened.
+func (q *QemuImg) info(ctx context.Context, path, format string) (qemuInfo, error) {
+	var info qemuInfo
+	args := []string{"info", "-U", "--output=json"}
+	if format != "" {
+		args = append(args, "-f", format)
+	}
+	out, err := q.run(ctx, append(args, path)...)
+	if err != nil {
+		return info, fmt.Errorf("inspect %s: %w", path, err)
+	}
+	if err := json.Unmarshal(out, &info); err != nil {
+		return info, fmt.Errorf("inspect %s: parse qemu-img info: %w", path, err)
+	}
+	return info, nil
+}
+
+// Info inspects an image file. Its format is probed, which is sound for
+// the files kumo makes (qcow2) and for images, whose format was settled
+// by ProbeUpload; it is not for a raw disk a guest has written to.
+func (q *QemuImg) Info(ctx context.Context, path string) (ImageInfo, error) {
+	abs, err := absPath(path)
+	if err != nil {
+		return ImageInfo{}, err
+	}
+	info, err := q.info(ctx, abs, "")
+	return info.imageInfo(), err
+}
+
+// checkFormat refuses formats other than the two kumo works with.
+func checkFormat(path, format string) error {
+	if format != "qcow2" && format != "raw" {
+		return fmt.Errorf("%s is %s: %w (only qcow2 and raw)", path, format, ErrUnsupportedFormat)
 	}
 	return nil
 }
 
-// Info inspects an image file. The file may be in use by a running VM, so
-// its lock is not taken (-U).
-func (q *QemuImg) Info(ctx context.Context, path string) (ImageInfo, error) {
-	var info ImageInfo
-	if err := exists(path); err != nil {
-		return info, err
-	}
-	out, err := q.run(ctx, "info", "-U", "--output=json", path)
-	if err != nil {
-		return info, err
-	}
-	var raw struct {
-		Format      string `json:"format"`
-		VirtualSize int64  `json:"virtual-size"`
-		ActualSize  int64  `json:"actual-size"`
-		BackingFile string `json:"backing-filename"`
-	}
-	if err := json.Unmarshal(out, &raw); err != nil {
-		return info, fmt.Errorf("parse qemu-img info of %s: %w", path, err)
-	}
-	return ImageInfo{Format: raw.Format, VirtualSize: raw.VirtualSize, ActualSize: raw.ActualSize, BackingFile: raw.BackingFile}, nil
-}
-
-// checkSize refuses sizes a disk cannot have. Sizes must be whole 512-byte
-// sectors, because that is what a guest's block device is made of.
+// checkSize refuses sizes a disk cannot have. A size must be whole
+// 512-byte sectors, the unit of a guest's block device. It is not rounded
+// up: the caller asked for an exact size and would be billed for another.
 func checkSize(size int64) error {
 	if size <= 0 || size%512 != 0 {
 		return fmt.Errorf("%w: %d bytes (must be positive and a multiple of 512)", ErrInvalidSize, size)
@@ -88,102 +167,133 @@ func checkSize(size int64) error {
 	return nil
 }
 
-// Clone makes dst from src. The new file is written under a temporary name
-// and renamed at the end, so a failed clone leaves nothing behind.
+// Clone makes dst from the image at src. A COW clone is a qcow2 overlay
+// naming src by its absolute path, so src must stay where it is, unchanged,
+// for as long as the clone lives. A full clone is an independent qcow2
+// copy. sizeBytes 0 keeps the image's size; a size below it is refused,
+// since the guest's filesystem would be cut off. An empty mode means COW.
+//
+// dst is written under a temporary name and renamed at the end, so a
+// failed clone leaves nothing behind. An existing dst is refused.
 func (q *QemuImg) Clone(ctx context.Context, src, dst string, mode CloneMode, sizeBytes int64) error {
-	info, err := q.Info(ctx, src)
-	if err != nil {
-		return err
+	if mode != CloneCOW && mode != CloneFull && mode != "" {
+		return fmt.Errorf("clone %s to %s: unknown clone mode %q", src, dst, mode)
 	}
-	if info.Format != "qcow2" && info.Format != "raw" {
-		return fmt.Errorf("%w: %s is %s", ErrUnsupportedFormat, src, info.Format)
+	absSrc, err := absPath(src)
+	if err != nil {
+		return fmt.Errorf("clone %s to %s: %w", src, dst, err)
+	}
+	info, err := q.info(ctx, absSrc, "")
+	if err != nil {
+		return fmt.Errorf("clone %s to %s: %w", src, dst, err)
+	}
+	if err := checkFormat(absSrc, info.Format); err != nil {
+		return fmt.Errorf("clone %s to %s: %w", src, dst, err)
 	}
 	if sizeBytes != 0 {
 		if err := checkSize(sizeBytes); err != nil {
-			return err
+			return fmt.Errorf("clone %s to %s: %w", src, dst, err)
 		}
 		if sizeBytes < info.VirtualSize {
-			return fmt.Errorf("%w: %d bytes is smaller than the image's %d", ErrInvalidSize, sizeBytes, info.VirtualSize)
+			return fmt.Errorf("clone %s to %s: %w: %d bytes is smaller than the image's %d", src, dst, ErrInvalidSize, sizeBytes, info.VirtualSize)
 		}
 	}
-	absSrc, err := filepath.Abs(src)
-	if err != nil {
-		return err
-	}
-	tmp := dst + ".tmp"
-	os.Remove(tmp)
-	switch mode {
-	case CloneCOW, "":
-		// An overlay refers to its backing file by path; its cost does not
-		// depend on the backing file's size.
+	grow := sizeBytes > info.VirtualSize
+	err = publish(dst, false, func(tmp string) error {
+		if mode == CloneFull {
+			// No -U: a source being written to would give a torn copy,
+			// so qemu-img's lock refusal is the right answer.
+			if _, err := q.run(ctx, "convert", "-q", "-f", info.Format, "-O", "qcow2", absSrc, tmp); err != nil {
+				return err
+			}
+			if grow {
+				_, err := q.run(ctx, "resize", "-q", "-f", "qcow2", tmp, strconv.FormatInt(sizeBytes, 10))
+				return err
+			}
+			return nil
+		}
+		// Only src's header is read, so the cost does not depend on its
+		// size. -F names src's format so it is never probed again.
 		args := []string{"create", "-q", "-f", "qcow2", "-F", info.Format, "-b", absSrc, tmp}
-		if sizeBytes > info.VirtualSize {
+		if grow {
 			args = append(args, strconv.FormatInt(sizeBytes, 10))
 		}
-		_, err = q.run(ctx, args...)
-	case CloneFull:
-		_, err = q.run(ctx, "convert", "-q", "-f", info.Format, "-O", "qcow2", absSrc, tmp)
-		if err == nil && sizeBytes > info.VirtualSize {
-			_, err = q.run(ctx, "resize", "-q", tmp, strconv.FormatInt(sizeBytes, 10))
-		}
-	default:
-		return fmt.Errorf("unknown clone mode %q", mode)
-	}
-	if err != nil {
-		os.Remove(tmp)
+		_, err := q.run(ctx, args...)
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("clone %s to %s: %w", src, dst, err)
 	}
-	return os.Rename(tmp, dst)
+	return nil
 }
 
-// Create makes an empty qcow2 disk.
+// Create makes an empty qcow2 disk; an existing dst is refused.
 func (q *QemuImg) Create(ctx context.Context, dst string, sizeBytes int64) error {
 	if err := checkSize(sizeBytes); err != nil {
-		return err
+		return fmt.Errorf("create %s: %w", dst, err)
 	}
-	tmp := dst + ".tmp"
-	if _, err := q.run(ctx, "create", "-q", "-f", "qcow2", tmp, strconv.FormatInt(sizeBytes, 10)); err != nil {
-		os.Remove(tmp)
+	err := publish(dst, false, func(tmp string) error {
+		_, err := q.run(ctx, "create", "-q", "-f", "qcow2", tmp, strconv.FormatInt(sizeBytes, 10))
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create %s: %w", dst, err)
 	}
-	return os.Rename(tmp, dst)
+	return nil
 }
 
-// Resize grows a disk, or shrinks it when shrink is set. A shrink below
-// the highest allocated byte is refused: the host cannot see which guest
-// blocks are free, but it can see which are written, and cutting written
-// data off would corrupt the guest's filesystem.
+// Resize grows a disk, or shrinks it when shrink is set. The disk must
+// not be in use: qemu-img takes its write lock.
+//
+// How much of the disk the guest uses cannot be known from the host, so a
+// shrink is refused if it would cut off any data the disk holds, as
+// `qemu-img map` reports it across the backing chain. A guest that wants a
+// smaller disk must shrink its filesystem and partitions first and discard
+// (trim) what it freed. A GPT disk keeps a backup header in its last
+// sectors and so can never shrink; that is right, as cutting it off would
+// damage the partition table.
 func (q *QemuImg) Resize(ctx context.Context, path string, sizeBytes int64, shrink bool) error {
 	if err := checkSize(sizeBytes); err != nil {
-		return err
+		return fmt.Errorf("resize %s: %w", path, err)
 	}
-	info, err := q.Info(ctx, path)
+	abs, err := absPath(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("resize %s: %w", path, err)
 	}
+	info, err := q.info(ctx, abs, "")
+	if err != nil {
+		return fmt.Errorf("resize %s: %w", path, err)
+	}
+	if err := checkFormat(abs, info.Format); err != nil {
+		return fmt.Errorf("resize %s: %w", path, err)
+	}
+	args := []string{"resize", "-q", "-f", info.Format}
 	switch {
 	case sizeBytes == info.VirtualSize:
 		return nil
-	case sizeBytes > info.VirtualSize:
-		_, err = q.run(ctx, "resize", "-q", "-f", info.Format, path, strconv.FormatInt(sizeBytes, 10))
-		return err
-	case !shrink:
-		return fmt.Errorf("%w: %d bytes is smaller than the disk's %d; shrinking must be asked for", ErrInvalidSize, sizeBytes, info.VirtualSize)
+	case sizeBytes < info.VirtualSize && !shrink:
+		return fmt.Errorf("resize %s: %w: %d bytes is smaller than the disk's %d and shrinking was not asked for", path, ErrInvalidSize, sizeBytes, info.VirtualSize)
+	case sizeBytes < info.VirtualSize:
+		end, err := q.dataEnd(ctx, abs, info.Format)
+		if err != nil {
+			return fmt.Errorf("resize %s: %w", path, err)
+		}
+		if sizeBytes < end {
+			return fmt.Errorf("resize %s: %w: the disk holds data up to byte %d, so it cannot shrink to %d", path, ErrInvalidSize, end, sizeBytes)
+		}
+		args = append(args, "--shrink")
 	}
-	end, err := q.allocatedEnd(ctx, path)
-	if err != nil {
-		return err
+	if _, err := q.run(ctx, append(args, abs, strconv.FormatInt(sizeBytes, 10))...); err != nil {
+		return fmt.Errorf("resize %s: %w", path, err)
 	}
-	if sizeBytes < end {
-		return fmt.Errorf("%w: data is written up to byte %d of %s; cannot shrink to %d", ErrInvalidSize, end, path, sizeBytes)
-	}
-	_, err = q.run(ctx, "resize", "-q", "-f", info.Format, "--shrink", path, strconv.FormatInt(sizeBytes, 10))
-	return err
+	return nil
 }
 
-// allocatedEnd returns the end of the last extent holding data.
-func (q *QemuImg) allocatedEnd(ctx context.Context, path string) (int64, error) {
-	out, err := q.run(ctx, "map", "-U", "--output=json", path)
+// dataEnd returns the end of the last extent of the disk that holds data
+// other than zeros. The lock is taken (no -U) so that a disk in use fails
+// here rather than being measured while it changes.
+func (q *QemuImg) dataEnd(ctx context.Context, path, format string) (int64, error) {
+	out, err := q.run(ctx, "map", "--output=json", "-f", format, path)
 	if err != nil {
 		return 0, err
 	}
@@ -205,86 +315,141 @@ func (q *QemuImg) allocatedEnd(ctx context.Context, path string) (int64, error) 
 	return end, nil
 }
 
-// Delete removes a disk; a missing file is not an error.
+// Delete removes a disk; a missing file is not an error. Whether other
+// disks use it as their backing file is the caller's to know.
 func (q *QemuImg) Delete(ctx context.Context, path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", path, err)
 	}
 	return nil
 }
 
-// Convert writes src into dst in format (qcow2 or raw), e.g. to compact a
-// disk or to make a COW clone independent.
+// Convert writes a full copy of src into dst in format ("qcow2" or "raw"):
+// to compact a disk, to turn a raw image into qcow2, or to make a clone
+// independent of its backing chain. Internal snapshots are not copied.
+// dst may be src itself, or another existing file, which is replaced only
+// once the copy is complete. src must not be in use.
 func (q *QemuImg) Convert(ctx context.Context, src, dst, format string) error {
-	if format != "qcow2" && format != "raw" {
-		return fmt.Errorf("%w: %s", ErrUnsupportedFormat, format)
+	if err := checkFormat("the target", format); err != nil {
+		return fmt.Errorf("convert %s to %s: %w", src, dst, err)
 	}
-	if err := exists(src); err != nil {
+	absSrc, err := absPath(src)
+	if err != nil {
+		return fmt.Errorf("convert %s to %s: %w", src, dst, err)
+	}
+	info, err := q.info(ctx, absSrc, "")
+	if err != nil {
+		return fmt.Errorf("convert %s to %s: %w", src, dst, err)
+	}
+	if err := checkFormat(absSrc, info.Format); err != nil {
+		return fmt.Errorf("convert %s to %s: %w", src, dst, err)
+	}
+	err = publish(dst, true, func(tmp string) error {
+		_, err := q.run(ctx, "convert", "-q", "-f", info.Format, "-O", format, absSrc, tmp)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("convert %s to %s: %w", src, dst, err)
+	}
+	return nil
+}
+
+// Rebase makes the qcow2 disk at path use backing as its backing file
+// instead of the one it has. It is qemu-img's safe rebase: whatever
+// differs between the old and the new backing is copied into the disk
+// first, so the guest sees the same data. backing "" makes the disk
+// independent (see Flatten). The disk must not be in use.
+//
+// It works in place: an interrupted rebase leaves the disk on its old
+// backing file with some of the data copied, which is still correct.
+func (q *QemuImg) Rebase(ctx context.Context, path, backing string) error {
+	abs, err := absPath(path)
+	if err != nil {
+		return fmt.Errorf("rebase %s: %w", path, err)
+	}
+	info, err := q.info(ctx, abs, "")
+	if err != nil {
+		return fmt.Errorf("rebase %s: %w", path, err)
+	}
+	if info.Format != "qcow2" {
+		return fmt.Errorf("rebase %s: it is %s: %w (only qcow2 has a backing file)", path, info.Format, ErrUnsupportedFormat)
+	}
+	args := []string{"rebase", "-q", "-f", "qcow2", "-b", ""}
+	if backing != "" {
+		absBacking, err := absPath(backing)
+		if err != nil {
+			return fmt.Errorf("rebase %s: %w", path, err)
+		}
+		binfo, err := q.info(ctx, absBacking, "")
+		if err != nil {
+			return fmt.Errorf("rebase %s: %w", path, err)
+		}
+		if err := checkFormat(absBacking, binfo.Format); err != nil {
+			return fmt.Errorf("rebase %s: %w", path, err)
+		}
+		args = []string{"rebase", "-q", "-f", "qcow2", "-b", absBacking, "-F", binfo.Format}
+	}
+	if _, err := q.run(ctx, append(args, abs)...); err != nil {
+		return fmt.Errorf("rebase %s: %w", path, err)
+	}
+	return nil
+}
+
+// Flatten makes a COW clone independent of its image by copying the data
+// it reads from its backing chain into it. A disk without a backing file
+// is left alone. Unlike Convert it needs room only for the data copied,
+// not for a second disk.
+func (q *QemuImg) Flatten(ctx context.Context, path string) error {
+	info, err := q.Info(ctx, path)
+	if err != nil {
+		return fmt.Errorf("flatten %s: %w", path, err)
+	}
+	if info.BackingFile == "" {
+		return nil
+	}
+	if err := q.Rebase(ctx, path, ""); err != nil {
+		return fmt.Errorf("flatten: %w", err)
+	}
+	return nil
+}
+
+// publish runs write on a new temporary file next to dst, then renames it
+// to dst, so dst appears complete or not at all. Temporary files are
+// hidden and end in ".tmp"; one is left only if the process dies. Unless
+// replace is set an existing dst is refused (checked before the work,
+// since callers serialise work on one disk).
+func publish(dst string, replace bool, write func(tmp string) error) error {
+	dst, err := filepath.Abs(dst)
+	if err != nil {
 		return err
 	}
-	tmp := dst + ".tmp"
-	if _, err := q.run(ctx, "convert", "-q", "-U", "-O", format, src, tmp); err != nil {
+	if !replace {
+		if _, err := os.Lstat(dst); err == nil {
+			return fmt.Errorf("%s: %w", dst, fs.ErrExist)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	dir := filepath.Dir(dst)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	f.Close()
+	if err := write(tmp); err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, dst)
-}
-
-// ProbeUpload checks that an uploaded file is a usable image and says what
-// it is: "iso" for ISO 9660 media, else qcow2 or raw. A qcow2 file with a
-// backing file is refused: a user's upload must not make the host read
-// files it names.
-func (q *QemuImg) ProbeUpload(ctx context.Context, path string) (ImageInfo, error) {
-	iso, err := isISO9660(path)
-	if err != nil {
-		return ImageInfo{}, err
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return err
 	}
-	info, err := q.Info(ctx, path)
-	if err != nil {
-		return ImageInfo{}, err
+	// qemu-img flushed the file when closing it; make the rename durable
+	// too, so a crash cannot bring back an older dst or none.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
 	}
-	if iso {
-		info.Format = "iso"
-		return info, nil
-	}
-	switch info.Format {
-	case "qcow2":
-		if info.BackingFile != "" {
-			return info, fmt.Errorf("%w: %s", ErrBackingFileForbidden, info.BackingFile)
-		}
-		if _, err := q.run(ctx, "check", "-q", "-f", "qcow2", path); err != nil {
-			return info, fmt.Errorf("qcow2 image is damaged: %w", err)
-		}
-	case "raw":
-		// qemu-img calls anything it does not recognise raw; a raw disk
-		// image has whole sectors at least (qemu-img rounds the virtual
-		// size up, so the file itself is measured).
-		fi, err := os.Stat(path)
-		if err != nil {
-			return info, err
-		}
-		if fi.Size() == 0 || fi.Size()%512 != 0 {
-			return info, fmt.Errorf("%w: not a qcow2 or ISO image, and not a raw disk (%d bytes is not whole 512-byte sectors)", ErrUnsupportedFormat, fi.Size())
-		}
-	default:
-		return info, fmt.Errorf("%w: %s", ErrUnsupportedFormat, info.Format)
-	}
-	return info, nil
-}
-
-// isISO9660 looks for the "CD001" signature of the first volume descriptor.
-func isISO9660(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	buf := make([]byte, 5)
-	if _, err := f.ReadAt(buf, 0x8001); err != nil {
-		if errors.Is(err, io.EOF) {
-			return false, nil
-		}
-		return false, err
-	}
-	return string(buf) == "CD001", nil
+	return nil
 }
