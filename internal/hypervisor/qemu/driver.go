@@ -1,33 +1,32 @@
-// Package qemu runs VMs as qemu-system processes driven over QMP, without
-// libvirt. Every VM lives in a directory the caller owns:
+// Package qemu runs VMs as qemu-system-x86_64 processes driven over QMP,
+// without libvirt. Every VM lives in a directory the caller owns:
 //
-//	qmp.sock    QMP monitor socket
-//	qemu.pid    pid of the daemonized QEMU
-//	serial.log  the guest's serial console (appended across restarts)
-//	vnc.sock    VNC server, on a unix socket only
-//	qga.sock    qemu-guest-agent channel (if enabled)
-//	qemu.log    QEMU's own error output from start-up
-//	spec.json   the spec the VM was last started with
+//	qmp.sock      QMP monitor socket
+//	vnc.sock      VNC server (unix socket only)
+//	qga.sock      qemu-guest-agent channel, if the spec asks for it
+//	qemu.pid      pid of the VM's QEMU, written by QEMU
+//	serial.log    the guest's serial console, appended across restarts
+//	qemu.log      QEMU's stderr, from the last start on
+//	spec.json     the spec the VM was last started with
+//	runtime.json  how it was started: accelerator, time, socket directory
 //
-// QEMU is started with -daemonize, so it outlives the agent that started
-// it; a restarted agent re-attaches by reading the pidfile and dialling the
-// QMP socket again, which is all Status does.
+// If dir is too deep for unix socket paths (107 bytes), the sockets live
+// in a short directory instead, recorded in runtime.json (see Sockets).
+//
+// QEMU runs in its own session and is not tied to the agent that started
+// it, so it outlives the agent. Re-attaching needs no state besides the
+// directory: Status reads the pidfile, checks that the process is this
+// VM's QEMU and dials the QMP socket.
 package qemu
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -36,407 +35,517 @@ import (
 	"github.com/kumo-cloud/kumo/internal/qmp"
 )
 
-// Options configure the driver.
+const (
+	// startTimeout bounds Start's wait for QMP after the process began;
+	// QEMU answers within tens of milliseconds when all is well.
+	startTimeout = 30 * time.Second
+	// dialTimeout bounds one QMP connection attempt. QEMU serves one
+	// client at a time, so a dial hangs while another client (an old
+	// agent, an operator's socat) holds the monitor.
+	dialTimeout = 5 * time.Second
+	// quitTimeout is how long PowerOff waits after quit (or SIGTERM)
+	// before SIGKILL; killTimeout how long it then waits for the process
+	// to be gone.
+	quitTimeout = 10 * time.Second
+	killTimeout = 5 * time.Second
+)
+
+// ErrNotRunning is returned by actions that need a QEMU process when
+// there is none.
+var ErrNotRunning = errors.New("VM is not running")
+
+// Options configure a Driver.
 type Options struct {
-	Binary string           // default qemu-system-x86_64
-	Accel  hypervisor.Accel // "" = DetectAccel
-	Logger *slog.Logger
+	Binary string           // QEMU binary; default qemu-system-x86_64
+	Accel  hypervisor.Accel // "" detects it, see DetectAccel
+	Logger *slog.Logger     // default slog.Default()
 }
 
-// Driver implements hypervisor.Driver.
+// Driver implements hypervisor.Driver with QEMU processes.
 type Driver struct {
 	binary string
 	accel  hypervisor.Accel
 	log    *slog.Logger
 
-	mu       sync.Mutex
-	monitors map[string]*qmp.Monitor // by VM directory
+	mu  sync.Mutex
+	vms map[string]*vmState // by absolute VM directory
+}
+
+// vmState is what the driver holds for one VM directory.
+type vmState struct {
+	// dialSem admits one QMP dial at a time: QEMU serves one client, so
+	// a second concurrent dial would only wait for the first to leave.
+	dialSem chan struct{}
+
+	// Guarded by Driver.mu.
+	monitor  *qmp.Monitor
+	starting bool // Start is in progress: Status must not clean up
+	// exited is closed when a QEMU this driver started has been reaped;
+	// nil for a QEMU started by another driver instance.
+	exited    chan struct{}
+	exitedPID int
 }
 
 var _ hypervisor.Driver = (*Driver)(nil)
 
-// New returns a driver.
+// New returns a driver. It fails if the QEMU binary is not found.
 func New(opts Options) (*Driver, error) {
 	if opts.Binary == "" {
 		opts.Binary = "qemu-system-x86_64"
 	}
 	bin, err := exec.LookPath(opts.Binary)
 	if err != nil {
-		return nil, fmt.Errorf("qemu binary %q: %w", opts.Binary, err)
+		return nil, fmt.Errorf("QEMU binary %q: %w", opts.Binary, err)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.Accel == "" {
-		opts.Accel, _ = DetectAccel()
+	switch opts.Accel {
+	case hypervisor.AccelKVM, hypervisor.AccelTCG:
+	case "":
+		var why string
+		opts.Accel, why = detectAccel(bin)
+		opts.Logger.Info("accelerator detected", "accel", opts.Accel, "reason", why)
+	default:
+		return nil, fmt.Errorf("accelerator %q, want kvm or tcg", opts.Accel)
 	}
-	return &Driver{binary: bin, accel: opts.Accel, log: opts.Logger, monitors: map[string]*qmp.Monitor{}}, nil
+	return &Driver{binary: bin, accel: opts.Accel, log: opts.Logger, vms: map[string]*vmState{}}, nil
 }
 
-// Accel returns the accelerator VMs are started with.
+// Accel is the accelerator new VMs are started with.
 func (d *Driver) Accel() hypervisor.Accel { return d.accel }
 
-// socketPath returns where a VM's unix socket lives. Socket paths are
-// limited to 107 bytes; for deep directories a short path under the
-// system temp dir is derived from the directory, so it is found again
-// after a restart.
-func socketPath(dir, name string) string {
-	p := filepath.Join(dir, name)
-	if len(p) < 100 {
-		return p
+func (d *Driver) vm(dir string) *vmState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v := d.vms[dir]
+	if v == nil {
+		v = &vmState{dialSem: make(chan struct{}, 1)}
+		d.vms[dir] = v
 	}
-	sum := sha256.Sum256([]byte(dir))
-	return filepath.Join(os.TempDir(), "kumo-"+hex.EncodeToString(sum[:8])+"-"+name)
+	return v
 }
 
-// SerialLogPath is where the guest's serial console is written.
-func SerialLogPath(dir string) string { return filepath.Join(dir, "serial.log") }
-
-// GuestAgentSocket is the qemu-guest-agent channel of a VM.
-func GuestAgentSocket(dir string) string { return socketPath(dir, "qga.sock") }
-
-// VNCSocket is the VM's VNC server socket.
-func VNCSocket(dir string) string { return socketPath(dir, "vnc.sock") }
-
-func (d *Driver) commandLine(dir string, spec hypervisor.Spec) []string {
-	accel := d.accel
-	cpu := "max"
-	if accel == hypervisor.AccelKVM {
-		cpu = "host"
+// absDir makes dir absolute and clean: it is the key of the monitor cache
+// and is matched against QEMU's command line.
+func absDir(dir string) (string, error) {
+	if dir == "" {
+		return "", errors.New("empty VM directory")
 	}
-	args := []string{
-		"-name", "kumo-" + spec.ID + ",debug-threads=on",
-		"-machine", "q35",
-		"-accel", string(accel),
-		"-cpu", cpu,
-		"-smp", strconv.Itoa(max(spec.Cores, 1)),
-		"-m", strconv.Itoa(spec.MemoryMiB),
-		"-nodefaults", "-no-user-config",
-		"-display", "none",
-		"-device", "VGA",
-		"-vnc", "unix:" + VNCSocket(dir),
-		// append=on keeps the console history across restarts.
-		"-chardev", "file,id=serial0,path=" + SerialLogPath(dir) + ",append=on",
-		"-serial", "chardev:serial0",
-		"-qmp", "unix:" + socketPath(dir, "qmp.sock") + ",server=on,wait=off",
-		"-pidfile", filepath.Join(dir, "qemu.pid"),
-		"-daemonize",
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("VM directory %q: %w", dir, err)
 	}
-	boot := 1
-	if spec.BootMedia {
-		boot = 2 // the first medium is given bootindex 1 below
-	}
-	media := 0
-	for i, disk := range spec.Disks {
-		id := "disk" + strconv.Itoa(i)
-		opts := []string{"file=" + escapeOpt(disk.Path), "format=" + disk.Format, "if=none", "id=" + id}
-		if disk.ReadOnly || disk.Media {
-			opts = append(opts, "readonly=on")
-		}
-		if disk.Media {
-			opts = append(opts, "media=cdrom")
-		} else {
-			opts = append(opts, "cache=writeback", "discard=unmap")
-		}
-		if disk.IOPSLimit > 0 {
-			opts = append(opts, "throttling.iops-total="+strconv.FormatInt(disk.IOPSLimit, 10))
-		}
-		if disk.BPSLimit > 0 {
-			opts = append(opts, "throttling.bps-total="+strconv.FormatInt(disk.BPSLimit, 10))
-		}
-		args = append(args, "-drive", strings.Join(opts, ","))
-		if disk.Media {
-			dev := "ide-cd,drive=" + id + ",bus=ide." + strconv.Itoa(media)
-			if spec.BootMedia && media == 0 {
-				dev += ",bootindex=1"
-			}
-			media++
-			args = append(args, "-device", dev)
-			continue
-		}
-		args = append(args, "-device", "virtio-blk-pci,drive="+id+",bootindex="+strconv.Itoa(boot))
-		boot++
-	}
-	for i, nic := range spec.NICs {
-		id := "net" + strconv.Itoa(i)
-		var netdev string
-		switch nic.Mode {
-		case "tap":
-			netdev = "tap,id=" + id + ",ifname=" + nic.Tap + ",script=no,downscript=no"
-		default:
-			netdev = "user,id=" + id
-			for _, pf := range nic.PortForwards {
-				host := pf.HostAddr
-				if host == "" {
-					host = "127.0.0.1"
-				}
-				proto := pf.Protocol
-				if proto == "" {
-					proto = "tcp"
-				}
-				netdev += fmt.Sprintf(",hostfwd=%s:%s:%d-:%d", proto, host, pf.HostPort, pf.GuestPort)
-			}
-		}
-		model := nic.Model
-		if model == "" {
-			model = "virtio-net-pci"
-		}
-		dev := model + ",netdev=" + id
-		if nic.MAC != "" {
-			dev += ",mac=" + nic.MAC
-		}
-		args = append(args, "-netdev", netdev, "-device", dev)
-	}
-	if spec.GuestAgent {
-		args = append(args,
-			"-device", "virtio-serial-pci,id=vser0",
-			"-chardev", "socket,id=qga0,path="+GuestAgentSocket(dir)+",server=on,wait=off",
-			"-device", "virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0")
-	}
-	return args
+	return abs, nil
 }
 
-// escapeOpt doubles commas, QEMU's escape inside option values.
-func escapeOpt(s string) string { return strings.ReplaceAll(s, ",", ",,") }
-
-// Start launches the VM and waits until its QMP monitor answers.
+// Start launches the VM in dir and returns once QMP answers.
 func (d *Driver) Start(ctx context.Context, dir string, spec hypervisor.Spec) (hypervisor.Status, error) {
-	if st, err := d.Status(ctx, dir); err != nil {
-		return st, err
-	} else if st.State != hypervisor.StateStopped {
-		return st, fmt.Errorf("VM in %s is already %s (pid %d)", dir, st.State, st.PID)
-	}
-	if spec.MemoryMiB <= 0 {
-		return hypervisor.Status{}, fmt.Errorf("VM %s: memory must be positive", spec.ID)
-	}
-	for _, name := range []string{"qmp.sock", "vnc.sock", "qga.sock"} {
-		os.Remove(socketPath(dir, name))
-	}
-	os.Remove(filepath.Join(dir, "qemu.pid"))
-	if raw, err := json.MarshalIndent(spec, "", "  "); err == nil {
-		os.WriteFile(filepath.Join(dir, "spec.json"), raw, 0o600)
-	}
-	logf, err := os.OpenFile(filepath.Join(dir, "qemu.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	dir, err := absDir(dir)
 	if err != nil {
 		return hypervisor.Status{}, err
 	}
-	defer logf.Close()
-	args := d.commandLine(dir, spec)
-	cmd := exec.CommandContext(ctx, d.binary, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Dir = dir
-	// Its own session, so that signals to the agent's process group (a
-	// Ctrl-C in the terminal) do not reach the VMs.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	d.log.Debug("starting qemu", "vm", spec.ID, "args", args)
-	if err := cmd.Run(); err != nil {
-		// -daemonize: the parent exits non-zero if start-up failed.
-		return hypervisor.Status{}, fmt.Errorf("qemu failed to start VM %s: %w: %s", spec.ID, err, tail(filepath.Join(dir, "qemu.log")))
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return hypervisor.Status{}, fmt.Errorf("start VM %s: directory %s: %w", spec.ID, dir, errors.Join(err, hypervisor.ErrNotFound))
 	}
-	st, err := d.Status(ctx, dir)
-	if err != nil {
-		d.PowerOff(context.WithoutCancel(ctx), dir)
-		return st, fmt.Errorf("VM %s started but its monitor does not answer: %w", spec.ID, err)
-	}
-	if st.State == hypervisor.StateStopped {
-		return st, fmt.Errorf("VM %s exited right after start: %s", spec.ID, tail(filepath.Join(dir, "qemu.log")))
-	}
-	return st, nil
-}
-
-func tail(path string) string {
-	b, _ := os.ReadFile(path)
-	b = bytes.TrimSpace(b)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return string(b)
-}
-
-// pid returns the pid of the VM's QEMU if it is alive and is really the
-// QEMU of this directory (pids get reused), else 0.
-func (d *Driver) pid(dir string) int {
-	raw, err := os.ReadFile(filepath.Join(dir, "qemu.pid"))
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(string(bytes.TrimSpace(raw)))
-	if err != nil || pid <= 0 {
-		return 0
-	}
-	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if err != nil || !bytes.Contains(cmdline, []byte(socketPath(dir, "qmp.sock"))) {
-		return 0
-	}
-	if stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); err == nil {
-		if f := strings.Fields(string(stat)); len(f) > 2 && f[2] == "Z" {
-			return 0 // exited, not yet reaped
-		}
-	}
-	return pid
-}
-
-// Monitor returns the VM's QMP connection, dialling it if needed.
-func (d *Driver) Monitor(ctx context.Context, dir string) (*qmp.Monitor, error) {
+	v := d.vm(dir)
 	d.mu.Lock()
-	m := d.monitors[dir]
+	if v.starting {
+		d.mu.Unlock()
+		return hypervisor.Status{}, fmt.Errorf("start VM %s: another start in %s is in progress", spec.ID, dir)
+	}
+	v.starting = true
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		v.starting = false
+		d.mu.Unlock()
+	}()
+
+	if pid := livePID(dir); pid != 0 {
+		st, _ := d.Status(ctx, dir)
+		return st, fmt.Errorf("start VM %s: already %s in %s (pid %d)", spec.ID, st.State, dir, pid)
+	}
+	d.dropMonitor(v)
+	removeRuntimeFiles(dir)
+
+	sockDir, err := socketDirFor(dir)
+	if err != nil {
+		return hypervisor.Status{}, fmt.Errorf("start VM %s: %w", spec.ID, err)
+	}
+	socks := socketsIn(sockDir)
+	args, err := commandLine(dir, socks, d.accel, spec)
+	if err != nil {
+		return hypervisor.Status{}, fmt.Errorf("start VM: %w", err)
+	}
+	rt := runtimeInfo{ID: spec.ID, Accel: d.accel, Started: time.Now().UTC(), SocketDir: sockDir}
+	if err := writeFileAtomic(filepath.Join(dir, specFileName), spec); err != nil {
+		return hypervisor.Status{}, fmt.Errorf("start VM %s: %w", spec.ID, err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, runtimeFileName), rt); err != nil {
+		return hypervisor.Status{}, fmt.Errorf("start VM %s: %w", spec.ID, err)
+	}
+	logPath := filepath.Join(dir, qemuLogName)
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return hypervisor.Status{}, fmt.Errorf("start VM %s: %w", spec.ID, err)
+	}
+	defer logf.Close() // the child has its own descriptor
+
+	// Not CommandContext: ctx bounds the start, not the VM's life.
+	cmd := exec.Command(d.binary, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// A session of its own: signals to the agent's process group (Ctrl-C,
+	// a service manager stopping the agent's group) do not reach the VM,
+	// and the VM is not killed when the agent exits. Not -daemonize: that
+	// sends QEMU's stderr to /dev/null once it is up, and qemu.log would
+	// miss why a VM died later.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	d.log.Debug("starting QEMU", "vm", spec.ID, "dir", dir, "args", args)
+	if err := cmd.Start(); err != nil {
+		return hypervisor.Status{}, fmt.Errorf("start VM %s: run %s: %w", spec.ID, d.binary, err)
+	}
+	pid := cmd.Process.Pid
+	// Reap the child when it exits, so it does not linger as a zombie
+	// while the agent lives. If the agent dies first, init adopts it.
+	exited := make(chan struct{})
+	var waitErr error // read only after exited is closed
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	d.mu.Lock()
+	v.exited, v.exitedPID = exited, pid
+	d.mu.Unlock()
+
+	fail := func(err error) (hypervisor.Status, error) {
+		// Kill the whole session: a wrapper script's children too.
+		syscall.Kill(-pid, syscall.SIGKILL)
+		syscall.Kill(pid, syscall.SIGKILL)
+		select {
+		case <-exited:
+		case <-time.After(killTimeout):
+			d.log.Error("QEMU did not exit after SIGKILL", "vm", spec.ID, "pid", pid)
+		}
+		d.dropMonitor(v)
+		removeRuntimeFiles(dir)
+		if tail := tailFile(logPath, 2000); tail != "" {
+			return hypervisor.Status{}, fmt.Errorf("start VM %s: %w; qemu.log: %s", spec.ID, err, tail)
+		}
+		return hypervisor.Status{}, fmt.Errorf("start VM %s: %w", spec.ID, err)
+	}
+
+	sctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	// Hold the VM's dial slot: a concurrent Status must not take QEMU's
+	// only QMP connection while Start is waiting for it. It gets the
+	// connection cached below instead.
+	select {
+	case v.dialSem <- struct{}{}:
+	case <-sctx.Done():
+		return fail(sctx.Err())
+	}
+	defer func() { <-v.dialSem }()
+	m, err := dialWhileStarting(sctx, socks.QMP, exited)
+	if errors.Is(err, errExitedEarly) {
+		if waitErr == nil {
+			waitErr = errors.New("exit status 0")
+		}
+		return fail(fmt.Errorf("%w (%v)", err, waitErr))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	qs, err := m.QueryStatus(sctx)
+	if err != nil {
+		m.Close()
+		return fail(err)
+	}
+	if livePID(dir) != pid {
+		m.Close()
+		return fail(fmt.Errorf("pidfile %s does not name the started process %d", filepath.Join(dir, pidFileName), pid))
+	}
+	d.mu.Lock()
+	v.monitor = m
+	d.mu.Unlock()
+	d.log.Info("VM started", "vm", spec.ID, "pid", pid, "accel", d.accel, "qemu", qs.Status)
+	return hypervisor.Status{
+		ID: spec.ID, State: stateOf(qs.Status), PID: pid, Accel: d.accel,
+		Started: rt.Started, VNCSocket: socks.VNC,
+	}, nil
+}
+
+// Monitor returns the QMP connection to the VM in dir, dialling it if
+// there is none or the old one is gone. The driver owns it: use it for
+// commands (media change, migration, QoS) but do not Close it. Events on
+// it are not read by the driver.
+func (d *Driver) Monitor(ctx context.Context, dir string) (*qmp.Monitor, error) {
+	dir, err := absDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return d.monitor(ctx, dir, d.vm(dir))
+}
+
+func (d *Driver) monitor(ctx context.Context, dir string, v *vmState) (*qmp.Monitor, error) {
+	select {
+	case v.dialSem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("QMP of VM in %s: %w", dir, ctx.Err())
+	}
+	defer func() { <-v.dialSem }()
+	d.mu.Lock()
+	m := v.monitor
 	d.mu.Unlock()
 	if m != nil && m.Err() == nil {
 		return m, nil
 	}
-	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	var err error
-	for {
-		m, err = qmp.Dial(dctx, socketPath(dir, "qmp.sock"))
-		if err == nil {
-			break
-		}
-		if dctx.Err() != nil {
-			return nil, err
-		}
-		time.Sleep(20 * time.Millisecond)
+	m, err := qmp.Dial(dctx, Sockets(dir).QMP)
+	if err != nil {
+		return nil, fmt.Errorf("QMP of VM in %s: %w", dir, err)
 	}
 	d.mu.Lock()
-	if old := d.monitors[dir]; old != nil && old.Err() == nil {
-		d.mu.Unlock()
-		m.Close()
-		return old, nil
-	}
-	d.monitors[dir] = m
+	v.monitor = m
 	d.mu.Unlock()
 	return m, nil
 }
 
-func (d *Driver) dropMonitor(dir string) {
+// dropMonitor closes the cached connection of a VM, if any.
+func (d *Driver) dropMonitor(v *vmState) {
 	d.mu.Lock()
-	m := d.monitors[dir]
-	delete(d.monitors, dir)
+	m := v.monitor
+	v.monitor = nil
 	d.mu.Unlock()
 	if m != nil {
 		m.Close()
 	}
 }
 
-// Status reports the VM's observed state.
+// Status reports the observed state of the VM in dir. No live QEMU is
+// StateStopped, and its stale pidfile and sockets are removed. A missing
+// directory is hypervisor.ErrNotFound.
 func (d *Driver) Status(ctx context.Context, dir string) (hypervisor.Status, error) {
-	st := hypervisor.Status{ID: filepath.Base(dir), State: hypervisor.StateStopped, Accel: d.accel, VNCSocket: VNCSocket(dir)}
-	pid := d.pid(dir)
+	dir, err := absDir(dir)
+	if err != nil {
+		return hypervisor.Status{}, err
+	}
+	st := hypervisor.Status{ID: filepath.Base(dir), State: hypervisor.StateStopped}
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return st, fmt.Errorf("VM directory %s: %w", dir, hypervisor.ErrNotFound)
+	}
+	v := d.vm(dir)
+	pid := livePID(dir)
 	if pid == 0 {
-		d.dropMonitor(dir)
+		d.cleanUpStopped(dir, v)
 		return st, nil
 	}
-	st.PID = pid
-	m, err := d.Monitor(ctx, dir)
-	if err != nil {
-		if d.pid(dir) == 0 { // it exited meanwhile
-			st.State, st.PID = hypervisor.StateStopped, 0
+	rt, _ := readRuntime(dir)
+	if rt.ID != "" {
+		st.ID = rt.ID
+	}
+	st.PID, st.Accel, st.Started = pid, rt.Accel, rt.Started
+	if st.Accel == "" {
+		st.Accel = d.accel
+	}
+	if st.Started.IsZero() {
+		if fi, err := os.Stat(filepath.Join(dir, pidFileName)); err == nil {
+			st.Started = fi.ModTime().UTC()
+		}
+	}
+	st.VNCSocket = Sockets(dir).VNC
+
+	// Two tries: a cached connection may have been closed under us
+	// (Close, or QEMU restarted by someone else) while QEMU still runs.
+	for try := 0; ; try++ {
+		m, err := d.monitor(ctx, dir, v)
+		var qs qmp.StatusInfo
+		if err == nil {
+			qs, err = m.QueryStatus(ctx)
+		}
+		if err == nil {
+			st.State = stateOf(qs.Status)
 			return st, nil
 		}
-		return st, fmt.Errorf("QMP of VM in %s: %w", dir, err)
-	}
-	qs, err := m.QueryStatus(ctx)
-	if err != nil {
-		if errors.Is(err, qmp.ErrClosed) && d.pid(dir) == 0 {
-			d.dropMonitor(dir)
-			st.State, st.PID = hypervisor.StateStopped, 0
-			return st, nil
+		if livePID(dir) == 0 { // it exited meanwhile
+			d.cleanUpStopped(dir, v)
+			return hypervisor.Status{ID: st.ID, State: hypervisor.StateStopped}, nil
 		}
-		return st, err
+		if !errors.Is(err, qmp.ErrClosed) || try == 1 {
+			st.State = hypervisor.StateUnknown
+			return st, fmt.Errorf("status of VM in %s (pid %d): %w", dir, pid, err)
+		}
+		d.dropMonitor(v)
 	}
-	st.State = stateOf(qs.Status)
-	return st, nil
 }
 
-// stateOf maps QMP's RunState to a power state.
-func stateOf(s string) hypervisor.PowerState {
-	switch s {
-	case "running", "debug":
+// cleanUpStopped forgets the connection to a VM with no QEMU and removes
+// its stale runtime files, unless a Start is creating them right now.
+func (d *Driver) cleanUpStopped(dir string, v *vmState) {
+	d.mu.Lock()
+	starting := v.starting
+	d.mu.Unlock()
+	if starting {
+		return
+	}
+	d.dropMonitor(v)
+	removeRuntimeFiles(dir)
+}
+
+// stateOf maps QEMU's RunState to a power state.
+func stateOf(runState string) hypervisor.PowerState {
+	switch runState {
+	case "running":
 		return hypervisor.StateRunning
-	case "paused", "suspended", "inmigrate", "postmigrate", "finish-migrate", "prelaunch", "restore-vm", "save-vm", "watchdog", "colo":
+	case "paused", "debug", "suspended", "watchdog", "io-error",
+		"prelaunch", "inmigrate", "postmigrate", "finish-migrate",
+		"save-vm", "restore-vm", "colo":
+		// The guest's CPUs are stopped but QEMU can run them again:
+		// by cont (paused, debug, watchdog, io-error once the disk is
+		// fixed), by system_wakeup (suspended: the guest went to S3),
+		// or when a migration or snapshot ends (inmigrate waits for
+		// incoming state; postmigrate is the source after migration,
+		// whose VM now runs elsewhere).
 		return hypervisor.StatePaused
 	case "shutdown":
 		return hypervisor.StateShutdown
-	case "internal-error", "io-error", "guest-panicked":
+	case "internal-error", "guest-panicked":
 		return hypervisor.StateCrashed
 	}
 	return hypervisor.StateUnknown
 }
 
-// execute runs a QMP command on a running VM; a stopped VM is ErrNotRunning.
-func (d *Driver) execute(ctx context.Context, dir, command string, args any) error {
-	if d.pid(dir) == 0 {
-		return ErrNotRunning
-	}
-	m, err := d.Monitor(ctx, dir)
+// execute runs a command on the VM's QEMU; no QEMU is ErrNotRunning.
+func (d *Driver) execute(ctx context.Context, dir, command string, args, result any) error {
+	dir, err := absDir(dir)
 	if err != nil {
 		return err
 	}
-	return m.Execute(ctx, command, args, nil)
+	if livePID(dir) == 0 {
+		return fmt.Errorf("%s on VM in %s: %w", command, dir, ErrNotRunning)
+	}
+	m, err := d.monitor(ctx, dir, d.vm(dir))
+	if err != nil {
+		return fmt.Errorf("%s on VM in %s: %w", command, dir, err)
+	}
+	if err := m.Execute(ctx, command, args, result); err != nil {
+		return fmt.Errorf("VM in %s: %w", dir, err)
+	}
+	return nil
 }
 
-// ErrNotRunning is returned for actions that need a running QEMU.
-var ErrNotRunning = errors.New("VM is not running")
-
-// Shutdown presses the ACPI power button; a stopped VM is left alone.
+// Shutdown presses the ACPI power button and returns; the guest decides
+// whether to power off. A VM that is not running is left alone.
 func (d *Driver) Shutdown(ctx context.Context, dir string) error {
-	if err := d.execute(ctx, dir, "system_powerdown", nil); err != nil && !errors.Is(err, ErrNotRunning) {
+	if err := d.execute(ctx, dir, "system_powerdown", nil, nil); err != nil && !errors.Is(err, ErrNotRunning) {
 		return err
 	}
 	return nil
 }
 
-// PowerOff ends QEMU at once and waits for the process to be gone.
+// Reboot resets the VM, like its reset button.
+func (d *Driver) Reboot(ctx context.Context, dir string) error {
+	return d.execute(ctx, dir, "system_reset", nil, nil)
+}
+
+// Pause stops the VM's CPUs.
+func (d *Driver) Pause(ctx context.Context, dir string) error {
+	return d.execute(ctx, dir, "stop", nil, nil)
+}
+
+// Resume runs the VM's CPUs again. A guest that suspended itself (S3) is
+// woken up instead, which is what cont cannot do.
+func (d *Driver) Resume(ctx context.Context, dir string) error {
+	var qs qmp.StatusInfo
+	if err := d.execute(ctx, dir, "query-status", nil, &qs); err != nil {
+		return err
+	}
+	if qs.Status == "suspended" {
+		return d.execute(ctx, dir, "system_wakeup", nil, nil)
+	}
+	return d.execute(ctx, dir, "cont", nil, nil)
+}
+
+// PowerOff ends the VM's QEMU at once, like pulling the plug, and returns
+// when the process is gone. It asks by QMP quit (or SIGTERM if QMP does
+// not answer) and kills after quitTimeout. No QEMU is not an error.
 func (d *Driver) PowerOff(ctx context.Context, dir string) error {
-	pid := d.pid(dir)
+	dir, err := absDir(dir)
+	if err != nil {
+		return err
+	}
+	v := d.vm(dir)
+	pid := livePID(dir)
 	if pid == 0 {
-		d.dropMonitor(dir)
+		d.cleanUpStopped(dir, v)
 		return nil
 	}
-	if err := d.execute(ctx, dir, "quit", nil); err != nil && !errors.Is(err, qmp.ErrClosed) {
-		d.log.Warn("qmp quit failed; killing", "dir", dir, "err", err)
+	qctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	err = d.execute(qctx, dir, "quit", nil, nil)
+	cancel()
+	// quit's reply may be lost as QEMU hangs up: a closed connection is
+	// what success looks like too.
+	if err != nil && !errors.Is(err, qmp.ErrClosed) && !errors.Is(err, ErrNotRunning) {
+		d.log.Warn("QMP quit failed, sending SIGTERM", "dir", dir, "pid", pid, "err", err)
+		syscall.Kill(pid, syscall.SIGTERM)
+	}
+	if err := d.waitExit(ctx, dir, v, pid, quitTimeout); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("power off VM in %s (pid %d): %w", dir, pid, err)
+		}
+		d.log.Warn("QEMU did not quit, killing it", "dir", dir, "pid", pid)
 		syscall.Kill(pid, syscall.SIGKILL)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for d.pid(dir) != 0 {
-		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			deadline = time.Now().Add(5 * time.Second)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		if err := d.waitExit(ctx, dir, v, pid, killTimeout); err != nil {
+			return fmt.Errorf("power off VM in %s: pid %d survived SIGKILL: %w", dir, pid, err)
 		}
 	}
-	d.dropMonitor(dir)
-	os.Remove(filepath.Join(dir, "qemu.pid"))
+	d.cleanUpStopped(dir, v)
 	return nil
 }
 
-// Close closes every QMP connection; the VMs keep running.
+// waitExit waits until pid is no longer the QEMU of dir.
+func (d *Driver) waitExit(ctx context.Context, dir string, v *vmState, pid int, timeout time.Duration) error {
+	d.mu.Lock()
+	var exited <-chan struct{}
+	if v.exitedPID == pid {
+		exited = v.exited // our child: reaped as soon as it exits
+	}
+	d.mu.Unlock()
+	pidfile := filepath.Join(dir, pidFileName)
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for isQEMUOf(pid, pidfile) {
+		select {
+		case <-exited:
+			return nil
+		case <-tick.C:
+		case <-deadline.C:
+			return fmt.Errorf("still running after %v", timeout)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Close closes all QMP connections; the VMs keep running, and the next
+// call for a VM dials again.
 func (d *Driver) Close() error {
 	d.mu.Lock()
-	monitors := d.monitors
-	d.monitors = map[string]*qmp.Monitor{}
+	var monitors []*qmp.Monitor
+	for _, v := range d.vms {
+		if v.monitor != nil {
+			monitors = append(monitors, v.monitor)
+			v.monitor = nil
+		}
+	}
 	d.mu.Unlock()
 	for _, m := range monitors {
 		m.Close()
 	}
 	return nil
-}
-
-// Reboot resets the VM.
-func (d *Driver) Reboot(ctx context.Context, dir string) error {
-	return d.execute(ctx, dir, "system_reset", nil)
-}
-
-// Pause stops the VM's CPUs.
-func (d *Driver) Pause(ctx context.Context, dir string) error {
-	return d.execute(ctx, dir, "stop", nil)
-}
-
-// Resume restarts the VM's CPUs.
-func (d *Driver) Resume(ctx context.Context, dir string) error {
-	return d.execute(ctx, dir, "cont", nil)
 }
