@@ -66,22 +66,23 @@ type names struct {
 }
 
 func (s *Server) names(r *http.Request) (names, error) {
-	n := names{pools: map[string]string{}, hosts: map[string]model.Host{}}
 	pools, err := s.svc.ListPools(ctx(r))
 	if err != nil {
-		return n, err
-	}
-	for _, p := range pools {
-		n.pools[p.ID] = p.Name
+		return names{}, err
 	}
 	hosts, err := s.svc.ListHosts(ctx(r))
-	if err != nil {
-		return n, err
+	return namesOf(pools, hosts), err
+}
+
+func namesOf(pools []model.Pool, hosts []model.Host) names {
+	n := names{pools: map[string]string{}, hosts: map[string]model.Host{}}
+	for _, p := range pools {
+		n.pools[p.ID] = p.Name
 	}
 	for _, h := range hosts {
 		n.hosts[h.ID] = h
 	}
-	return n, nil
+	return n
 }
 
 func (s *Server) guestOf(v model.VM, n names) guest {
@@ -405,12 +406,8 @@ func (s *Server) guestSearch(r *http.Request) (reply, error) {
 }
 
 func (s *Server) vmsAndNames(r *http.Request) ([]model.VM, names, error) {
-	vms, err := s.svc.ListVMs(ctx(r))
-	if err != nil {
-		return nil, names{}, err
-	}
-	n, err := s.names(r)
-	return vms, n, err
+	inv, err := s.inventory(r)
+	return inv.vms, namesOf(inv.pools, inv.hosts), err
 }
 
 // searchGuests is the portal's paged keyword search over names, ids,

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
 
@@ -21,19 +20,13 @@ type instance struct {
 	BytesSent       int64   `json:"bytes_sent"`
 }
 
+// getInstance is getGuest with the run-time figures added.
 func (s *Server) getInstance(r *http.Request) (reply, error) {
-	vm, err := s.svc.GetVM(ctx(r), r.PathValue("id"))
-	if err != nil {
-		return reply{}, err
+	out, err := s.getGuest(r)
+	if g, isGuest := out.data.(guest); err == nil && isGuest {
+		out.data = instance{guest: g}
 	}
-	if vm.Status == model.PowerCreating {
-		return s.creating(r, vm), nil
-	}
-	n, err := s.names(r)
-	if err != nil {
-		return reply{}, err
-	}
-	return ok(instance{guest: s.guestOf(vm, n)})
+	return out, err
 }
 
 // startInstance starts a guest and reports whether QEMU came up.
