@@ -159,12 +159,15 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) {
 	wsc := websocket.NetConn(ctx, ws, websocket.MessageBinary)
 	defer wsc.Close()
 
-	pump(wsc, vnc)
+	// Close the websocket itself, not wsc: netConn.Close cancels its read
+	// context first, and a concurrent read on a cancelled context drops the
+	// TCP connection before the close frame is sent.
+	pump(wsc, vnc, func() { _ = ws.Close(websocket.StatusNormalClosure, "") })
 }
 
 // pump copies bytes both ways until either side stops, then closes both so
-// the other copy unblocks, and waits for it to finish.
-func pump(a, b net.Conn) {
+// the other copy unblocks, and waits for it to finish. closeA closes a.
+func pump(a, b net.Conn, closeA func()) {
 	done := make(chan struct{}, 2)
 	cp := func(dst, src net.Conn) {
 		_, _ = io.Copy(dst, src) // errors just mean one side went away
@@ -174,7 +177,7 @@ func pump(a, b net.Conn) {
 	go cp(b, a)
 	<-done
 	// Closing the websocket sends a normal-closure frame to the client.
-	_ = a.Close()
+	closeA()
 	_ = b.Close()
 	<-done
 }
