@@ -42,9 +42,33 @@ type Disk struct {
 	Format   string // "qcow2" or "raw"
 	Media    bool   // attach as CD-ROM (ISO image, cloud-init seed)
 	ReadOnly bool
-	// Limits of block I/O; zero means no limit.
+	// Limits of block I/O; zero means no limit. Total limits and
+	// per-direction limits exclude each other.
 	IOPSLimit int64
 	BPSLimit  int64
+	Limits    DiskLimits
+}
+
+// DiskLimits caps a disk's reads and writes separately; zero is no limit.
+type DiskLimits struct {
+	ReadBPS   int64 `json:"read_bps,omitempty"`
+	WriteBPS  int64 `json:"write_bps,omitempty"`
+	ReadIOPS  int64 `json:"read_iops,omitempty"`
+	WriteIOPS int64 `json:"write_iops,omitempty"`
+}
+
+// CPU priorities of a VM's process, from the host scheduler's view.
+const (
+	CPUPriorityHigh   = "high"
+	CPUPriorityMedium = "medium" // the default: the host's own priority
+	CPUPriorityLow    = "low"
+)
+
+// QoS is a VM's share of its host: CPU priority and limits of its
+// writable disks. The zero value means medium priority and no limits.
+type QoS struct {
+	CPUPriority string     `json:"cpu_priority,omitempty"`
+	Disk        DiskLimits `json:"disk"`
 }
 
 // PortForward maps a host TCP/UDP port to a guest port (user-mode NAT).
@@ -79,6 +103,8 @@ type Spec struct {
 	BootMedia bool
 	// GuestAgent adds a virtio-serial channel for qemu-guest-agent.
 	GuestAgent bool
+	// CPUPriority is one of the CPUPriority constants; empty is medium.
+	CPUPriority string
 }
 
 // Status is what the hypervisor observes about one VM.
@@ -110,6 +136,11 @@ type Driver interface {
 	Reboot(ctx context.Context, dir string) error
 	Pause(ctx context.Context, dir string) error
 	Resume(ctx context.Context, dir string) error
+	// SetQoS applies CPU priority and disk limits to a running VM.
+	SetQoS(ctx context.Context, dir string, qos QoS) error
+	// SetUserPassword sets a guest account's password through the
+	// guest agent; it fails if the guest agent does not answer.
+	SetUserPassword(ctx context.Context, dir, user, password string) error
 	// Close releases the driver's connections to its VMs; the VMs keep
 	// running. QEMU serves one QMP client at a time, so a driver that is
 	// done must let go for the next one to attach.

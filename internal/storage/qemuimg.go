@@ -19,6 +19,8 @@ import (
 var (
 	// ErrInvalidSize is a size a disk cannot have, or may not be given.
 	ErrInvalidSize = errors.New("invalid disk size")
+	// ErrHasSnapshots refuses what would drop a disk's internal snapshots.
+	ErrHasSnapshots = errors.New("the disk has snapshots")
 	// ErrNotFound is a missing image file (such errors match
 	// os.ErrNotExist too) or a missing snapshot.
 	ErrNotFound = errors.New("not found")
@@ -97,6 +99,7 @@ type qemuInfo struct {
 	VirtualSize    int64  `json:"virtual-size"`
 	ActualSize     int64  `json:"actual-size"`
 	BackingFile    string `json:"backing-filename"`
+	BackingFormat  string `json:"backing-filename-format"`
 	Encrypted      bool   `json:"encrypted"`
 	FormatSpecific struct {
 		Data struct {
@@ -350,6 +353,49 @@ func (q *QemuImg) Convert(ctx context.Context, src, dst, format string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("convert %s to %s: %w", src, dst, err)
+	}
+	return nil
+}
+
+// Compact rewrites a disk into a fresh qcow2 file that holds only the
+// clusters with data: what a guest freed and trimmed, and zeroed space,
+// no longer take room on the host. A disk on a backing file keeps it, and
+// only what differs from the backing is written. The file is replaced
+// once the copy is complete. Internal snapshots are not kept, so a disk
+// with snapshots is refused. The disk must not be in use.
+func (q *QemuImg) Compact(ctx context.Context, path string) error {
+	abs, err := absPath(path)
+	if err != nil {
+		return fmt.Errorf("compact %s: %w", path, err)
+	}
+	info, err := q.info(ctx, abs, "")
+	if err != nil {
+		return fmt.Errorf("compact %s: %w", path, err)
+	}
+	if err := checkFormat(abs, info.Format); err != nil {
+		return fmt.Errorf("compact %s: %w", path, err)
+	}
+	if len(info.Snapshots) > 0 {
+		return fmt.Errorf("compact %s: %w: it has %d snapshots, which compacting would drop", path, ErrHasSnapshots, len(info.Snapshots))
+	}
+	args := []string{"convert", "-q", "-f", info.Format, "-O", "qcow2"}
+	if info.BackingFile != "" {
+		backing := info.BackingFile
+		if !filepath.IsAbs(backing) {
+			backing = filepath.Join(filepath.Dir(abs), backing)
+		}
+		bfmt := info.BackingFormat
+		if bfmt == "" {
+			bfmt = "qcow2"
+		}
+		args = append(args, "-B", backing, "-F", bfmt)
+	}
+	err = publish(abs, true, func(tmp string) error {
+		_, err := q.run(ctx, append(args, abs, tmp)...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("compact %s: %w", path, err)
 	}
 	return nil
 }

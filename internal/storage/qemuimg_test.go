@@ -443,3 +443,62 @@ func TestFlattenAndRebase(t *testing.T) {
 		t.Fatalf("rebase of a raw disk = %v, want ErrUnsupportedFormat", err)
 	}
 }
+
+func TestCompact(t *testing.T) {
+	requireQemuImg(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	q := NewQemuImg()
+
+	// A fully preallocated disk with 4 MiB of data takes all 32 MiB;
+	// compacted, it takes about what its data needs.
+	raw := makeRaw(t, filepath.Join(dir, "data.raw"), 32<<20, 4<<20, 7)
+	fat := filepath.Join(dir, "fat.qcow2")
+	qemuImg(t, "convert", "-f", "raw", "-O", "qcow2", "-o", "preallocation=full", raw, fat)
+	before, err := q.Info(ctx, fat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Compact(ctx, fat); err != nil {
+		t.Fatal(err)
+	}
+	noLeftovers(t, dir)
+	after, err := q.Info(ctx, fat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.ActualSize >= before.ActualSize/2 || after.ActualSize < 4<<20 || after.VirtualSize != 32<<20 {
+		t.Errorf("compacted from %d to %d bytes on the host (virtual %d), want about 4 MiB", before.ActualSize, after.ActualSize, after.VirtualSize)
+	}
+	if !sameContent(t, raw, fat) {
+		t.Error("compacting changed the disk's data")
+	}
+
+	// An overlay keeps its backing file and its own writes.
+	image := makeQcow2(t, filepath.Join(dir, "image.qcow2"), 32<<20, 4<<20, 1)
+	overlay := filepath.Join(dir, "overlay.qcow2")
+	if err := q.Clone(ctx, image, overlay, CloneCOW, 0); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 1M 2M", overlay).CombinedOutput(); err != nil {
+		t.Fatalf("qemu-io: %v: %s", err, out)
+	}
+	want := filepath.Join(dir, "want.qcow2")
+	qemuImg(t, "convert", "-O", "qcow2", overlay, want)
+	if err := q.Compact(ctx, overlay); err != nil {
+		t.Fatal(err)
+	}
+	info, err := q.Info(ctx, overlay)
+	if err != nil || info.BackingFile == "" {
+		t.Fatalf("compacted overlay %+v (%v) lost its backing file", info, err)
+	}
+	if !sameContent(t, want, overlay) {
+		t.Error("compacting changed the overlay's data")
+	}
+
+	// Internal snapshots would be lost: refused.
+	qemuImg(t, "snapshot", "-c", "s1", want)
+	if err := q.Compact(ctx, want); !errors.Is(err, ErrHasSnapshots) {
+		t.Errorf("compact with snapshots = %v, want refused", err)
+	}
+}

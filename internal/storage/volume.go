@@ -35,6 +35,8 @@ type Volumes interface {
 	// Resize grows (or, with shrink, shrinks) a disk. Shrinking below the
 	// used size is refused.
 	Resize(ctx context.Context, path string, sizeBytes int64, shrink bool) error
+	// Compact rewrites a disk to take no more room than its data needs.
+	Compact(ctx context.Context, path string) error
 	// Delete removes the file; deleting a missing file is not an error.
 	Delete(ctx context.Context, path string) error
 }

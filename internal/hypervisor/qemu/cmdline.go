@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -43,6 +44,9 @@ func commandLine(dir string, socks SocketPaths, accel hypervisor.Accel, spec hyp
 	}
 	if spec.Cores < 0 {
 		return nil, fmt.Errorf("VM %s: %d cores", spec.ID, spec.Cores)
+	}
+	if _, err := niceOf(spec.CPUPriority); err != nil {
+		return nil, fmt.Errorf("VM %s: %w", spec.ID, err)
 	}
 	cpu := "max" // every feature TCG can emulate
 	switch accel {
@@ -142,8 +146,8 @@ func diskArgs(spec hypervisor.Spec) ([]string, error) {
 		if d.Format != "qcow2" && d.Format != "raw" {
 			return nil, fmt.Errorf("VM %s: disk %s: format %q, want qcow2 or raw", spec.ID, d.Path, d.Format)
 		}
-		if d.IOPSLimit < 0 || d.BPSLimit < 0 {
-			return nil, fmt.Errorf("VM %s: disk %s: negative I/O limit", spec.ID, d.Path)
+		if err := checkLimits(d); err != nil {
+			return nil, fmt.Errorf("VM %s: disk %s: %w", spec.ID, d.Path, err)
 		}
 		var id, dev string
 		var bootindex int
@@ -184,11 +188,35 @@ func diskArgs(spec hypervisor.Spec) ([]string, error) {
 		if d.BPSLimit > 0 {
 			opts = append(opts, "throttling.bps-total="+strconv.FormatInt(d.BPSLimit, 10))
 		}
+		for _, l := range []struct {
+			opt string
+			v   int64
+		}{{"bps-read", d.Limits.ReadBPS}, {"bps-write", d.Limits.WriteBPS}, {"iops-read", d.Limits.ReadIOPS}, {"iops-write", d.Limits.WriteIOPS}} {
+			if l.v > 0 {
+				opts = append(opts, "throttling."+l.opt+"="+strconv.FormatInt(l.v, 10))
+			}
+		}
 		args = append(args,
 			"-drive", strings.Join(opts, ","),
 			"-device", fmt.Sprintf("%s,drive=drive-%s,id=%s,bootindex=%d", dev, id, id, bootindex))
 	}
 	return args, nil
+}
+
+// checkLimits refuses what QEMU would: negative limits, and a total limit
+// beside a per-direction one of the same kind.
+func checkLimits(d hypervisor.Disk) error {
+	l := d.Limits
+	if d.IOPSLimit < 0 || d.BPSLimit < 0 || l.ReadBPS < 0 || l.WriteBPS < 0 || l.ReadIOPS < 0 || l.WriteIOPS < 0 {
+		return errors.New("negative I/O limit")
+	}
+	if d.BPSLimit > 0 && (l.ReadBPS > 0 || l.WriteBPS > 0) {
+		return errors.New("a total bytes/s limit excludes read and write limits")
+	}
+	if d.IOPSLimit > 0 && (l.ReadIOPS > 0 || l.WriteIOPS > 0) {
+		return errors.New("a total IOPS limit excludes read and write limits")
+	}
+	return nil
 }
 
 // nicArgs returns the netdev and device of NIC i (ids net<i>, nic<i>).

@@ -269,6 +269,13 @@ func (d *Driver) Start(ctx context.Context, dir string, spec hypervisor.Spec) (h
 	d.mu.Lock()
 	v.monitor = m
 	d.mu.Unlock()
+	if nice, _ := niceOf(spec.CPUPriority); nice != 0 {
+		// The VM runs either way; a priority the agent may not set is
+		// reported, not fatal (SetQoS reports it to the caller).
+		if err := renice(pid, nice); err != nil {
+			d.log.Warn("VM started without its CPU priority", "vm", spec.ID, "err", err)
+		}
+	}
 	d.log.Info("VM started", "vm", spec.ID, "pid", pid, "accel", d.accel, "qemu", qs.Status)
 	return hypervisor.Status{
 		ID: spec.ID, State: stateOf(qs.Status), PID: pid, Accel: d.accel,

@@ -347,6 +347,13 @@ func TestGuestServices(t *testing.T) {
 		t.Errorf("guest web server answered %q", body)
 	}
 
+	// The password goes through qemu-guest-agent to the guest's chpasswd.
+	if err := d.SetUserPassword(ctx, dir, "root", "s3cret-Pw"); err != nil {
+		t.Fatalf("set password: %v", err)
+	}
+	waitSerial(t, dir, "KUMO-GUEST-PASSWORD-SET root", 1, 10*time.Second)
+	checkQoS(t, d, dir)
+
 	began := time.Now()
 	if err := d.Shutdown(ctx, dir); err != nil {
 		t.Fatal(err)
@@ -363,6 +370,59 @@ func TestGuestServices(t *testing.T) {
 	}
 	t.Logf("guest powered off %v after Shutdown", time.Since(began))
 	waitSerial(t, dir, "KUMO-GUEST-POWEROFF", 1, time.Second)
+}
+
+// checkQoS applies a low CPU priority and disk limits to a running VM and
+// reads them back from the kernel and from QEMU.
+func checkQoS(t *testing.T, d *Driver, dir string) {
+	t.Helper()
+	ctx := t.Context()
+	want := hypervisor.DiskLimits{ReadBPS: 2 << 20, WriteBPS: 1 << 20, ReadIOPS: 300, WriteIOPS: 100}
+	if err := d.SetQoS(ctx, dir, hypervisor.QoS{CPUPriority: hypervisor.CPUPriorityLow, Disk: want}); err != nil {
+		t.Fatalf("set QoS: %v", err)
+	}
+	pid := livePID(dir)
+	tasks, _ := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+	if len(tasks) == 0 {
+		t.Fatalf("no threads of QEMU %d", pid)
+	}
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(task.Name())
+		// getpriority returns 20 - nice for PRIO_PROCESS.
+		prio, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+		if err == nil && 20-prio != 10 {
+			t.Errorf("thread %d has nice %d, want 10", tid, 20-prio)
+		}
+	}
+	var block []struct {
+		Device   string `json:"device"`
+		QDev     string `json:"qdev"`
+		Inserted *struct {
+			BPSRd  int64 `json:"bps_rd"`
+			BPSWr  int64 `json:"bps_wr"`
+			IOPSRd int64 `json:"iops_rd"`
+			IOPSWr int64 `json:"iops_wr"`
+		} `json:"inserted"`
+	}
+	if err := d.execute(ctx, dir, "query-block", nil, &block); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, b := range block {
+		if strings.Contains(b.QDev, "disk0") && b.Inserted != nil {
+			found = true
+			got := hypervisor.DiskLimits{ReadBPS: b.Inserted.BPSRd, WriteBPS: b.Inserted.BPSWr, ReadIOPS: b.Inserted.IOPSRd, WriteIOPS: b.Inserted.IOPSWr}
+			if got != want {
+				t.Errorf("QEMU reports limits %+v, want %+v", got, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("disk0 not in query-block: %+v", block)
+	}
+	if err := d.SetQoS(ctx, dir, hypervisor.QoS{CPUPriority: "urgent"}); err == nil {
+		t.Error("an unknown CPU priority was accepted")
+	}
 }
 
 // TestBootMedia boots the test guest's ISO as a CD-ROM.
