@@ -74,6 +74,27 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("DELETE /agent/v1/vms/{id}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return struct{}{}, a.delete(ctx, id)
 	}))
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/qos", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var qos hypervisor.QoS
+		if err := decodeBody(r, &qos); err != nil {
+			return nil, err
+		}
+		return struct{}{}, a.setQoS(ctx, id, qos)
+	}))
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/password", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var req hostlink.PasswordRequest
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
+		}
+		return struct{}{}, a.setPassword(ctx, id, req)
+	}))
+	mux.HandleFunc("POST /agent/v1/vms/{id}/disk", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var req hostlink.DiskRequest
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
+		}
+		return a.changeDisk(ctx, id, req)
+	}))
 	return mux
 }
 
@@ -178,11 +199,13 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 	}
 	spec := hypervisor.Spec{
 		ID: cfg.ID, Name: cfg.Name, Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB,
-		Disks:      []hypervisor.Disk{{Path: disk, Format: "qcow2"}},
-		NICs:       cfg.NICs,
-		BootMedia:  cfg.BootMedia,
-		GuestAgent: cfg.GuestAgent,
+		Disks:       []hypervisor.Disk{{Path: disk, Format: "qcow2"}},
+		NICs:        cfg.NICs,
+		BootMedia:   cfg.BootMedia,
+		GuestAgent:  cfg.GuestAgent,
+		CPUPriority: cfg.QoS.CPUPriority,
 	}
+	spec.Disks[0].Limits = cfg.QoS.Disk
 	if cfg.CloudInit != nil {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.seedPath(cfg.ID), Format: "raw", ReadOnly: true})
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
+	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/pki"
 )
@@ -27,6 +28,9 @@ type Agent interface {
 	ChangeVMState(ctx context.Context, id, action string) (VMStatus, error)
 	VMStatus(ctx context.Context, id string) (VMStatus, error)
 	DeleteVM(ctx context.Context, id string) error
+	SetVMQoS(ctx context.Context, id string, qos hypervisor.QoS) error
+	SetGuestPassword(ctx context.Context, id string, req PasswordRequest) error
+	ChangeDisk(ctx context.Context, id string, req DiskRequest) (DiskInfo, error)
 }
 
 // AgentClient calls one agent over mutual TLS.

@@ -11,6 +11,9 @@
 //	PUT    /agent/v1/vms/{id}/state       shutdown|poweroff|reboot|pause|resume
 //	GET    /agent/v1/vms/{id}             observed state
 //	DELETE /agent/v1/vms/{id}             stop it and remove its files
+//	PUT    /agent/v1/vms/{id}/qos         CPU priority and disk limits, live
+//	PUT    /agent/v1/vms/{id}/password    a guest password, by the guest agent
+//	POST   /agent/v1/vms/{id}/disk        resize|compact|reimage a stopped VM's disk
 //
 // Controller endpoints (called by agents, see ControllerPaths):
 //
@@ -55,6 +58,7 @@ type VMConfig struct {
 	GuestAgent bool             `json:"guest_agent"`
 	// CloudInit, if set, is given to the guest as a NoCloud seed.
 	CloudInit *model.CloudInit `json:"cloud_init,omitempty"`
+	QoS       hypervisor.QoS   `json:"qos"`
 }
 
 // VMStatus is what an agent observes about one VM.
@@ -127,6 +131,33 @@ const (
 	ActionPause    = "pause"
 	ActionResume   = "resume"
 )
+
+// PasswordRequest sets a guest user's password.
+type PasswordRequest struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+// Disk operations on a stopped VM's system disk.
+const (
+	DiskResize  = "resize"  // grow to SizeBytes
+	DiskCompact = "compact" // rewrite to take only the room its data needs
+	DiskReimage = "reimage" // replace with a fresh clone of Image
+)
+
+// DiskRequest changes a stopped VM's system disk.
+type DiskRequest struct {
+	Op        string          `json:"op"`
+	SizeBytes int64           `json:"size_bytes,omitempty"`
+	Image     ImageRef        `json:"image,omitempty"`
+	CloneMode model.CloneMode `json:"clone_mode,omitempty"`
+}
+
+// DiskInfo describes a VM's system disk after a change.
+type DiskInfo struct {
+	VirtualBytes int64 `json:"virtual_bytes"` // what the guest sees
+	ActualBytes  int64 `json:"actual_bytes"`  // what the file takes on the host
+}
 
 // ErrorBody is the JSON of a failed call in either direction.
 type ErrorBody struct {

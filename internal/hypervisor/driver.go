@@ -27,6 +27,10 @@ const (
 // ErrNotFound is returned for a VM the driver has no record of on this host.
 var ErrNotFound = errors.New("vm not found on this host")
 
+// ErrNoGuestAgent means the guest's agent did not answer: the guest has
+// none, or has not started it yet.
+var ErrNoGuestAgent = errors.New("the guest agent does not answer")
+
 // Accel is the CPU virtualisation back end used for a VM.
 type Accel string
 

@@ -52,6 +52,10 @@ type VM struct {
 	AutoStart  bool       `json:"auto_start"`
 	TemplateID string     `json:"template_id,omitempty"`
 	CloudInit  *CloudInit `json:"cloud_init,omitempty"`
+	QoS        QoS        `json:"qos"`
+	// GuestAuth is the guest account whose password Kumo last set
+	// through the guest agent, if any.
+	GuestAuth *GuestAuth `json:"-"`
 	// Status is the last observed state.
 	Status    PowerState `json:"status"`
 	Accel     string     `json:"accel,omitempty"`
@@ -65,6 +69,24 @@ type CloudInit struct {
 	AdminSecret string `json:"admin_secret,omitempty"`
 	DataPath    string `json:"data_path,omitempty"`
 	RootEnabled bool   `json:"root_enabled"`
+}
+
+// QoS is a VM's share of its host. Zero limits mean no limit.
+type QoS struct {
+	// CPUPriority is "high", "medium" (the default, also for "") or "low".
+	CPUPriority string `json:"cpu_priority,omitempty"`
+	ReadBPS     int64  `json:"read_bps,omitempty"`
+	WriteBPS    int64  `json:"write_bps,omitempty"`
+	ReadIOPS    int64  `json:"read_iops,omitempty"`
+	WriteIOPS   int64  `json:"write_iops,omitempty"`
+	ReceiveBPS  int64  `json:"receive_bps,omitempty"`
+	SendBPS     int64  `json:"send_bps,omitempty"`
+}
+
+// GuestAuth is a guest account and its password.
+type GuestAuth struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
 }
 
 // VM limits enforced on create and resize.

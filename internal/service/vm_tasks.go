@@ -75,6 +75,7 @@ func (s *Service) registerTasks() {
 		return s.applyAction(ctx, vm, agent, model.PowerRunning, hostlink.ActionResume)
 	}))
 	s.tasks.Register(kindVMDelete, task.Kind{Resumable: true, Handler: s.deleteVMTask})
+	s.registerGuestTasks()
 }
 
 // createVMTask makes the VM's disk on its host and starts it if asked. On

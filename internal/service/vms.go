@@ -33,6 +33,7 @@ type CreateVMRequest struct {
 	AutoStart bool
 	Template  string // id or name; optional
 	CloudInit *model.CloudInit
+	QoS       model.QoS
 }
 
 // Defaults of a new VM.
@@ -49,6 +50,12 @@ const (
 func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, model.Task, error) {
 	if err := validName("name", req.Name); err != nil {
 		return model.VM{}, model.Task{}, err
+	}
+	if err := validQoS(req.QoS); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if req.QoS.CPUPriority == hypervisor.CPUPriorityMedium {
+		req.QoS.CPUPriority = ""
 	}
 	if req.Cores == 0 {
 		req.Cores = DefaultCores
@@ -110,7 +117,7 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
 		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
 		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
-		CreatedAt: now(), UpdatedAt: now(),
+		QoS: req.QoS, CreatedAt: now(), UpdatedAt: now(),
 	}
 	if req.Start {
 		vm.PowerState = model.PowerRunning
@@ -352,6 +359,7 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 		ID: vm.ID, Name: vm.Name, Cores: vm.Cores, MemoryMiB: vm.MemoryMiB, DiskBytes: vm.DiskBytes,
 		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},
 		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true, CloudInit: vm.CloudInit,
+		QoS:  hypervisorQoS(vm.QoS),
 		NICs: []hypervisor.NIC{{MAC: MACFor(vm.ID), Mode: "user"}},
 	}, nil
 }

@@ -94,7 +94,7 @@ func (s *Server) guestOf(v model.VM, n names) guest {
 		Cores: v.Cores, Memory: int64(v.MemoryMiB) << 20, TotalDisk: v.DiskBytes, Disks: []int64{v.DiskBytes},
 		AutoStart: v.AutoStart, System: "linux", Template: v.TemplateID, EthernetAddress: macOf(v.ID), DisplayProtocol: "vnc",
 		Internal: address{NetworkAddress: "10.0.2.15"}, CreateTime: v.CreatedAt.Local().Format(timeFormat),
-		QoS: &guestQoS{CPUPriority: "medium"},
+		QoS: qosOf(v.QoS),
 	}
 	return g
 }
@@ -160,8 +160,6 @@ func (req guestCreate) unsupported() error {
 		return errNotImplemented("data disks (more than one entry in disks)")
 	case req.FromImage == "":
 		return errNotImplemented("creating a guest with a blank system disk (no from_image)")
-	case req.QoS != nil && (req.QoS.WriteSpeed|req.QoS.WriteIOPS|req.QoS.ReadSpeed|req.QoS.ReadIOPS|req.QoS.ReceiveSpeed|req.QoS.SendSpeed) != 0:
-		return errNotImplemented("QoS limits")
 	}
 	return nil
 }
@@ -183,6 +181,7 @@ func (s *Server) createGuest(r *http.Request) (reply, error) {
 	create := service.CreateVMRequest{
 		Name: req.Name, Pool: req.Pool, Image: req.FromImage, Cores: req.Cores, MemoryMiB: int(req.Memory >> 20),
 		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, Template: req.Template,
+		QoS: req.QoS.model(),
 	}
 	if len(req.Disks) == 1 {
 		create.DiskBytes = req.Disks[0]
@@ -359,18 +358,6 @@ func (s *Server) setAutoStart(r *http.Request) (reply, error) {
 	}
 	_, err := s.svc.UpdateVM(ctx(r), r.PathValue("id"), service.UpdateVMRequest{AutoStart: &req.Enable})
 	return done(err)
-}
-
-// getAuth returns the guest administrator's credentials set by cloud-init.
-func (s *Server) getAuth(r *http.Request) (reply, error) {
-	vm, err := s.svc.GetVM(ctx(r), r.PathValue("id"))
-	if err != nil {
-		return reply{}, err
-	}
-	if vm.CloudInit == nil {
-		return reply{}, model.Errorf(model.CodeNotFound, "guest %s was not created with cloud-init, so Kumo does not know its password", vm.Name)
-	}
-	return ok(map[string]string{"user": vm.CloudInit.AdminName, "password": vm.CloudInit.AdminSecret})
 }
 
 // guestSearch lists the guests of a pool, optionally of one cell, by

@@ -53,15 +53,15 @@ func (s *Server) routes() []route {
 		{"PUT", "/guests/{id}/auto_start", s.setAutoStart, ""},                                     // 修改开机启动选项
 		{"PUT", "/guests/{id}/cores", s.setCores, ""},                                              // 修改云主机核心数量
 		{"PUT", "/guests/{id}/memory", s.setMemory, ""},                                            // 修改内存容量
-		{"PUT", "/guests/{id}/disks/resize/{disk}", nil, "disk resize and shrink"},                 // 扩展磁盘容量
-		{"PUT", "/guests/{id}/disks/shrink/{disk}", nil, "disk resize and shrink"},                 // 压缩磁盘文件
-		{"PUT", "/guests/{id}/system/", nil, "resetting a guest system"},                           // 重置云主机操作系统
-		{"PUT", "/guests/{id}/auth", nil, "setting a guest password through qemu-guest-agent"},     // 重置管理员密码
+		{"PUT", "/guests/{id}/disks/resize/{disk}", s.resizeDisk, ""},                              // 扩展磁盘容量
+		{"PUT", "/guests/{id}/disks/shrink/{disk}", s.shrinkDisk, ""},                              // 压缩磁盘文件
+		{"PUT", "/guests/{id}/system/", s.resetSystem, ""},                                         // 重置云主机操作系统
+		{"PUT", "/guests/{id}/auth", s.setAuth, ""},                                                // 重置管理员密码
 		{"GET", "/guests/{id}/auth", s.getAuth, ""},                                                // 获取管理员密码
 		{"PUT", "/guests/{id}/name/", s.setName, ""},                                               // 修改云主机名称
-		{"PUT", "/guests/{id}/qos/cpu/", nil, "QoS"},                                               // 修改CPU优先级
-		{"PUT", "/guests/{id}/qos/disk/", nil, "QoS"},                                              // 修改磁盘QoS配置
-		{"PUT", "/guests/{id}/qos/network/", nil, "QoS"},                                           // 修改云主机网络QoS参数
+		{"PUT", "/guests/{id}/qos/cpu/", s.setCPUPriority, ""},                                     // 修改CPU优先级
+		{"PUT", "/guests/{id}/qos/disk/", s.setDiskQoS, ""},                                        // 修改磁盘QoS配置
+		{"PUT", "/guests/{id}/qos/network/", s.setNetworkQoS, ""},                                  // 修改云主机网络QoS参数
 		{"GET", "/guests/{id}/security_policy/", nil, "security policies"},                         // 获取安全策略配置
 		{"PUT", "/guests/{id}/security_policy/default_action", nil, "security policies"},           // 修改默认处理动作
 		{"POST", "/guests/{id}/security_policy/rules/", nil, "security policies"},                  // 追加安全策略规则

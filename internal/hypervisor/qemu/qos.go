@@ -128,12 +128,8 @@ func (d *Driver) SetUserPassword(ctx context.Context, dir, user, password string
 	}
 	c, err := guestagent.Dial(ctx, Sockets(dir).GuestAgent)
 	if err != nil {
-		return fmt.Errorf("set password in VM in %s: %w: %w", dir, ErrNoGuestAgent, err)
+		return fmt.Errorf("set password in VM in %s: %w: %w", dir, hypervisor.ErrNoGuestAgent, err)
 	}
 	defer c.Close()
 	return c.SetUserPassword(ctx, user, password, false)
 }
-
-// ErrNoGuestAgent means the guest's qemu-guest-agent did not answer: the
-// guest has none, or has not started it yet.
-var ErrNoGuestAgent = errors.New("the guest agent does not answer")
