@@ -169,14 +169,27 @@ func (s *Server) createGuest(r *http.Request) (reply, error) {
 	if err := decode(r, &req); err != nil {
 		return reply{}, err
 	}
-	if err := req.unsupported(); err != nil {
+	create, err := req.request()
+	if err != nil {
 		return reply{}, err
 	}
+	vm, _, err := s.svc.CreateVM(ctx(r), create)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{http.StatusAccepted, map[string]string{"id": vm.ID}}, nil
+}
+
+// request checks a guest create and turns it into Kumo's request.
+func (req guestCreate) request() (service.CreateVMRequest, error) {
+	if err := req.unsupported(); err != nil {
+		return service.CreateVMRequest{}, err
+	}
 	if req.Memory < 0 || req.Memory%(1<<20) != 0 {
-		return reply{}, model.FieldError("memory", "must be a whole number of MiB in bytes, not %d", req.Memory)
+		return service.CreateVMRequest{}, model.FieldError("memory", "must be a whole number of MiB in bytes, not %d", req.Memory)
 	}
 	if req.Cores < 0 {
-		return reply{}, model.FieldError("cores", "must be positive")
+		return service.CreateVMRequest{}, model.FieldError("cores", "must be positive")
 	}
 	create := service.CreateVMRequest{
 		Name: req.Name, Pool: req.Pool, Image: req.FromImage, Cores: req.Cores, MemoryMiB: int(req.Memory >> 20),
@@ -189,11 +202,7 @@ func (s *Server) createGuest(r *http.Request) (reply, error) {
 	if req.CloudInit != nil || containsString(req.Modules, "cloud-init") {
 		create.CloudInit = cloudInitOf(req.CloudInit)
 	}
-	vm, _, err := s.svc.CreateVM(ctx(r), create)
-	if err != nil {
-		return reply{}, err
-	}
-	return reply{http.StatusAccepted, map[string]string{"id": vm.ID}}, nil
+	return create, nil
 }
 
 // cloudInitOf applies Nano's defaults: root may log in, the admin is

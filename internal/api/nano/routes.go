@@ -112,12 +112,12 @@ func (s *Server) routes() []route {
 		{"POST", "/migrations/", nil, "migrations"},                                                // 启动迁移
 		{"GET", "/migrations/{id}", nil, "migrations"},                                             // 查询迁移任务状态
 		{"GET", "/migrations/", nil, "migrations"},                                                 // 查询所有处理中的迁移任务
-		{"POST", "/batch/create_guest/", nil, "batch operations"},                                  // 启动批量创建
-		{"GET", "/batch/create_guest/{id}", nil, "batch operations"},                               // 查询批量创建任务状态
-		{"POST", "/batch/delete_guest/", nil, "batch operations"},                                  // 启动批量删除
-		{"GET", "/batch/delete_guest/{id}", nil, "batch operations"},                               // 查询批量删除任务状态
-		{"POST", "/batch/stop_guest/", nil, "batch operations"},                                    // 启动批量停机
-		{"GET", "/batch/stop_guest/{id}", nil, "batch operations"},                                 // 查询批量停机任务状态
+		{"POST", "/batch/create_guest/", s.batchCreateGuests, ""},                                  // 启动批量创建
+		{"GET", "/batch/create_guest/{id}", s.batchCreateStatus, ""},                               // 查询批量创建任务状态
+		{"POST", "/batch/delete_guest/", s.batchDeleteGuests, ""},                                  // 启动批量删除
+		{"GET", "/batch/delete_guest/{id}", s.batchDeleteStatus, ""},                               // 查询批量删除任务状态
+		{"POST", "/batch/stop_guest/", s.batchStopGuests, ""},                                      // 启动批量停机
+		{"GET", "/batch/stop_guest/{id}", s.batchStopStatus, ""},                                   // 查询批量停机任务状态
 		{"GET", "/search/security_policy_groups/", nil, "security policy groups"},                  // 查询安全策略组
 		{"POST", "/search/guests/", s.searchGuests, ""},                                            // 搜索云主机
 		{"GET", "/roles/", nil, "roles"},                                                           // 查询所有角色

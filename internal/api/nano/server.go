@@ -35,9 +35,10 @@ const Prefix = "/api/v1"
 
 // Server is the Nano API.
 type Server struct {
-	svc *service.Service
-	log *slog.Logger
-	mux *http.ServeMux
+	svc     *service.Service
+	log     *slog.Logger
+	mux     *http.ServeMux
+	batches batches
 }
 
 // reply is what a handler returns on success: the HTTP status and the
