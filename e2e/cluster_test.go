@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +87,83 @@ func TestRemoteAgentAndOfflineHost(t *testing.T) {
 	defer stop()
 	k.waitHosts(1)
 	k.waitStatus(vm, "stopped")
+}
+
+// TestAutoStartAtHostBoot acts out a host losing power and booting again:
+// the VMs marked auto_start come back up, the others stay stopped.
+func TestAutoStartAtHostBoot(t *testing.T) {
+	k := startKumo(t, withoutLocalAgent)
+	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentDir := t.TempDir()
+	t.Cleanup(func() { killVMs(agentDir) })
+	runAgent := func(token string, bootedAt time.Time) (stop func()) {
+		drv, err := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := agent.New(context.Background(), agent.Config{DataDir: agentDir, Name: "rebooting", Listen: "127.0.0.1:0",
+			JoinToken: token, Driver: drv, Volumes: storage.NewQemuImg(), Accel: hypervisor.AccelTCG, Logger: testLogger(t),
+			BootedAt: bootedAt})
+		if err != nil {
+			t.Fatalf("agent: %v", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); a.Run(ctx) }()
+		return func() { cancel(); <-done }
+	}
+	firstBoot := time.Now().Add(-time.Hour).Truncate(time.Second)
+	stop := runAgent(tok.Token, firstBoot)
+	k.waitHosts(1)
+	img := k.uploadGuest("guest")
+	n := k.nano(t)
+	n.login()
+	serial := func(id string) string {
+		b, _ := os.ReadFile(filepath.Join(agentDir, "vms", id, "serial.log"))
+		return string(b)
+	}
+	ids := map[bool]string{}
+	for _, auto := range []bool{true, false} {
+		var g struct{ ID string }
+		n.must(202, "POST", "/guests/", map[string]any{"name": fmt.Sprintf("auto-%v", auto), "memory": 128 << 20,
+			"from_image": img.ID, "auto_start": auto}, &g)
+		eventually(t, 60*time.Second, "guest created", func() (bool, string) {
+			r := n.call("GET", "/guests/"+g.ID, nil)
+			return r.Status == 200, string(r.Data)
+		})
+		n.must(200, "POST", "/instances/"+g.ID, map[string]any{}, nil)
+		ids[auto] = g.ID
+	}
+	for _, id := range ids {
+		eventually(t, 90*time.Second, "guest ready", func() (bool, string) {
+			return strings.Contains(serial(id), "KUMO-GUEST-READY"), lastLine(serial(id))
+		})
+	}
+
+	// Power loss: the agent and every VM die at once.
+	stop()
+	killVMs(agentDir)
+	stop = runAgent("", firstBoot.Add(time.Hour))
+	defer stop()
+	eventually(t, 90*time.Second, "auto-start guest booted again", func() (bool, string) {
+		return strings.Count(serial(ids[true]), "KUMO-GUEST-READY") >= 2, lastLine(serial(ids[true]))
+	})
+	k.waitStatus(api.VM{ID: ids[true], Name: "auto-true"}, "running")
+	other := k.waitStatus(api.VM{ID: ids[false], Name: "auto-false"}, "stopped")
+	if other.PowerState != "stopped" {
+		t.Errorf("the VM without auto_start wants to be %s", other.PowerState)
+	}
+	// A heartbeat without a new boot starts nothing: stop the auto-start
+	// VM, restart the agent with the same boot time, and it stays down.
+	k.mustTask(k.action(api.VM{ID: ids[true]}, "poweroff"))
+	stop()
+	stop = runAgent("", firstBoot.Add(time.Hour))
+	k.waitHosts(1)
+	time.Sleep(2 * time.Second) // a few heartbeats; a start takes well under a second
+	if pidAlive(filepath.Join(agentDir, "vms", ids[true], "qemu.pid")) != 0 {
+		t.Error("auto-start VM started again without a host boot")
+	}
 }

@@ -51,6 +51,10 @@ type Config struct {
 	Volumes    storage.Volumes
 	Accel      hypervisor.Accel
 	Logger     *slog.Logger
+	// BootedAt overrides the host's boot time in reports (zero: the
+	// kernel's). The controller starts auto-start VMs when it changes,
+	// so tests set it to act out a host reboot.
+	BootedAt time.Time
 }
 
 // identity is what an agent keeps after joining.

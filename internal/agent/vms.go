@@ -291,6 +291,9 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 	rep.CPUUsage = a.cpu.usage()
 	rep.MemoryAvailableBytes = memAvailable()
 	rep.BootedAt = bootTime()
+	if !a.cfg.BootedAt.IsZero() {
+		rep.BootedAt = a.cfg.BootedAt
+	}
 	entries, _ := os.ReadDir(a.vmDir)
 	for _, e := range entries {
 		if !e.IsDir() || !validID.MatchString(e.Name()) {

@@ -16,6 +16,7 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/pki"
 	"github.com/kumo-cloud/kumo/internal/store"
+	"github.com/kumo-cloud/kumo/internal/task"
 )
 
 // ListHosts returns all hosts.
@@ -112,6 +113,7 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 	if err != nil || subtle.ConstantTimeCompare([]byte(h.CertFingerprint), []byte(fingerprint)) != 1 {
 		return hostlink.HeartbeatResponse{}, model.Errorf(model.CodePermissionDenied, "certificate does not belong to host %s", rep.HostID)
 	}
+	rebooted := !h.BootedAt.IsZero() && rep.BootedAt.Sub(h.BootedAt) > bootTimeJitter
 	h.Address, h.Accel, h.CPUs, h.MemoryBytes = rep.Address, rep.Accel, rep.CPUs, rep.MemoryBytes
 	h.DiskBytes, h.DiskFreeBytes, h.LastHeartbeat = rep.DiskBytes, rep.DiskFreeBytes, now()
 	h.CPUUsage, h.MemoryAvailableBytes, h.BootedAt = rep.CPUUsage, rep.MemoryAvailableBytes, rep.BootedAt
@@ -121,7 +123,34 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 	if err := s.recordObserved(ctx, h.ID, rep); err != nil {
 		return hostlink.HeartbeatResponse{}, err
 	}
+	if rebooted {
+		s.log.Info("host booted: starting its auto-start VMs", "host", h.Name, "booted_at", rep.BootedAt)
+		s.autoStart(ctx, h)
+	}
 	return hostlink.HeartbeatResponse{IntervalMS: s.cfg.HeartbeatInterval.Milliseconds()}, nil
+}
+
+// bootTimeJitter absorbs the wobble of the kernel's boot time as /proc
+// reports it (whole seconds, derived from clocks that drift apart).
+const bootTimeJitter = 2 * time.Second
+
+// autoStart starts the stopped VMs of a host that has just booted whose
+// owners asked for it (auto_start); their start tasks run as "auto-start".
+func (s *Service) autoStart(ctx context.Context, h model.Host) {
+	vms, err := s.db.ListVMsOnHost(ctx, h.ID)
+	if err != nil {
+		s.log.Error("auto-start: list VMs", "host", h.Name, "err", err)
+		return
+	}
+	for _, vm := range vms {
+		if !vm.AutoStart || vm.Status != model.PowerStopped {
+			continue
+		}
+		_, err := s.tasks.Submit(ctx, task.Spec{Kind: kindVMStart, TargetType: "vm", TargetID: vm.ID, Requester: "auto-start"})
+		if err != nil {
+			s.log.Error("auto-start VM", "vm", vm.Name, "host", h.Name, "err", err)
+		}
+	}
 }
 
 // recordObserved stores the states an agent reports for the VMs placed on
