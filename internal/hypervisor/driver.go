@@ -109,6 +109,18 @@ type Spec struct {
 	GuestAgent bool
 	// CPUPriority is one of the CPUPriority constants; empty is medium.
 	CPUPriority string
+	// Incoming, if set, starts the VM waiting for its state from a live
+	// migration at this address ("tcp:host:port") instead of booting it.
+	Incoming string
+}
+
+// MigrateRequest sends a running VM to a VM started with Spec.Incoming.
+type MigrateRequest struct {
+	URI string `json:"uri"` // the destination's Incoming address
+	// Incremental copies only what the VM's disks hold above their backing
+	// files, which the destination must have too; otherwise the disks are
+	// copied whole. Read-only disks (media, seeds) are never copied.
+	Incremental bool `json:"incremental"`
 }
 
 // Status is what the hypervisor observes about one VM.
@@ -140,6 +152,10 @@ type Driver interface {
 	Reboot(ctx context.Context, dir string) error
 	Pause(ctx context.Context, dir string) error
 	Resume(ctx context.Context, dir string) error
+	// Migrate sends the running VM's memory and disks to the destination
+	// and returns once the destination has it all and runs; the source is
+	// left paused for the caller to power off. progress gets 0-100.
+	Migrate(ctx context.Context, dir string, req MigrateRequest, progress func(percent int)) error
 	// SetQoS applies CPU priority and disk limits to a running VM.
 	SetQoS(ctx context.Context, dir string, qos QoS) error
 	// SetUserPassword sets a guest account's password through the

@@ -103,6 +103,9 @@ func commandLine(dir string, socks SocketPaths, accel hypervisor.Accel, spec hyp
 		args = append(args, a...)
 	}
 
+	if spec.Incoming != "" {
+		args = append(args, "-incoming", spec.Incoming)
+	}
 	if spec.GuestAgent {
 		args = append(args,
 			"-device", "virtio-serial-pci,id=vser0",
