@@ -282,7 +282,7 @@ func TestNanoErrors(t *testing.T) {
 		{"POST", "/guests/", `{"name": "x", "from_image": "nope", "memory": 12345}`, 400},
 		{"POST", "/guests/", `{"name": "x"}`, 501},
 		{"GET", "/media_images/", ``, 501},
-		{"POST", "/migrations/", `{}`, 501},
+		{"POST", "/migrations/", `{}`, 400},
 		{"GET", "/no/such/thing", ``, 404},
 		{"DELETE", "/compute_pools/default", ``, 200},
 	}

@@ -88,6 +88,20 @@ func (a *Agent) routes() http.Handler {
 		}
 		return struct{}{}, a.setPassword(ctx, id, req)
 	}))
+	mux.HandleFunc("POST /agent/v1/vms/{id}/incoming", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		cfg, err := decodeConfig(r, id)
+		if err != nil {
+			return nil, err
+		}
+		return a.incoming(ctx, cfg)
+	}))
+	mux.HandleFunc("POST /agent/v1/vms/{id}/migrate", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var req hypervisor.MigrateRequest
+		if err := decodeBody(r, &req); err != nil {
+			return nil, err
+		}
+		return a.migrate(ctx, id, req)
+	}))
 	mux.HandleFunc("POST /agent/v1/vms/{id}/disk", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
 		var req hostlink.DiskRequest
 		if err := decodeBody(r, &req); err != nil {
@@ -197,25 +211,30 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 			return hostlink.VMStatus{}, err
 		}
 	}
+	spec := a.specFor(cfg)
+	if _, err := a.cfg.Driver.Start(ctx, dir, spec); err != nil {
+		return hostlink.VMStatus{}, fmt.Errorf("start VM %s: %w", cfg.ID, err)
+	}
+	return a.status(ctx, cfg.ID)
+}
+
+// specFor is what the hypervisor needs to run the VM of cfg.
+func (a *Agent) specFor(cfg hostlink.VMConfig) hypervisor.Spec {
 	spec := hypervisor.Spec{
 		ID: cfg.ID, Name: cfg.Name, Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB,
-		Disks:       []hypervisor.Disk{{Path: disk, Format: "qcow2"}},
+		Disks:       []hypervisor.Disk{{Path: a.rootDisk(cfg.ID), Format: "qcow2", Limits: cfg.QoS.Disk}},
 		NICs:        cfg.NICs,
 		BootMedia:   cfg.BootMedia,
 		GuestAgent:  cfg.GuestAgent,
 		CPUPriority: cfg.QoS.CPUPriority,
 	}
-	spec.Disks[0].Limits = cfg.QoS.Disk
 	if cfg.CloudInit != nil {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.seedPath(cfg.ID), Format: "raw", ReadOnly: true})
 	}
 	if cfg.Image.Format == model.FormatISO {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.imagePath(cfg.Image.ID), Format: "raw", Media: true, ReadOnly: true})
 	}
-	if _, err := a.cfg.Driver.Start(ctx, dir, spec); err != nil {
-		return hostlink.VMStatus{}, fmt.Errorf("start VM %s: %w", cfg.ID, err)
-	}
-	return a.status(ctx, cfg.ID)
+	return spec
 }
 
 func (a *Agent) changeState(ctx context.Context, id, action string) (hostlink.VMStatus, error) {

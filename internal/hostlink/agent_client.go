@@ -31,6 +31,8 @@ type Agent interface {
 	SetVMQoS(ctx context.Context, id string, qos hypervisor.QoS) error
 	SetGuestPassword(ctx context.Context, id string, req PasswordRequest) error
 	ChangeDisk(ctx context.Context, id string, req DiskRequest) (DiskInfo, error)
+	PrepareIncoming(ctx context.Context, cfg VMConfig) (IncomingResponse, error)
+	MigrateVM(ctx context.Context, id string, req hypervisor.MigrateRequest) (VMStatus, error)
 }
 
 // AgentClient calls one agent over mutual TLS.

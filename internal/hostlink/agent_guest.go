@@ -23,3 +23,16 @@ func (c *AgentClient) ChangeDisk(ctx context.Context, id string, req DiskRequest
 	err = c.call(ctx, http.MethodPost, "/agent/v1/vms/"+url.PathEscape(id)+"/disk", req, &d)
 	return d, err
 }
+
+// PrepareIncoming makes the destination of a live migration ready.
+func (c *AgentClient) PrepareIncoming(ctx context.Context, cfg VMConfig) (r IncomingResponse, err error) {
+	err = c.call(ctx, http.MethodPost, "/agent/v1/vms/"+url.PathEscape(cfg.ID)+"/incoming", cfg, &r)
+	return r, err
+}
+
+// MigrateVM sends a running VM to a prepared destination and returns when
+// it is there.
+func (c *AgentClient) MigrateVM(ctx context.Context, id string, req hypervisor.MigrateRequest) (s VMStatus, err error) {
+	err = c.call(ctx, http.MethodPost, "/agent/v1/vms/"+url.PathEscape(id)+"/migrate", req, &s)
+	return s, err
+}

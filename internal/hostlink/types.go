@@ -14,6 +14,8 @@
 //	PUT    /agent/v1/vms/{id}/qos         CPU priority and disk limits, live
 //	PUT    /agent/v1/vms/{id}/password    a guest password, by the guest agent
 //	POST   /agent/v1/vms/{id}/disk        resize|compact|reimage a stopped VM's disk
+//	POST   /agent/v1/vms/{id}/incoming    prepare to receive a live migration
+//	POST   /agent/v1/vms/{id}/migrate     send a running VM to a prepared host
 //
 // Controller endpoints (called by agents, see ControllerPaths):
 //
@@ -157,6 +159,13 @@ type DiskRequest struct {
 type DiskInfo struct {
 	VirtualBytes int64 `json:"virtual_bytes"` // what the guest sees
 	ActualBytes  int64 `json:"actual_bytes"`  // what the file takes on the host
+}
+
+// IncomingResponse tells the controller where a destination waits for a
+// live migration and how the source must send its disks.
+type IncomingResponse struct {
+	URI         string `json:"uri"`
+	Incremental bool   `json:"incremental"`
 }
 
 // ErrorBody is the JSON of a failed call in either direction.

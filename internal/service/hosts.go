@@ -193,7 +193,7 @@ func (s *Service) recordObserved(ctx context.Context, hostID string, rep hostlin
 // heartbeat read before a change may arrive after it.
 func (s *Service) observe(ctx context.Context, vm model.VM, st hostlink.VMStatus) error {
 	status := observedPower(st.State)
-	applied, err := s.db.RecordVMObservation(ctx, vm.ID, status, st.Accel, st.Seq, now().UnixMicro())
+	applied, err := s.db.RecordVMObservation(ctx, vm.ID, vm.HostID, status, st.Accel, st.Seq, now().UnixMicro())
 	if err != nil || !applied || status != model.PowerStopped {
 		return err
 	}

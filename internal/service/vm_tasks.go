@@ -76,6 +76,7 @@ func (s *Service) registerTasks() {
 	}))
 	s.tasks.Register(kindVMDelete, task.Kind{Resumable: true, Handler: s.deleteVMTask})
 	s.registerGuestTasks()
+	s.registerMigrateTask()
 }
 
 // createVMTask makes the VM's disk on its host and starts it if asked. On

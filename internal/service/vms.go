@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 
 	"fmt"
 	"sort"
@@ -159,7 +160,7 @@ func validSize(cores, memoryMiB int) error {
 
 // placeVM picks the online host of the pool with the most free memory
 // that can hold memoryMiB more.
-func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool, memoryMiB int) (model.Host, error) {
+func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool, memoryMiB int, except ...string) (model.Host, error) {
 	hosts, err := q.ListHosts(ctx)
 	if err != nil {
 		return model.Host{}, err
@@ -176,7 +177,7 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 	var online int
 	var best int64
 	for _, h := range hosts {
-		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled {
+		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled || slices.Contains(except, h.ID) {
 			continue
 		}
 		online++

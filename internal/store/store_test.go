@@ -154,7 +154,7 @@ func TestObservationsKeepOrder(t *testing.T) {
 				{model.PowerRunning, 11, true},
 			}
 			for i, st := range steps {
-				applied, err := db.RecordVMObservation(ctx, "v", st.status, "tcg", st.seq, now.UnixMicro())
+				applied, err := db.RecordVMObservation(ctx, "v", "h", st.status, "tcg", st.seq, now.UnixMicro())
 				if err != nil || applied != st.applied {
 					t.Fatalf("step %d: applied %v, %v; want %v", i, applied, err, st.applied)
 				}
@@ -162,6 +162,23 @@ func TestObservationsKeepOrder(t *testing.T) {
 			got, _ := db.GetVM(ctx, "v")
 			if got.Status != model.PowerRunning || got.Accel != "tcg" {
 				t.Fatalf("final: %s %s", got.Status, got.Accel)
+			}
+
+			// Moved to another host: the old host's late word is dropped,
+			// and the new host's first observation counts though its
+			// sequence numbers are lower.
+			db.CreateHost(ctx, model.Host{ID: "h2", Name: "h2", PoolID: "p", State: model.HostOnline, CreatedAt: now})
+			if err := db.MoveVM(ctx, "v", "h2", now.UnixMicro()); err != nil {
+				t.Fatal(err)
+			}
+			if applied, err := db.RecordVMObservation(ctx, "v", "h", model.PowerPaused, "", 100, now.UnixMicro()); applied || err != nil {
+				t.Fatalf("old host's observation after the move: applied %v, %v", applied, err)
+			}
+			if applied, err := db.RecordVMObservation(ctx, "v", "h2", model.PowerRunning, "", 1, now.UnixMicro()); !applied || err != nil {
+				t.Fatalf("new host's first observation: applied %v, %v", applied, err)
+			}
+			if got, _ := db.GetVM(ctx, "v"); got.HostID != "h2" || got.Status != model.PowerRunning {
+				t.Fatalf("after the move: %+v", got)
 			}
 		})
 	}

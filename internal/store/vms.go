@@ -75,16 +75,23 @@ func (q Queries) SetVMStatus(ctx context.Context, id string, status model.PowerS
 	return q.execOne(ctx, `UPDATE vms SET status = $2, updated_at = $3 WHERE id = $1`, id, status, now)
 }
 
-// RecordVMObservation stores an agent's observation of a VM unless a
-// newer one (higher seq) is already stored; it reports whether it did.
-func (q Queries) RecordVMObservation(ctx context.Context, id string, status model.PowerState, accel string, seq, now int64) (bool, error) {
+// RecordVMObservation stores the observation of a VM by the agent of
+// hostID unless a newer one (higher seq) is already stored, or the VM has
+// moved to another host since; it reports whether it stored it.
+func (q Queries) RecordVMObservation(ctx context.Context, id, hostID string, status model.PowerState, accel string, seq, now int64) (bool, error) {
 	res, err := q.q.ExecContext(ctx, `UPDATE vms SET status = $2, accel = CASE WHEN $3 = '' THEN accel ELSE $3 END,
-		observed_seq = $4, updated_at = $5 WHERE id = $1 AND observed_seq < $4`, id, status, accel, seq, now)
+		observed_seq = $4, updated_at = $5 WHERE id = $1 AND observed_seq < $4 AND host_id = $6`, id, status, accel, seq, now, hostID)
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// MoveVM places a VM on another host. Its observations start afresh: the
+// new host's agent numbers them in its own sequence.
+func (q Queries) MoveVM(ctx context.Context, id, hostID string, now int64) error {
+	return q.execOne(ctx, `UPDATE vms SET host_id = $2, observed_seq = 0, updated_at = $3 WHERE id = $1`, id, hostID, now)
 }
 
 // SetVMPowerState records a desired power state.

@@ -75,6 +75,19 @@ func (b *batches) get(kind batchKind, id string) (*batch, error) {
 	return nil, model.NotFound("batch "+string(kind)+" task", id)
 }
 
+// all returns the batches of one kind.
+func (b *batches) all(kind batchKind) map[string]*batch {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := map[string]*batch{}
+	for id, bt := range b.m {
+		if bt.kind == kind {
+			out[id] = bt
+		}
+	}
+	return out
+}
+
 // batchStatus is one guest's line in a batch status reply.
 type batchStatus struct {
 	Name     string `json:"name,omitempty"`

@@ -109,9 +109,9 @@ func (s *Server) routes() []route {
 		{"PUT", "/security_policy_groups/{id}/rules/{index}", nil, "security policy groups"},       // 修改策略组规则
 		{"PUT", "/security_policy_groups/{id}/rules/{index}/order", nil, "security policy groups"}, // 调整规则顺序
 		{"DELETE", "/security_policy_groups/{id}/rules/{index}", nil, "security policy groups"},    // 删除策略组规则
-		{"POST", "/migrations/", nil, "migrations"},                                                // 启动迁移
-		{"GET", "/migrations/{id}", nil, "migrations"},                                             // 查询迁移任务状态
-		{"GET", "/migrations/", nil, "migrations"},                                                 // 查询所有处理中的迁移任务
+		{"POST", "/migrations/", s.startMigration, ""},                                             // 启动迁移
+		{"GET", "/migrations/{id}", s.getMigration, ""},                                            // 查询迁移任务状态
+		{"GET", "/migrations/", s.listMigrations, ""},                                              // 查询所有处理中的迁移任务
 		{"POST", "/batch/create_guest/", s.batchCreateGuests, ""},                                  // 启动批量创建
 		{"GET", "/batch/create_guest/{id}", s.batchCreateStatus, ""},                               // 查询批量创建任务状态
 		{"POST", "/batch/delete_guest/", s.batchDeleteGuests, ""},                                  // 启动批量删除
