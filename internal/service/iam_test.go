@@ -90,7 +90,7 @@ func TestRolesAndGroups(t *testing.T) {
 	}
 	wantCode(t, "deleting a held role", s.DeleteRole(ctx, "ops"), model.CodeConflict)
 	// An update naming a missing role leaves the group as it was.
-	wantCode(t, "update with a missing role", s.UpdateUserGroup(ctx, "devs", "Renamed", []string{"ghost"}), model.CodeNotFound)
+	wantCode(t, "update with a missing role", s.UpdateUserGroup(ctx, "devs", ptr("Renamed"), &[]string{"ghost"}), model.CodeNotFound)
 	g, _ := s.GetUserGroup(ctx, "devs")
 	if g.Display != "Developers" || !reflect.DeepEqual(g.Roles, []string{"ops"}) {
 		t.Fatalf("group changed by a failed update: %+v", g)
@@ -302,3 +302,5 @@ func TestOperationLogs(t *testing.T) {
 	_, _, err = s.ListOperationLogs(bob, store.LogFilter{})
 	wantCode(t, "bob reads logs", err, model.CodePermissionDenied)
 }
+
+func ptr[T any](v T) *T { return &v }

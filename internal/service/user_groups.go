@@ -59,23 +59,34 @@ func (s *Service) CreateUserGroup(ctx context.Context, g model.UserGroup) (model
 	return g, nil
 }
 
-// UpdateUserGroup replaces a group's display name and roles.
-func (s *Service) UpdateUserGroup(ctx context.Context, name, display string, roles []string) error {
+// UpdateUserGroup replaces a group's display name and roles; nil leaves
+// one as it is.
+func (s *Service) UpdateUserGroup(ctx context.Context, name string, display *string, roles *[]string) error {
 	if err := Authorize(ctx, model.MenuUser); err != nil {
 		return err
 	}
-	if err := validDisplay(display); err != nil {
-		return err
-	}
-	roles = dedupe(roles)
-	return s.db.InTx(ctx, func(q store.Queries) error {
-		if err := q.SetUserGroupDisplay(ctx, name, display); err != nil {
-			return notFound(err, "user group", name)
-		}
-		if err := rolesExist(ctx, q, roles); err != nil {
+	if display != nil {
+		if err := validDisplay(*display); err != nil {
 			return err
 		}
-		return q.SetGroupRoles(ctx, name, roles)
+	}
+	return s.db.InTx(ctx, func(q store.Queries) error {
+		if _, err := q.GetUserGroup(ctx, name); err != nil {
+			return notFound(err, "user group", name)
+		}
+		if display != nil {
+			if err := q.SetUserGroupDisplay(ctx, name, *display); err != nil {
+				return notFound(err, "user group", name)
+			}
+		}
+		if roles == nil {
+			return nil
+		}
+		rs := dedupe(*roles)
+		if err := rolesExist(ctx, q, rs); err != nil {
+			return err
+		}
+		return q.SetGroupRoles(ctx, name, rs)
 	})
 }
 
