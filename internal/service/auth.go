@@ -277,7 +277,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, mo
 	}
 	p.Group, p.Menu, p.Visibility = access.Group, access.Menu, access.Visibility
 	if p.FullAccess() {
-		p.Menu = model.Menus
+		p.Menu = append([]string(nil), model.Menus...)
 	}
 	return p, sess, nil
 }

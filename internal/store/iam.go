@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -168,7 +169,7 @@ func (q Queries) UserAccess(ctx context.Context, userID string) (Access, error) 
 	err := q.q.QueryRowContext(ctx, `SELECT g.name, g.instance_visible, g.disk_image_visible, g.media_image_visible
 		FROM user_group_members m JOIN user_groups g ON g.name = m.group_name WHERE m.user_id = $1`, userID).
 		Scan(&a.Group, &a.Visibility.Instances, &a.Visibility.DiskImages, &a.Visibility.MediaImages)
-	if err = classify(err); err == ErrNotFound {
+	if err = classify(err); errors.Is(err, ErrNotFound) {
 		return Access{Menu: []string{}}, nil
 	} else if err != nil {
 		return a, err
