@@ -2,10 +2,15 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"io/fs"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
@@ -154,5 +159,44 @@ func TestOperationLogFilter(t *testing.T) {
 				t.Fatal("deleted entry still exists")
 			}
 		})
+	}
+}
+
+// TestIAMMigrationAdoptsAdmins checks the upgrade of an install made
+// before user groups: its admins join the built-in admin group, its other
+// users join none.
+func TestIAMMigrationAdoptsAdmins(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kumo.db")
+	old, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := fs.Sub(migrations, "migrations")
+	provider, err := goose.NewProvider(goose.DialectSQLite3, old, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider.UpTo(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range [][2]string{{"root", model.RoleAdmin}, {"joe", model.RoleUser}} {
+		if _, err := old.ExecContext(ctx, `INSERT INTO users (id, name, password_hash, role, created_at) VALUES ($1, $1, 'h', $2, 1)`, u[0], u[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	root, err := db.GetUserByName(ctx, "root")
+	if err != nil || root.Group != model.AdminGroupName {
+		t.Fatalf("upgraded admin = %+v, %v", root, err)
+	}
+	joe, err := db.GetUserByName(ctx, "joe")
+	if err != nil || joe.Group != "" {
+		t.Fatalf("upgraded user = %+v, %v", joe, err)
 	}
 }
