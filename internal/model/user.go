@@ -2,7 +2,8 @@ package model
 
 import "time"
 
-// Role names. Admins may do everything; users manage their own VMs.
+// Role names. Admins may do everything; users get the menus of their
+// user group's roles and see their own resources (see Visibility).
 const (
 	RoleAdmin = "admin"
 	RoleUser  = "user"
@@ -10,11 +11,15 @@ const (
 
 // User is a person or script that logs in.
 type User struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	PasswordHash string    `json:"-"`
-	Role         string    `json:"role"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	PasswordHash string `json:"-"`
+	Role         string `json:"role"`
+	Nick         string `json:"nick"`
+	Mail         string `json:"mail"`
+	// Group is the user group the user belongs to, "" for none.
+	Group     string    `json:"group"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Session is a login. Only the SHA-256 of the token is stored, so a leaked

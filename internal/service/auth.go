@@ -25,6 +25,31 @@ type Principal struct {
 	Name      string
 	Role      string
 	SessionID string
+	// Group is the caller's user group ("" for none); Menu the menus its
+	// roles grant; Visibility what of other members it may see.
+	Group      string
+	Menu       []string
+	Visibility model.Visibility
+}
+
+// FullAccess reports whether the caller is an admin, who may do and see
+// everything whatever its group says, so a mistake in roles can never
+// lock the platform's administrators out.
+func (p Principal) FullAccess() bool { return p.Role == model.RoleAdmin }
+
+// Allows reports whether the caller holds one of the menus.
+func (p Principal) Allows(menus ...string) bool {
+	if p.FullAccess() {
+		return true
+	}
+	for _, have := range p.Menu {
+		for _, m := range menus {
+			if have == m {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type principalKey struct{}
@@ -50,6 +75,24 @@ func requireAdmin(ctx context.Context) error {
 		return model.Errorf(model.CodePermissionDenied, "user %s may not do this: admin role required", p.Name)
 	}
 	return nil
+}
+
+// Authorize fails unless the caller holds one of the menus (admins hold
+// them all). No menus means any logged-in caller.
+func Authorize(ctx context.Context, menus ...string) error {
+	p, ok := PrincipalFrom(ctx)
+	if !ok {
+		return model.Errorf(model.CodeUnauthenticated, "login required")
+	}
+	if len(menus) == 0 || p.Allows(menus...) {
+		return nil
+	}
+	group := "no user group"
+	if p.Group != "" {
+		group = "user group " + p.Group
+	}
+	return model.Errorf(model.CodePermissionDenied, "user %s may not do this: it needs the %s permission, and the roles of %s grant %v",
+		p.Name, strings.Join(menus, " or "), group, p.Menu)
 }
 
 func requesterOf(ctx context.Context) string {
@@ -122,7 +165,9 @@ func (s *Service) EnsureAdmin(ctx context.Context, name, password string) (creat
 	if password == "" {
 		password = RandomSecret(12)
 	}
-	if _, err := s.createUser(ctx, name, password, model.RoleAdmin); err != nil {
+	// The first admin is in the built-in admin group, so the portal shows
+	// it as such; its full access does not depend on it.
+	if _, err := s.createUser(ctx, model.User{Name: name, Role: model.RoleAdmin, Group: model.AdminGroupName}, password); err != nil {
 		return false, "", err
 	}
 	return true, password, nil
@@ -133,28 +178,52 @@ func (s *Service) CreateUser(ctx context.Context, name, password, role string) (
 	if err := requireAdmin(ctx); err != nil {
 		return model.User{}, err
 	}
-	return s.createUser(ctx, name, password, role)
+	return s.createUser(ctx, model.User{Name: name, Role: role}, password)
 }
 
-func (s *Service) createUser(ctx context.Context, name, password, role string) (model.User, error) {
-	if err := validName("name", name); err != nil {
+// createUser validates and stores a new user with a hashed password, in
+// u.Group if set.
+func (s *Service) createUser(ctx context.Context, u model.User, password string) (model.User, error) {
+	if err := validName("name", u.Name); err != nil {
 		return model.User{}, err
 	}
-	if len(password) < 8 {
-		return model.User{}, model.FieldError("password", "must be at least 8 characters")
+	if err := validPassword("password", password); err != nil {
+		return model.User{}, err
 	}
-	if role != model.RoleAdmin && role != model.RoleUser {
+	if u.Role != model.RoleAdmin && u.Role != model.RoleUser {
 		return model.User{}, model.FieldError("role", "must be %q or %q", model.RoleAdmin, model.RoleUser)
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
 		return model.User{}, err
 	}
-	u := model.User{ID: uuid.NewString(), Name: name, PasswordHash: hash, Role: role, CreatedAt: now()}
-	if err := s.db.CreateUser(ctx, u); err != nil {
-		return model.User{}, conflict(err, "user %q already exists", name)
+	u.ID, u.PasswordHash, u.CreatedAt = uuid.NewString(), hash, now()
+	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if err := q.CreateUser(ctx, u); err != nil {
+			return conflict(err, "user %q already exists", u.Name)
+		}
+		if u.Group == "" {
+			return nil
+		}
+		if _, err := q.GetUserGroup(ctx, u.Group); err != nil {
+			return notFound(err, "user group", u.Group)
+		}
+		return q.AddGroupMember(ctx, u.Group, u.ID)
+	})
+	if err != nil {
+		return model.User{}, err
 	}
 	return u, nil
+}
+
+func validPassword(field, password string) error {
+	if len(password) < 8 {
+		return model.FieldError(field, "must be at least 8 characters")
+	}
+	if len(password) > 1024 {
+		return model.FieldError(field, "must be at most 1024 bytes")
+	}
+	return nil
 }
 
 // Login checks a password and opens a session. The token is returned only
@@ -201,7 +270,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, mo
 	if err != nil {
 		return Principal{}, sess, notFound(err, "user", sess.UserID)
 	}
-	return Principal{UserID: u.ID, Name: u.Name, Role: u.Role, SessionID: sess.ID}, sess, nil
+	p := Principal{UserID: u.ID, Name: u.Name, Role: u.Role, SessionID: sess.ID}
+	access, err := s.db.UserAccess(ctx, u.ID)
+	if err != nil {
+		return Principal{}, sess, internal(err, "read the user's group and roles")
+	}
+	p.Group, p.Menu, p.Visibility = access.Group, access.Menu, access.Visibility
+	if p.FullAccess() {
+		p.Menu = append([]string(nil), model.Menus...)
+	}
+	return p, sess, nil
 }
 
 // RenewSession extends the caller's session by the session lifetime.

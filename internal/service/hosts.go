@@ -280,10 +280,10 @@ func (s *Service) agent(ctx context.Context, hostID string) (hostlink.Agent, err
 }
 
 // SetHostPool moves a host to a pool and enables or disables it for new
-// VMs (admin only). A host with VMs cannot change pools, since its VMs
+// VMs (needs the compute_pool menu). A host with VMs cannot change pools, since its VMs
 // would silently change pools with it.
 func (s *Service) SetHostPool(ctx context.Context, host, pool string, enabled bool) (model.Host, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuComputePool); err != nil {
 		return model.Host{}, err
 	}
 	h, err := s.GetHost(ctx, host)

@@ -29,7 +29,7 @@ type UploadImageRequest struct {
 	Tags   []string
 }
 
-// UploadImage stores an image from r (admin only). The content is checked
+// UploadImage stores an image from r (needs the disk_image or media_image menu). The content is checked
 // (format, no backing file) before the image becomes visible; a failed
 // upload leaves nothing behind.
 func (s *Service) UploadImage(ctx context.Context, req UploadImageRequest, r io.Reader) (model.Image, error) {
@@ -46,9 +46,9 @@ func (s *Service) UploadImage(ctx context.Context, req UploadImageRequest, r io.
 }
 
 // CreateImage registers an image whose content is uploaded later with
-// ReceiveImage (admin only). Until then it is "uploading".
+// ReceiveImage (needs the disk_image or media_image menu). Until then it is "uploading".
 func (s *Service) CreateImage(ctx context.Context, req UploadImageRequest) (model.Image, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuDiskImage, model.MenuMediaImage); err != nil {
 		return model.Image{}, err
 	}
 	if err := validName("name", req.Name); err != nil {
@@ -59,9 +59,11 @@ func (s *Service) CreateImage(ctx context.Context, req UploadImageRequest) (mode
 	default:
 		return model.Image{}, model.FieldError("format", "must be qcow2, raw or iso, not %q", req.Format)
 	}
-	if req.Owner == "" {
-		req.Owner = requesterOf(ctx)
+	owner, group, err := s.ownership(ctx, req.Owner, req.Group)
+	if err != nil {
+		return model.Image{}, err
 	}
+	req.Owner, req.Group = owner, group
 	img := model.Image{ID: uuid.NewString(), Name: req.Name, Description: req.Description, Format: req.Format,
 		State: model.ImageUploading, Owner: req.Owner, Group: req.Group, Tags: req.Tags, CreatedAt: now(), UpdatedAt: now()}
 	if img.Tags == nil {
@@ -74,7 +76,7 @@ func (s *Service) CreateImage(ctx context.Context, req UploadImageRequest) (mode
 // ready. checksum, if given, is the hex MD5 or SHA-256 of the content and
 // must match. A failed upload leaves the image uploading, to be retried.
 func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, checksum string) (model.Image, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuDiskImage, model.MenuMediaImage); err != nil {
 		return model.Image{}, err
 	}
 	img, err := s.GetImage(ctx, id)
@@ -135,9 +137,9 @@ func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, chec
 }
 
 // UpdateImageInfo changes an image's name, description, owner, group and
-// tags (admin only).
+// tags (needs the disk_image or media_image menu).
 func (s *Service) UpdateImageInfo(ctx context.Context, id string, upd UploadImageRequest) (model.Image, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuDiskImage, model.MenuMediaImage); err != nil {
 		return model.Image{}, err
 	}
 	img, err := s.GetImage(ctx, id)
@@ -147,6 +149,18 @@ func (s *Service) UpdateImageInfo(ctx context.Context, id string, upd UploadImag
 	if err := validName("name", upd.Name); err != nil {
 		return img, err
 	}
+	// An owner or group left out stays; only admins give images away.
+	if upd.Owner != "" && upd.Owner != img.Owner || upd.Group != "" && upd.Group != img.Group {
+		if p, ok := PrincipalFrom(ctx); ok && !p.FullAccess() {
+			return img, model.Errorf(model.CodePermissionDenied, "user %s may not change the owner or group of image %s", p.Name, img.Name)
+		}
+	}
+	if upd.Owner == "" {
+		upd.Owner = img.Owner
+	}
+	if upd.Group == "" {
+		upd.Group = img.Group
+	}
 	img.Name, img.Description, img.Owner, img.Group, img.UpdatedAt = upd.Name, upd.Description, upd.Owner, upd.Group, now()
 	if upd.Tags != nil {
 		img.Tags = upd.Tags
@@ -154,20 +168,33 @@ func (s *Service) UpdateImageInfo(ctx context.Context, id string, upd UploadImag
 	return img, conflict(notFound(s.db.UpdateImage(ctx, img), "image", id), "image %q already exists", upd.Name)
 }
 
-// ListImages returns all images.
+// ListImages returns the images the caller may see.
 func (s *Service) ListImages(ctx context.Context) ([]model.Image, error) {
-	return s.db.ListImages(ctx)
+	all, err := s.db.ListImages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	visible := all[:0]
+	for _, img := range all {
+		if CanSeeImage(ctx, img) {
+			visible = append(visible, img)
+		}
+	}
+	return visible, nil
 }
 
-// GetImage returns an image by id or name.
+// GetImage returns an image by id or name, if the caller may see it.
 func (s *Service) GetImage(ctx context.Context, idOrName string) (model.Image, error) {
 	img, err := s.db.GetImage(ctx, idOrName)
+	if err == nil && !CanSeeImage(ctx, img) {
+		return model.Image{}, model.NotFound("image", idOrName)
+	}
 	return img, notFound(err, "image", idOrName)
 }
 
-// DeleteImage removes an image no VM uses (admin only).
+// DeleteImage removes an image no VM uses (needs the disk_image or media_image menu).
 func (s *Service) DeleteImage(ctx context.Context, idOrName string) error {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuDiskImage, model.MenuMediaImage); err != nil {
 		return err
 	}
 	img, err := s.GetImage(ctx, idOrName)

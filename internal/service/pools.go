@@ -56,9 +56,9 @@ func (s *Service) checkPoolSettings(set PoolSettings) error {
 	return nil
 }
 
-// CreatePool adds a pool (admin only).
+// CreatePool adds a pool (needs the compute_pool menu).
 func (s *Service) CreatePool(ctx context.Context, name string, set PoolSettings) (model.Pool, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuComputePool); err != nil {
 		return model.Pool{}, err
 	}
 	if err := validName("name", name); err != nil {
@@ -75,9 +75,9 @@ func (s *Service) CreatePool(ctx context.Context, name string, set PoolSettings)
 	return p, nil
 }
 
-// UpdatePool changes a pool's settings (admin only).
+// UpdatePool changes a pool's settings (needs the compute_pool menu).
 func (s *Service) UpdatePool(ctx context.Context, idOrName string, set PoolSettings) (model.Pool, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuComputePool); err != nil {
 		return model.Pool{}, err
 	}
 	p, err := s.GetPool(ctx, idOrName)
@@ -91,9 +91,9 @@ func (s *Service) UpdatePool(ctx context.Context, idOrName string, set PoolSetti
 	return p, notFound(s.db.UpdatePool(ctx, p), "pool", idOrName)
 }
 
-// DeletePool removes an empty pool (admin only).
+// DeletePool removes an empty pool (needs the compute_pool menu).
 func (s *Service) DeletePool(ctx context.Context, idOrName string) error {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuComputePool); err != nil {
 		return err
 	}
 	p, err := s.GetPool(ctx, idOrName)

@@ -40,9 +40,9 @@ func (s *Service) GetTemplate(ctx context.Context, idOrName string) (model.Templ
 	return t, notFound(err, "template", idOrName)
 }
 
-// CreateTemplate adds a template (admin only).
+// CreateTemplate adds a template (needs the template menu).
 func (s *Service) CreateTemplate(ctx context.Context, t model.Template) (model.Template, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuTemplate); err != nil {
 		return t, err
 	}
 	if err := validTemplate(t); err != nil {
@@ -62,9 +62,9 @@ func fillTemplateDefaults(t *model.Template) {
 	}
 }
 
-// UpdateTemplate replaces a template's settings (admin only).
+// UpdateTemplate replaces a template's settings (needs the template menu).
 func (s *Service) UpdateTemplate(ctx context.Context, idOrName string, t model.Template) (model.Template, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuTemplate); err != nil {
 		return t, err
 	}
 	cur, err := s.GetTemplate(ctx, idOrName)
@@ -79,9 +79,9 @@ func (s *Service) UpdateTemplate(ctx context.Context, idOrName string, t model.T
 	return t, conflict(notFound(s.db.UpdateTemplate(ctx, t), "template", idOrName), "template %q already exists", t.Name)
 }
 
-// DeleteTemplate removes a template no VM uses (admin only).
+// DeleteTemplate removes a template no VM uses (needs the template menu).
 func (s *Service) DeleteTemplate(ctx context.Context, idOrName string) error {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.MenuTemplate); err != nil {
 		return err
 	}
 	t, err := s.GetTemplate(ctx, idOrName)

@@ -110,8 +110,8 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		}
 		templateID = t.ID
 	}
-	if req.Owner == "" {
-		req.Owner = requesterOf(ctx)
+	if req.Owner, req.Group, err = s.ownership(ctx, req.Owner, req.Group); err != nil {
+		return model.VM{}, model.Task{}, err
 	}
 	vm := model.VM{
 		ID: uuid.NewString(), Name: req.Name, Description: req.Description, PoolID: pool.ID, ImageID: img.ID,
@@ -198,14 +198,27 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 	return fits[0].host, nil
 }
 
-// ListVMs returns all VMs.
+// ListVMs returns the VMs the caller may see.
 func (s *Service) ListVMs(ctx context.Context) ([]model.VM, error) {
-	return s.db.ListVMs(ctx)
+	all, err := s.db.ListVMs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	visible := all[:0]
+	for _, vm := range all {
+		if CanSeeVM(ctx, vm) {
+			visible = append(visible, vm)
+		}
+	}
+	return visible, nil
 }
 
-// GetVM returns a VM by id or name.
+// GetVM returns a VM by id or name, if the caller may see it.
 func (s *Service) GetVM(ctx context.Context, idOrName string) (model.VM, error) {
 	vm, err := s.db.GetVM(ctx, idOrName)
+	if err == nil && !CanSeeVM(ctx, vm) {
+		return model.VM{}, model.NotFound("VM", idOrName)
+	}
 	return vm, notFound(err, "VM", idOrName)
 }
 

@@ -6,31 +6,33 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-const userColumns = `id, name, password_hash, role, created_at`
+// selectUsers reads users with the group they belong to (one at most).
+const selectUsers = `SELECT u.id, u.name, u.password_hash, u.role, u.nick, u.mail, COALESCE(m.group_name, ''), u.created_at
+	FROM users u LEFT JOIN user_group_members m ON m.user_id = u.id`
 
 func scanUser(s scanner) (model.User, error) {
 	var u model.User
 	var created int64
-	err := s.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Role, &created)
+	err := s.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Nick, &u.Mail, &u.Group, &created)
 	u.CreatedAt = fromMicros(created)
 	return u, classify(err)
 }
 
-// CreateUser inserts a user.
+// CreateUser inserts a user (its group is set with AddGroupMember).
 func (q Queries) CreateUser(ctx context.Context, u model.User) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5)`,
-		u.ID, u.Name, u.PasswordHash, u.Role, micros(u.CreatedAt))
+	_, err := q.q.ExecContext(ctx, `INSERT INTO users (id, name, password_hash, role, nick, mail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		u.ID, u.Name, u.PasswordHash, u.Role, u.Nick, u.Mail, micros(u.CreatedAt))
 	return classify(err)
 }
 
 // GetUser returns the user with the given id.
 func (q Queries) GetUser(ctx context.Context, id string) (model.User, error) {
-	return scanUser(q.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return scanUser(q.q.QueryRowContext(ctx, selectUsers+` WHERE u.id = $1`, id))
 }
 
 // GetUserByName returns the user with the given name.
 func (q Queries) GetUserByName(ctx context.Context, name string) (model.User, error) {
-	return scanUser(q.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = $1`, name))
+	return scanUser(q.q.QueryRowContext(ctx, selectUsers+` WHERE u.name = $1`, name))
 }
 
 // CountUsers returns how many users exist.
@@ -40,9 +42,26 @@ func (q Queries) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CountUsersWithRole returns how many users have the given role.
+func (q Queries) CountUsersWithRole(ctx context.Context, role string) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = $1`, role).Scan(&n)
+	return n, err
+}
+
 // ListUsers returns all users by name.
 func (q Queries) ListUsers(ctx context.Context) ([]model.User, error) {
-	return queryAll(ctx, q.q, scanUser, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	return queryAll(ctx, q.q, scanUser, selectUsers+` ORDER BY u.name`)
+}
+
+// SetUserInfo replaces a user's nick name and mail address.
+func (q Queries) SetUserInfo(ctx context.Context, id, nick, mail string) error {
+	return q.execOne(ctx, `UPDATE users SET nick = $2, mail = $3 WHERE id = $1`, id, nick, mail)
+}
+
+// DeleteUser removes a user; its sessions and group membership go with it.
+func (q Queries) DeleteUser(ctx context.Context, id string) error {
+	return q.execOne(ctx, `DELETE FROM users WHERE id = $1`, id)
 }
 
 // SetUserPassword replaces a user's password hash.
@@ -75,6 +94,13 @@ func (q Queries) SetSessionExpiry(ctx context.Context, id string, exp int64) err
 // DeleteSession removes a session.
 func (q Queries) DeleteSession(ctx context.Context, id string) error {
 	return q.execOne(ctx, `DELETE FROM sessions WHERE id = $1`, id)
+}
+
+// DeleteUserSessions removes every session of a user but keep (a
+// session id, or "" for none).
+func (q Queries) DeleteUserSessions(ctx context.Context, userID, keep string) error {
+	_, err := q.q.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, keep)
+	return err
 }
 
 // DeleteExpiredSessions removes sessions that expired before now (unix µs).

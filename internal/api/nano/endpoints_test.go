@@ -84,3 +84,35 @@ func TestRoutesRegister(t *testing.T) {
 		t.Fatalf("unknown path: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestRoutePermissions checks that reads other features need stay open
+// to them, that writes need the object's own menu, and that one's own
+// account needs none.
+func TestRoutePermissions(t *testing.T) {
+	tests := []struct {
+		method, path string
+		want         []string
+	}{
+		{"GET", "/compute_pools/", []string{"compute_pool", "instance", "dashboard"}},
+		{"POST", "/compute_pools/{pool}", []string{"compute_pool"}},
+		{"GET", "/compute_pool_cells/", []string{"compute_pool"}},
+		{"GET", "/templates/{id}", []string{"template", "instance"}},
+		{"DELETE", "/templates/{id}", []string{"template"}},
+		{"PUT", "/compute_cell_status/{pool}/{cell}/storages/", []string{"compute_pool"}},
+		{"GET", "/users/", []string{"user"}},
+		{"PUT", "/users/{user_name}/password/", nil},
+		{"GET", "/resource_visibilities/", nil},
+		{"PUT", "/resource_visibilities/", []string{"visibility"}},
+		{"DELETE", "/logs/", []string{"log"}},
+		{"POST", "/search/guests/", []string{"instance"}},
+	}
+	for _, tc := range tests {
+		got, err := menusFor(tc.method, tc.path)
+		if err != nil || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s %s: %v, %v; want %v", tc.method, tc.path, got, err, tc.want)
+		}
+	}
+	if _, err := menusFor("GET", "/no_such_object/"); err == nil {
+		t.Error("a route without a permission must be refused")
+	}
+}

@@ -120,34 +120,34 @@ func (s *Server) routes() []route {
 		{"GET", "/batch/stop_guest/{id}", s.batchStopStatus, ""},                                   // 查询批量停机任务状态
 		{"GET", "/search/security_policy_groups/", nil, "security policy groups"},                  // 查询安全策略组
 		{"POST", "/search/guests/", s.searchGuests, ""},                                            // 搜索云主机
-		{"GET", "/roles/", nil, "roles"},                                                           // 查询所有角色
-		{"GET", "/roles/{role_name}", nil, "roles"},                                                // 查询角色配置信息
-		{"POST", "/roles/{role_name}", nil, "roles"},                                               // 添加角色
-		{"PUT", "/roles/{role_name}", nil, "roles"},                                                // 修改角色权限
-		{"DELETE", "/roles/{role_name}", nil, "roles"},                                             // 删除角色
-		{"GET", "/user_groups/", nil, "user groups"},                                               // 查询所有用户组
-		{"GET", "/user_groups/{group_name}", nil, "user groups"},                                   // 查询用户组详情
-		{"POST", "/user_groups/{group_name}", nil, "user groups"},                                  // 添加用户组
-		{"PUT", "/user_groups/{group_name}", nil, "user groups"},                                   // 修改用户组
-		{"DELETE", "/user_groups/{group_name}", nil, "user groups"},                                // 删除用户组
-		{"GET", "/user_groups/members/", nil, "user groups"},                                       // 查询用户组成员
-		{"POST", "/user_groups/{group_name}/members/{user_name}", nil, "user groups"},              // 添加用户组成员
-		{"DELETE", "/user_groups/{group_name}/members/{user_name}", nil, "user groups"},            // 移除用户组成员
-		{"GET", "/users/", nil, "user management"},                                                 // 查询所有系统管理员
-		{"GET", "/users/{user_name}", nil, "user management"},                                      // 获取管理员信息
-		{"POST", "/users/{user_name}", nil, "user management"},                                     // 新建管理员
-		{"PUT", "/users/{user_name}", nil, "user management"},                                      // 修改管理员信息
-		{"DELETE", "/users/{user_name}", nil, "user management"},                                   // 删除系统管理员
-		{"PUT", "/users/{user_name}/password/", nil, "user management"},                            // 修改管理员密码
-		{"GET", "/user_search/", nil, "user search"},                                               // 搜索用户
+		{"GET", "/roles/", s.listRoles, ""},                                                        // 查询所有角色
+		{"GET", "/roles/{role_name}", s.getRole, ""},                                               // 查询角色配置信息
+		{"POST", "/roles/{role_name}", s.createRole, ""},                                           // 添加角色
+		{"PUT", "/roles/{role_name}", s.modifyRole, ""},                                            // 修改角色权限
+		{"DELETE", "/roles/{role_name}", s.deleteRole, ""},                                         // 删除角色
+		{"GET", "/user_groups/", s.listUserGroups, ""},                                             // 查询所有用户组
+		{"GET", "/user_groups/{group_name}", s.getUserGroup, ""},                                   // 查询用户组详情
+		{"POST", "/user_groups/{group_name}", s.createUserGroup, ""},                               // 添加用户组
+		{"PUT", "/user_groups/{group_name}", s.modifyUserGroup, ""},                                // 修改用户组
+		{"DELETE", "/user_groups/{group_name}", s.deleteUserGroup, ""},                             // 删除用户组
+		{"GET", "/user_groups/members/", s.listGroupMembers, ""},                                   // 查询用户组成员
+		{"POST", "/user_groups/{group_name}/members/{user_name}", s.addGroupMember, ""},            // 添加用户组成员
+		{"DELETE", "/user_groups/{group_name}/members/{user_name}", s.removeGroupMember, ""},       // 移除用户组成员
+		{"GET", "/users/", s.listUsers, ""},                                                        // 查询所有系统管理员
+		{"GET", "/users/{user_name}", s.getUser, ""},                                               // 获取管理员信息
+		{"POST", "/users/{user_name}", s.createUser, ""},                                           // 新建管理员
+		{"PUT", "/users/{user_name}", s.modifyUser, ""},                                            // 修改管理员信息
+		{"DELETE", "/users/{user_name}", s.deleteUser, ""},                                         // 删除系统管理员
+		{"PUT", "/users/{user_name}/password/", s.changePassword, ""},                              // 修改管理员密码
+		{"GET", "/user_search/", s.searchUsers, ""},                                                // 搜索用户
 		{"POST", "/sessions/", s.createSession, ""},                                                // 创建新会话
 		{"PUT", "/sessions/{session_id}", s.renewSession, ""},                                      // 更新会话
 		{"GET", "/sessions/{session_id}", s.getSession, ""},                                        // 获取已校验会话信息
-		{"GET", "/resource_visibilities/", nil, "resource visibility"},                             // 查询资源可见性
-		{"PUT", "/resource_visibilities/", nil, "resource visibility"},                             // 设置资源可见性
-		{"GET", "/logs/", nil, "operation logs"},                                                   // 查询日志清单
-		{"POST", "/logs/", nil, "operation logs"},                                                  // 添加操作日志
-		{"DELETE", "/logs/", nil, "operation logs"},                                                // 删除操作日志
+		{"GET", "/resource_visibilities/", s.getVisibility, ""},                                    // 查询资源可见性
+		{"PUT", "/resource_visibilities/", s.setVisibility, ""},                                    // 设置资源可见性
+		{"GET", "/logs/", s.listLogs, ""},                                                          // 查询日志清单
+		{"POST", "/logs/", s.addLog, ""},                                                           // 添加操作日志
+		{"DELETE", "/logs/", s.deleteLogs, ""},                                                     // 删除操作日志
 	}
 	out := make([]route, 0, len(rs))
 	for _, r := range rs {
@@ -155,7 +155,11 @@ func (s *Server) routes() []route {
 		if r.pending != "" {
 			h = s.pending(r.pending)
 		}
-		out = append(out, route{method: r.method, path: r.path, handle: h, pending: r.pending,
+		menus, err := menusFor(r.method, r.path)
+		if err != nil {
+			panic(err) // a new route must say who may call it
+		}
+		out = append(out, route{method: r.method, path: r.path, handle: h, pending: r.pending, menus: menus,
 			public: r.method == http.MethodPost && r.path == "/sessions/"})
 	}
 	return out

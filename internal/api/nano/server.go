@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -55,6 +56,9 @@ type route struct {
 	public       bool
 	handle       func(r *http.Request) (reply, error)
 	pending      string // what Kumo lacks, for endpoints answering 501
+	// menus are the permissions of which the caller must hold one (see
+	// menusFor); none means any logged-in caller.
+	menus []string
 }
 
 // New returns the Nano API server.
@@ -91,8 +95,14 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			r = r.WithContext(service.WithPrincipal(r.Context(), p))
+			if err := service.Authorize(r.Context(), rt.menus...); err != nil {
+				s.record(r, rt, err)
+				writeError(w, err)
+				return
+			}
 		}
 		out, err := rt.handle(r)
+		s.record(r, rt, err)
 		if err != nil {
 			if model.CodeOf(err) == model.CodeInternal {
 				s.log.Error("nano request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -102,6 +112,30 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		writeEnvelope(w, out.status, 0, "", out.data)
 	})
+}
+
+// record writes a change made through the API, or refused to a logged-in
+// caller, to the operation log: who, what, and how it ended. Reads are
+// not changes; session keep-alives and log entries written by the caller
+// are left out, as are logins (createSession records those itself).
+func (s *Server) record(r *http.Request, rt route, err error) {
+	if r.Method == http.MethodGet || rt.public || rt.path == "/sessions/{session_id}" ||
+		(r.Method == http.MethodPost && rt.path == "/logs/") {
+		return
+	}
+	p, ok := service.PrincipalFrom(r.Context())
+	if !ok {
+		return
+	}
+	verb := map[string]string{http.MethodPost: "create", http.MethodPut: "modify", http.MethodDelete: "delete",
+		http.MethodPatch: "synchronize"}[r.Method]
+	content := p.Name + " " + verb + " " + strings.Trim(strings.TrimPrefix(r.URL.Path, Prefix), "/")
+	if err != nil {
+		content += fmt.Sprintf(" (failed with %d: %s)", statusOf(model.CodeOf(err)), err)
+	}
+	if err := s.svc.RecordOperation(context.WithoutCancel(r.Context()), clientAddress(r), content); err != nil {
+		s.log.Warn("record operation log", "content", content, "err", err)
+	}
 }
 
 type envelope struct {

@@ -1,28 +1,13 @@
 package nano
 
 import (
+	"context"
 	"net"
 	"net/http"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
-
-// Menus the portal shows, by role. Nano ties menus to user groups; until
-// Kumo has user groups, admins get every menu and users the self-service
-// ones.
-var (
-	adminMenu = []string{"dashboard", "compute_pool", "address_pool", "storage_pool", "instance", "disk_image",
-		"media_image", "template", "security_policy", "user", "log", "visibility"}
-	userMenu = []string{"dashboard", "instance", "disk_image", "media_image"}
-)
-
-func menuFor(role string) []string {
-	if role == model.RoleAdmin {
-		return adminMenu
-	}
-	return userMenu
-}
 
 func clientAddress(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -64,8 +49,22 @@ func (s *Server) createSession(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return ok(sessionInfo{Session: token, Timeout: int(sess.ExpiresAt.Sub(sess.CreatedAt).Seconds()), Menu: menuFor(p.Role),
-		Resource: []string{}, User: p.Name, Group: p.Role, Address: clientAddress(r)})
+	if err := s.svc.RecordOperation(service.WithPrincipal(context.WithoutCancel(ctx(r)), p), clientAddress(r),
+		p.Name+" log in from "+clientAddress(r)); err != nil {
+		s.log.Warn("record operation log", "user", p.Name, "err", err)
+	}
+	return ok(sessionOf(p, r, token, int(sess.ExpiresAt.Sub(sess.CreatedAt).Seconds())))
+}
+
+// sessionOf describes a session: the menus of the user's group's roles,
+// and the group itself.
+func sessionOf(p service.Principal, r *http.Request, token string, timeout int) sessionInfo {
+	menu := p.Menu
+	if menu == nil {
+		menu = []string{}
+	}
+	return sessionInfo{Session: token, Timeout: timeout, Menu: menu, Resource: []string{}, User: p.Name, Group: p.Group,
+		Address: clientAddress(r)}
 }
 
 // sameSession checks that the path names the caller's own session: a
@@ -92,5 +91,5 @@ func (s *Server) getSession(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	p, _ := service.PrincipalFrom(ctx(r))
-	return ok(sessionInfo{Menu: menuFor(p.Role), Resource: []string{}, User: p.Name, Group: p.Role, Address: clientAddress(r)})
+	return ok(sessionOf(p, r, "", 0))
 }
