@@ -47,6 +47,10 @@ type reply struct {
 	data   any
 }
 
+// rawResponse, as a reply's data, writes the whole response instead of an
+// envelope: file downloads are raw bytes, not JSON.
+type rawResponse func(w http.ResponseWriter, r *http.Request)
+
 func ok(data any) (reply, error) { return reply{http.StatusOK, data}, nil }
 
 type route struct {
@@ -97,6 +101,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.log.Error("nano request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			}
 			writeError(w, err)
+			return
+		}
+		if serve, isRaw := out.data.(rawResponse); isRaw {
+			serve(w, r)
 			return
 		}
 		writeEnvelope(w, out.status, 0, "", out.data)
