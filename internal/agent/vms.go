@@ -74,6 +74,35 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("DELETE /agent/v1/vms/{id}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return struct{}{}, a.delete(ctx, id)
 	}))
+	mux.HandleFunc("GET /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return a.media(ctx, id)
+	}))
+	mux.HandleFunc("POST /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var req hostlink.MediaRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			return nil, model.Errorf(model.CodeInvalidArgument, "decode media request: %v", err)
+		}
+		return a.insertMedia(ctx, id, req.Image)
+	}))
+	mux.HandleFunc("DELETE /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return struct{}{}, a.ejectMedia(ctx, id)
+	}))
+	mux.HandleFunc("POST /agent/v1/vms/{id}/snapshots", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var req hostlink.SnapshotRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			return nil, model.Errorf(model.CodeInvalidArgument, "decode snapshot request: %v", err)
+		}
+		return a.createSnapshot(ctx, id, req.Name)
+	}))
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/snapshots/{name}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return struct{}{}, a.revertSnapshot(ctx, id, r.PathValue("name"))
+	}))
+	mux.HandleFunc("DELETE /agent/v1/vms/{id}/snapshots/{name}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return struct{}{}, a.deleteSnapshot(ctx, id, r.PathValue("name"))
+	}))
+	// Not under vm(): a console session lasts long and must not hold
+	// the VM's lock.
+	mux.HandleFunc("GET /agent/v1/vms/{id}/vnc", a.serveVNC)
 	return mux
 }
 
@@ -182,6 +211,19 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 		NICs:       cfg.NICs,
 		BootMedia:  cfg.BootMedia,
 		GuestAgent: cfg.GuestAgent,
+	}
+	if cfg.Media != nil {
+		// First of the media, so it is the drive booted from and the
+		// one media changes work on.
+		if cfg.Media.Format != model.FormatISO {
+			return hostlink.VMStatus{}, model.FieldError("media", "image %s is %s, not an ISO", cfg.Media.ID, cfg.Media.Format)
+		}
+		iso, err := a.ensureImage(ctx, *cfg.Media)
+		if err != nil {
+			return hostlink.VMStatus{}, err
+		}
+		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: iso, Format: "raw", Media: true, ReadOnly: true})
+		spec.BootMedia = true
 	}
 	if cfg.CloudInit != nil {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.seedPath(cfg.ID), Format: "raw", ReadOnly: true})
