@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
@@ -144,4 +145,71 @@ func (s *Service) registerDroppedMedia(ctx context.Context, path, name, owner, g
 		return conflict(err, "an image named %q already exists", name)
 	}
 	return nil
+}
+
+// mediaRef returns the host-link reference of a ready ISO image.
+func (s *Service) mediaRef(ctx context.Context, field, idOrName string) (hostlink.ImageRef, error) {
+	if idOrName == "" {
+		return hostlink.ImageRef{}, model.FieldError(field, "is required: the id of a media image")
+	}
+	img, err := s.GetImage(ctx, idOrName)
+	if err != nil {
+		return hostlink.ImageRef{}, err
+	}
+	if img.Format != model.FormatISO {
+		return hostlink.ImageRef{}, model.FieldError(field, "image %s is a %s disk image, not an ISO media image", img.Name, img.Format)
+	}
+	if img.State != model.ImageReady {
+		return hostlink.ImageRef{}, model.Errorf(model.CodeConflict, "media image %s has no content yet: upload it first", img.Name)
+	}
+	return hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256}, nil
+}
+
+// runningVM returns a VM and its agent, refusing a VM that is not
+// running (its guest may be paused) as last observed.
+func (s *Service) runningVM(ctx context.Context, vmIDOrName, doing string) (model.VM, hostlink.Agent, error) {
+	vm, err := s.GetVM(ctx, vmIDOrName)
+	if err != nil {
+		return vm, nil, err
+	}
+	if vm.Status != model.PowerRunning && vm.Status != model.PowerPaused {
+		return vm, nil, model.Errorf(model.CodeConflict, "cannot %s VM %s: it is %s, not running", doing, vm.Name, vm.Status)
+	}
+	agent, err := s.agent(ctx, vm.HostID)
+	return vm, agent, err
+}
+
+// InsertMedia puts a media image into the running VM's CD-ROM drive. The
+// host fetches the image first if it does not have it.
+func (s *Service) InsertMedia(ctx context.Context, vmIDOrName, image string) error {
+	ref, err := s.mediaRef(ctx, "source", image)
+	if err != nil {
+		return err
+	}
+	vm, agent, err := s.runningVM(ctx, vmIDOrName, "insert media into")
+	if err != nil {
+		return err
+	}
+	_, err = agent.InsertMedia(ctx, vm.ID, ref)
+	return err
+}
+
+// EjectMedia empties the running VM's CD-ROM drive.
+func (s *Service) EjectMedia(ctx context.Context, vmIDOrName string) error {
+	vm, agent, err := s.runningVM(ctx, vmIDOrName, "eject the media of")
+	if err != nil {
+		return err
+	}
+	return agent.EjectMedia(ctx, vm.ID)
+}
+
+// VMMedia returns the id of the media image in the running VM's CD-ROM
+// drive, "" if it is empty.
+func (s *Service) VMMedia(ctx context.Context, vmIDOrName string) (string, error) {
+	vm, agent, err := s.runningVM(ctx, vmIDOrName, "read the media of")
+	if err != nil {
+		return "", err
+	}
+	m, err := agent.Media(ctx, vm.ID)
+	return m.ImageID, err
 }

@@ -26,6 +26,8 @@ type vmTaskParams struct {
 	Start     bool  `json:"start,omitempty"`
 	Force     bool  `json:"force,omitempty"`
 	TimeoutMS int64 `json:"timeout_ms,omitempty"`
+	// Media is the media image a start boots from.
+	Media *hostlink.ImageRef `json:"media,omitempty"`
 }
 
 // vmHandler adapts a VM operation to a task handler: it loads the VM and
@@ -75,6 +77,7 @@ func (s *Service) registerTasks() {
 		return s.applyAction(ctx, vm, agent, model.PowerRunning, hostlink.ActionResume)
 	}))
 	s.tasks.Register(kindVMDelete, task.Kind{Resumable: true, Handler: s.deleteVMTask})
+	s.registerSnapshotTasks()
 }
 
 // createVMTask makes the VM's disk on its host and starts it if asked. On
@@ -140,6 +143,7 @@ func (s *Service) startVM(ctx context.Context, run *task.Run, vm model.VM, agent
 	if err != nil {
 		return nil, err
 	}
+	cfg.Media = p.Media
 	st, err := agent.StartVM(ctx, cfg)
 	if err != nil {
 		return nil, err
