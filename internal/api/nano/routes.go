@@ -71,14 +71,14 @@ func (s *Server) routes() []route {
 		{"GET", "/instances/{id}", s.getInstance, ""},                                              // 获取实例运行状态
 		{"POST", "/instances/{id}", s.startInstance, ""},                                           // 启动云主机实例
 		{"DELETE", "/instances/{id}", s.stopInstance, ""},                                          // 停止云主机实例
-		{"POST", "/instances/{id}/media", nil, "media insert and eject"},                           // 插入媒体镜像
-		{"DELETE", "/instances/{id}/media", nil, "media insert and eject"},                         // 弹出媒体镜像
-		{"GET", "/instances/{id}/snapshots/", nil, "snapshots"},                                    // 查询云主机快照清单
-		{"POST", "/instances/{id}/snapshots/", nil, "snapshots"},                                   // 创建新快照
-		{"PUT", "/instances/{id}/snapshots/", nil, "snapshots"},                                    // 恢复快照
-		{"GET", "/instances/{id}/snapshots/{name}", nil, "snapshots"},                              // 获取快照信息
-		{"DELETE", "/instances/{id}/snapshots/{name}", nil, "snapshots"},                           // 删除快照
-		{"POST", "/monitor_channels/", nil, "monitor channels"},                                    // 创建新监控通道
+		{"POST", "/instances/{id}/media", s.insertMedia, ""},                                       // 插入媒体镜像
+		{"DELETE", "/instances/{id}/media", s.ejectMedia, ""},                                      // 弹出媒体镜像
+		{"GET", "/instances/{id}/snapshots/", s.listSnapshots, ""},                                 // 查询云主机快照清单
+		{"POST", "/instances/{id}/snapshots/", s.createSnapshot, ""},                               // 创建新快照
+		{"PUT", "/instances/{id}/snapshots/", s.revertSnapshot, ""},                                // 恢复快照
+		{"GET", "/instances/{id}/snapshots/{name}", s.getSnapshot, ""},                             // 获取快照信息
+		{"DELETE", "/instances/{id}/snapshots/{name}", s.deleteSnapshot, ""},                       // 删除快照
+		{"POST", "/monitor_channels/", s.createMonitorChannel, ""},                                 // 创建新监控通道
 		{"GET", "/media_image_search/", s.searchMediaImages, ""},                                   // 搜索媒体镜像
 		{"PATCH", "/media_images/", s.syncMediaImages, ""},                                         // 同步本地媒体镜像文件
 		{"GET", "/media_images/", s.listMediaImages, ""},                                           // 查询所有媒体镜像

@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
+	"github.com/kumo-cloud/kumo/internal/console"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -38,6 +39,8 @@ type Server struct {
 	svc *service.Service
 	log *slog.Logger
 	mux *http.ServeMux
+	// consoles issues and redeems monitor channels.
+	consoles *console.Broker
 }
 
 // reply is what a handler returns on success: the HTTP status and the
@@ -62,10 +65,15 @@ type route struct {
 
 // New returns the Nano API server.
 func New(svc *service.Service, log *slog.Logger) *Server {
-	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+pattern(rt.path), s.wrap(rt))
 	}
+	// Monitor channel websockets: where the document puts them, and
+	// under the API prefix for clients that keep to it. The channel id
+	// in the path is the credential; no session is needed.
+	s.mux.Handle("GET "+channelPath+"{id}", s.consoles.Handler())
+	s.mux.Handle("GET "+Prefix+channelPath+"{id}", s.consoles.Handler())
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, model.Errorf(model.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
