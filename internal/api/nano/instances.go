@@ -25,6 +25,16 @@ type instance struct {
 func (s *Server) getInstance(r *http.Request) (reply, error) {
 	out, err := s.getGuest(r)
 	if g, isGuest := out.data.(guest); err == nil && isGuest {
+		if g.Running {
+			// What is in the CD-ROM drive, as QEMU sees it now. A host
+			// that does not answer leaves the fields empty rather than
+			// failing the whole status.
+			if id, merr := s.svc.VMMedia(ctx(r), g.ID); merr == nil {
+				g.MediaAttached, g.MediaSource = id != "", id
+			} else {
+				s.log.Debug("media of a running guest", "guest", g.ID, "err", merr)
+			}
+		}
 		out.data = instance{guest: g}
 	}
 	return out, err
