@@ -184,7 +184,8 @@ func (s *Service) revertSnapshotTask(ctx context.Context, vm model.VM, agent hos
 	if err := agent.RevertSnapshot(ctx, vm.ID, p.Name); err != nil {
 		return nil, err
 	}
-	return nil, notFound(s.db.SetCurrentSnapshot(ctx, vm.ID, p.Name), "snapshot", p.Name)
+	err := s.db.InTx(ctx, func(q store.Queries) error { return q.SetCurrentSnapshot(ctx, vm.ID, p.Name) })
+	return nil, notFound(err, "snapshot", p.Name)
 }
 
 func (s *Service) deleteSnapshotTask(ctx context.Context, vm model.VM, agent hostlink.Agent, p snapshotParams) (any, error) {

@@ -17,12 +17,15 @@ func scanSnapshot(s scanner) (model.Snapshot, error) {
 }
 
 // CreateSnapshot inserts a snapshot and makes it the VM's current one.
+// The insert comes first, so a name already taken changes nothing; run
+// it in a transaction all the same, so the two steps are one.
 func (q Queries) CreateSnapshot(ctx context.Context, sn model.Snapshot) error {
-	if _, err := q.q.ExecContext(ctx, `UPDATE vm_snapshots SET is_current = FALSE WHERE vm_id = $1`, sn.VMID); err != nil {
-		return classify(err)
-	}
 	_, err := q.q.ExecContext(ctx, `INSERT INTO vm_snapshots (`+snapshotColumns+`) VALUES ($1, $2, $3, $4, TRUE, $5, $6)`,
 		sn.VMID, sn.Name, sn.Description, sn.Parent, sn.Running, micros(sn.CreatedAt))
+	if err != nil {
+		return classify(err)
+	}
+	_, err = q.q.ExecContext(ctx, `UPDATE vm_snapshots SET is_current = FALSE WHERE vm_id = $1 AND name <> $2`, sn.VMID, sn.Name)
 	return classify(err)
 }
 
@@ -38,10 +41,11 @@ func (q Queries) ListSnapshots(ctx context.Context, vmID string) ([]model.Snapsh
 
 // SetCurrentSnapshot makes name the VM's current snapshot.
 func (q Queries) SetCurrentSnapshot(ctx context.Context, vmID, name string) error {
-	if _, err := q.q.ExecContext(ctx, `UPDATE vm_snapshots SET is_current = FALSE WHERE vm_id = $1`, vmID); err != nil {
-		return classify(err)
+	if err := q.execOne(ctx, `UPDATE vm_snapshots SET is_current = TRUE WHERE vm_id = $1 AND name = $2`, vmID, name); err != nil {
+		return err
 	}
-	return q.execOne(ctx, `UPDATE vm_snapshots SET is_current = TRUE WHERE vm_id = $1 AND name = $2`, vmID, name)
+	_, err := q.q.ExecContext(ctx, `UPDATE vm_snapshots SET is_current = FALSE WHERE vm_id = $1 AND name <> $2`, vmID, name)
+	return classify(err)
 }
 
 // DeleteSnapshot removes a snapshot from the tree: its children move up
