@@ -17,6 +17,10 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/kumo-cloud/kumo/internal/agent"
+	"github.com/kumo-cloud/kumo/internal/hypervisor"
+	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
+	"github.com/kumo-cloud/kumo/internal/storage"
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
@@ -388,4 +392,74 @@ func TestNanoMedia(t *testing.T) {
 	if r := n.call("GET", "/media_images/"+media.ID, nil); r.Status != 404 {
 		t.Fatalf("deleted media image: %d", r.Status)
 	}
+}
+
+// TestNanoMediaRemoteAgent runs the guest on an agent with a data dir of
+// its own, as on another machine: inserted media must be fetched to that
+// host, and the monitor channel must reach a VNC socket that only exists
+// there, through the agent's tunnel.
+func TestNanoMediaRemoteAgent(t *testing.T) {
+	dir := guestDir(t)
+	k := startKumo(t, withoutLocalAgent)
+	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentDir := t.TempDir()
+	t.Cleanup(func() { killVMs(agentDir) })
+	drv, err := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := agent.New(context.Background(), agent.Config{DataDir: agentDir, Name: "remote-media", Listen: "127.0.0.1:0",
+		JoinToken: tok.Token, Driver: drv, Volumes: storage.NewQemuImg(), Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("agent: %v", err)
+	}
+	actx, stopAgent := context.WithCancel(context.Background())
+	agentDone := make(chan struct{})
+	go func() { defer close(agentDone); a.Run(actx) }()
+	t.Cleanup(func() { stopAgent(); <-agentDone })
+	k.waitHosts(1)
+
+	n := k.nano(t)
+	n.login()
+	k.uploadGuest("guest")
+	iso, err := os.ReadFile(filepath.Join(dir, "kumo-test-guest.iso"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var media struct{ ID string }
+	n.must(200, "POST", "/media_images/", map[string]any{"name": "remote-iso"}, &media)
+	if r := n.uploadMedia(media.ID, "", iso); r.Status != 200 {
+		t.Fatalf("upload: %d %s", r.Status, r.Message)
+	}
+	vm := k.createVM(api.VMsPost{Name: "remote-vm", Image: "guest", MemoryMiB: 128})
+	n.must(200, "POST", "/instances/"+vm.ID, map[string]any{}, nil)
+	vmDir := filepath.Join(agentDir, "vms", vm.ID)
+	if _, err := os.Stat(vmDir); err != nil {
+		t.Fatalf("the VM does not run on the remote agent: %v", err)
+	}
+
+	cached := filepath.Join(agentDir, "images", media.ID)
+	if _, err := os.Stat(cached); err == nil {
+		t.Fatal("the media image is on the agent before anyone asked for it")
+	}
+	n.must(200, "POST", "/instances/"+vm.ID+"/media", map[string]any{"source": media.ID}, nil)
+	if got, err := os.ReadFile(cached); err != nil || !bytes.Equal(got, iso) {
+		t.Fatalf("media image on the agent: %d bytes, %v; want the %d bytes uploaded", len(got), err, len(iso))
+	}
+	var inst nanoInstance
+	n.must(200, "GET", "/instances/"+vm.ID, nil, &inst)
+	if inst.MediaSource != media.ID {
+		t.Fatalf("instance: %+v", inst)
+	}
+
+	var ch struct{ ID string }
+	n.must(200, "POST", "/monitor_channels/", map[string]string{"guest": vm.ID}, &ch)
+	banner, _, err := readBanner(ctxT(t), "ws://"+k.srv.NanoAddr()+"/monitor_channels/"+ch.ID)
+	if err != nil || !strings.HasPrefix(banner, "RFB 003.00") {
+		t.Fatalf("monitor channel through the remote agent: banner %q, %v", banner, err)
+	}
+	n.must(200, "DELETE", "/instances/"+vm.ID, map[string]bool{"force": true}, nil)
 }
