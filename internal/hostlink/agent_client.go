@@ -158,6 +158,7 @@ func (c *AgentClient) DialVNC(ctx context.Context, id string) (net.Conn, error) 
 		return nil, &model.Error{Code: model.CodeUnavailable, Message: "dial VNC of VM " + id, Err: err}
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
+		defer hc.CloseIdleConnections() // the client is this call's alone
 		defer resp.Body.Close()
 		var eb ErrorBody
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
