@@ -152,7 +152,13 @@ func (c *AgentClient) DialVNC(ctx context.Context, id string) (net.Conn, error) 
 	req.Header.Set("Upgrade", VNCUpgrade)
 	// A client of its own: an upgraded connection leaves the pool for
 	// good, and http.Client returns it as the response body.
-	hc := &http.Client{Transport: c.http.Transport.(*http.Transport).Clone()}
+	// ctx lasts as long as the console session, so the dial is bounded
+	// by the transport's own timeouts instead.
+	tr := c.http.Transport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = 10 * time.Second
+	tr.ResponseHeaderTimeout = 15 * time.Second
+	hc := &http.Client{Transport: tr}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, &model.Error{Code: model.CodeUnavailable, Message: "dial VNC of VM " + id, Err: err}
