@@ -60,7 +60,11 @@ func TestNanoContract(t *testing.T) {
 	var img struct{ ID string }
 	n.must(202, "POST", "/disk_images/", map[string]any{"name": "contract-image"}, &img)
 
-	ids := map[string]string{"/guests/": vm.ID, "/instances/": vm.ID, "/disk_images/": img.ID, "/disk_image_files/": img.ID, "/templates/": tmpl.ID}
+	var media struct{ ID string }
+	n.must(200, "POST", "/media_images/", map[string]any{"name": "contract-media"}, &media)
+
+	ids := map[string]string{"/guests/": vm.ID, "/instances/": vm.ID, "/disk_images/": img.ID, "/disk_image_files/": img.ID, "/templates/": tmpl.ID,
+		"/media_images/": media.ID, "/media_image_files/": media.ID}
 	fill := func(path, unknown string) string {
 		r := strings.NewReplacer("{pool}", "default", "{cell}", hosts[0].Name, "{session_id}", n.session,
 			"{type}", "internal", "{start}", "10.0.0.1", "{disk}", "0", "{index}", "0", "{name}", "x",

@@ -126,13 +126,13 @@ func TestNanoGuestSettings(t *testing.T) {
 
 	// Data written to the disk: compacting keeps it, a reset drops it.
 	at := strconv.FormatInt(size, 10) // in the grown part of the disk
-	qemuIO(t, disk, "write -P 0x6b "+at+" 1M")
+	qemuIOPattern(t, disk, "write -P 0x6b "+at+" 1M")
 	n.must(200, "PUT", "/guests/"+vm.ID+"/disks/shrink/0", map[string]any{"immediate": false}, nil)
-	if out := qemuIO(t, disk, "read -P 0x6b "+at+" 1M"); strings.Contains(out, "Pattern verification failed") {
+	if out := qemuIOPattern(t, disk, "read -P 0x6b "+at+" 1M"); strings.Contains(out, "Pattern verification failed") {
 		t.Fatalf("compacting lost data: %s", out)
 	}
 	n.must(200, "PUT", "/guests/"+vm.ID+"/system/", map[string]string{"from_image": img.ID}, nil)
-	if out := qemuIO(t, disk, "read -P 0x6b "+at+" 1M"); !strings.Contains(out, "Pattern verification failed") {
+	if out := qemuIOPattern(t, disk, "read -P 0x6b "+at+" 1M"); !strings.Contains(out, "Pattern verification failed") {
 		t.Fatalf("the reset disk still holds the old data: %s", out)
 	}
 	if info := diskInfo(t, disk); info.VirtualSize != size+64<<20 || info.BackingFile == "" {
@@ -188,7 +188,7 @@ func diskInfo(t *testing.T, path string) imageInfo {
 	return info
 }
 
-func qemuIO(t *testing.T, path, cmd string) string {
+func qemuIOPattern(t *testing.T, path, cmd string) string {
 	t.Helper()
 	out, err := exec.Command("qemu-io", "-f", "qcow2", "-c", cmd, path).CombinedOutput()
 	if err != nil && !strings.Contains(string(out), "Pattern verification failed") {

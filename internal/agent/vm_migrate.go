@@ -64,7 +64,10 @@ func (a *Agent) incoming(ctx context.Context, cfg hostlink.VMConfig) (hostlink.I
 	if err != nil {
 		return fail(err)
 	}
-	spec := a.specFor(cfg)
+	spec, err := a.specFor(ctx, cfg)
+	if err != nil {
+		return fail(err)
+	}
 	spec.Incoming = "tcp:" + addr
 	if _, err := a.cfg.Driver.Start(ctx, dir, spec); err != nil {
 		return fail(fmt.Errorf("start incoming VM %s: %w", cfg.ID, err))

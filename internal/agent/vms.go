@@ -109,6 +109,35 @@ func (a *Agent) routes() http.Handler {
 		}
 		return a.changeDisk(ctx, id, req)
 	}))
+	mux.HandleFunc("GET /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return a.media(ctx, id)
+	}))
+	mux.HandleFunc("POST /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var req hostlink.MediaRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			return nil, model.Errorf(model.CodeInvalidArgument, "decode media request: %v", err)
+		}
+		return a.insertMedia(ctx, id, req.Image)
+	}))
+	mux.HandleFunc("DELETE /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return struct{}{}, a.ejectMedia(ctx, id)
+	}))
+	mux.HandleFunc("POST /agent/v1/vms/{id}/snapshots", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		var req hostlink.SnapshotRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			return nil, model.Errorf(model.CodeInvalidArgument, "decode snapshot request: %v", err)
+		}
+		return a.createSnapshot(ctx, id, req.Name)
+	}))
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/snapshots/{name}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return struct{}{}, a.revertSnapshot(ctx, id, r.PathValue("name"))
+	}))
+	mux.HandleFunc("DELETE /agent/v1/vms/{id}/snapshots/{name}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		return struct{}{}, a.deleteSnapshot(ctx, id, r.PathValue("name"))
+	}))
+	// Not under vm(): a console session lasts long and must not hold
+	// the VM's lock.
+	mux.HandleFunc("GET /agent/v1/vms/{id}/vnc", a.serveVNC)
 	return mux
 }
 
@@ -211,7 +240,10 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 			return hostlink.VMStatus{}, err
 		}
 	}
-	spec := a.specFor(cfg)
+	spec, err := a.specFor(ctx, cfg)
+	if err != nil {
+		return hostlink.VMStatus{}, err
+	}
 	if _, err := a.cfg.Driver.Start(ctx, dir, spec); err != nil {
 		return hostlink.VMStatus{}, fmt.Errorf("start VM %s: %w", cfg.ID, err)
 	}
@@ -219,7 +251,7 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 }
 
 // specFor is what the hypervisor needs to run the VM of cfg.
-func (a *Agent) specFor(cfg hostlink.VMConfig) hypervisor.Spec {
+func (a *Agent) specFor(ctx context.Context, cfg hostlink.VMConfig) (hypervisor.Spec, error) {
 	spec := hypervisor.Spec{
 		ID: cfg.ID, Name: cfg.Name, Cores: cfg.Cores, MemoryMiB: cfg.MemoryMiB,
 		Disks:       []hypervisor.Disk{{Path: a.rootDisk(cfg.ID), Format: "qcow2", Limits: cfg.QoS.Disk}},
@@ -228,13 +260,26 @@ func (a *Agent) specFor(cfg hostlink.VMConfig) hypervisor.Spec {
 		GuestAgent:  cfg.GuestAgent,
 		CPUPriority: cfg.QoS.CPUPriority,
 	}
+	if cfg.Media != nil {
+		// First of the media, so it is the drive booted from and the
+		// one media changes work on.
+		if cfg.Media.Format != model.FormatISO {
+			return hypervisor.Spec{}, model.FieldError("media", "image %s is %s, not an ISO", cfg.Media.ID, cfg.Media.Format)
+		}
+		iso, err := a.ensureImage(ctx, *cfg.Media)
+		if err != nil {
+			return hypervisor.Spec{}, err
+		}
+		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: iso, Format: "raw", Media: true, ReadOnly: true})
+		spec.BootMedia = true
+	}
 	if cfg.CloudInit != nil {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.seedPath(cfg.ID), Format: "raw", ReadOnly: true})
 	}
 	if cfg.Image.Format == model.FormatISO {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.imagePath(cfg.Image.ID), Format: "raw", Media: true, ReadOnly: true})
 	}
-	return spec
+	return spec, nil
 }
 
 func (a *Agent) changeState(ctx context.Context, id, action string) (hostlink.VMStatus, error) {

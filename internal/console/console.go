@@ -5,6 +5,7 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -38,6 +39,10 @@ var (
 type Target struct {
 	VMID   string // for logging/auditing by callers
 	Socket string // path of the VM's VNC unix socket (-vnc unix:<path>)
+	// Dial, if set, opens the stream to the VNC server instead of
+	// Socket: the socket is on the VM's host, which may be another
+	// machine, so the control plane reaches it through the host's agent.
+	Dial func(ctx context.Context) (net.Conn, error)
 }
 
 type grant struct {
@@ -135,8 +140,16 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) {
 	// Dial before accepting so a dead VM yields an HTTP error rather than a
 	// websocket that closes immediately.
 	ctx := r.Context()
-	d := net.Dialer{Timeout: dialTimeout}
-	vnc, err := d.DialContext(ctx, "unix", target.Socket)
+	var vnc net.Conn
+	if target.Dial != nil {
+		// The request's context, not a shorter one: the stream may be
+		// bound to it (an upgraded HTTP connection is) and must live as
+		// long as the session. Target.Dial bounds its own dialling.
+		vnc, err = target.Dial(ctx)
+	} else {
+		d := net.Dialer{Timeout: dialTimeout}
+		vnc, err = d.DialContext(ctx, "unix", target.Socket)
+	}
 	if err != nil {
 		http.Error(w, "console: VNC server unavailable", http.StatusBadGateway)
 		return

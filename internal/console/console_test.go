@@ -233,7 +233,7 @@ func TestBrokerRedeem(t *testing.T) {
 	b := NewBroker(50 * time.Millisecond)
 	want := Target{VMID: "vm-1", Socket: "/x"}
 	tok, _ := b.Issue(want)
-	if got, err := b.Redeem(tok); err != nil || got != want {
+	if got, err := b.Redeem(tok); err != nil || got.VMID != want.VMID || got.Socket != want.Socket {
 		t.Fatalf("Redeem = %v, %v", got, err)
 	}
 	if _, err := b.Redeem(tok); !errors.Is(err, ErrUnknownToken) {
@@ -326,4 +326,43 @@ func TestProxyQEMU(t *testing.T) {
 		t.Fatalf("banner = %q, want %q", got, banner)
 	}
 	ws.Close(websocket.StatusNormalClosure, "")
+}
+
+// A Target with Dial reaches its VNC server through that function (as the
+// control plane does through a host's agent), not through Socket; a Dial
+// that fails is a 502 before any websocket exists.
+func TestProxyDialFunc(t *testing.T) {
+	sock, _ := fakeVNC(t)
+	b := NewBroker(time.Minute)
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	dialled := make(chan struct{}, 1)
+	tok, _ := b.Issue(Target{VMID: "vm-1", Socket: "/nonexistent/vnc.sock", Dial: func(ctx context.Context) (net.Conn, error) {
+		dialled <- struct{}{}
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}})
+	ws := dial(t, ctx, wsURL(srv)+"/console/"+tok)
+	defer ws.CloseNow()
+	if data := readBinary(t, ctx, ws); string(data) != banner {
+		t.Fatalf("banner = %q, want %q", data, banner)
+	}
+	select {
+	case <-dialled:
+	default:
+		t.Fatal("Target.Dial was not used")
+	}
+
+	bad, _ := b.Issue(Target{Dial: func(context.Context) (net.Conn, error) { return nil, io.ErrUnexpectedEOF }})
+	resp, err := http.Get(srv.URL + "/console/" + bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("failing Dial: HTTP %d, want 502", resp.StatusCode)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,6 +34,14 @@ type Agent interface {
 	ChangeDisk(ctx context.Context, id string, req DiskRequest) (DiskInfo, error)
 	PrepareIncoming(ctx context.Context, cfg VMConfig) (IncomingResponse, error)
 	MigrateVM(ctx context.Context, id string, req hypervisor.MigrateRequest) (VMStatus, error)
+	Media(ctx context.Context, id string) (MediaStatus, error)
+	InsertMedia(ctx context.Context, id string, img ImageRef) (MediaStatus, error)
+	EjectMedia(ctx context.Context, id string) error
+	CreateSnapshot(ctx context.Context, id, name string) (SnapshotResult, error)
+	RevertSnapshot(ctx context.Context, id, name string) error
+	DeleteSnapshot(ctx context.Context, id, name string) error
+	// DialVNC opens a byte stream to the VM's VNC server on its host.
+	DialVNC(ctx context.Context, id string) (net.Conn, error)
 }
 
 // AgentClient calls one agent over mutual TLS.
@@ -101,6 +110,99 @@ func (c *AgentClient) VMStatus(ctx context.Context, id string) (s VMStatus, err 
 func (c *AgentClient) DeleteVM(ctx context.Context, id string) error {
 	return c.call(ctx, http.MethodDelete, "/agent/v1/vms/"+url.PathEscape(id), nil, nil)
 }
+
+// Media reports what is in the running VM's CD-ROM drive.
+func (c *AgentClient) Media(ctx context.Context, id string) (m MediaStatus, err error) {
+	err = c.call(ctx, http.MethodGet, "/agent/v1/vms/"+url.PathEscape(id)+"/media", nil, &m)
+	return m, err
+}
+
+// InsertMedia puts a media image into the running VM's CD-ROM drive,
+// fetching it to the host first if needed.
+func (c *AgentClient) InsertMedia(ctx context.Context, id string, img ImageRef) (m MediaStatus, err error) {
+	err = c.call(ctx, http.MethodPost, "/agent/v1/vms/"+url.PathEscape(id)+"/media", MediaRequest{Image: img}, &m)
+	return m, err
+}
+
+// EjectMedia empties the running VM's CD-ROM drive.
+func (c *AgentClient) EjectMedia(ctx context.Context, id string) error {
+	return c.call(ctx, http.MethodDelete, "/agent/v1/vms/"+url.PathEscape(id)+"/media", nil, nil)
+}
+
+// CreateSnapshot snapshots the VM: live if it runs, else its stopped disk.
+func (c *AgentClient) CreateSnapshot(ctx context.Context, id, name string) (r SnapshotResult, err error) {
+	err = c.call(ctx, http.MethodPost, "/agent/v1/vms/"+url.PathEscape(id)+"/snapshots", SnapshotRequest{Name: name}, &r)
+	return r, err
+}
+
+// RevertSnapshot reverts the stopped VM's disk to snapshot name.
+func (c *AgentClient) RevertSnapshot(ctx context.Context, id, name string) error {
+	return c.call(ctx, http.MethodPut, "/agent/v1/vms/"+url.PathEscape(id)+"/snapshots/"+url.PathEscape(name), nil, nil)
+}
+
+// DeleteSnapshot removes snapshot name from the VM's disk.
+func (c *AgentClient) DeleteSnapshot(ctx context.Context, id, name string) error {
+	return c.call(ctx, http.MethodDelete, "/agent/v1/vms/"+url.PathEscape(id)+"/snapshots/"+url.PathEscape(name), nil, nil)
+}
+
+// DialVNC opens a byte stream to the VM's VNC server: an HTTP Upgrade on
+// the agent's mutual-TLS listener, after which the connection carries the
+// VNC session both ways. It works the same for the local and remote
+// agents, since the VNC socket is a file on the VM's host.
+func (c *AgentClient) DialVNC(ctx context.Context, id string) (net.Conn, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/agent/v1/vms/"+url.PathEscape(id)+"/vnc", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", VNCUpgrade)
+	// A client of its own: an upgraded connection leaves the pool for
+	// good, and http.Client returns it as the response body.
+	// ctx lasts as long as the console session, so the dial is bounded
+	// by the transport's own timeouts instead.
+	tr := c.http.Transport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: 5 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = 10 * time.Second
+	tr.ResponseHeaderTimeout = 15 * time.Second
+	hc := &http.Client{Transport: tr}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, &model.Error{Code: model.CodeUnavailable, Message: "dial VNC of VM " + id, Err: err}
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		defer hc.CloseIdleConnections() // the client is this call's alone
+		defer resp.Body.Close()
+		var eb ErrorBody
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(raw, &eb) == nil && eb.Code != "" {
+			return nil, &model.Error{Code: eb.Code, Message: eb.Message}
+		}
+		return nil, model.Errorf(model.CodeUnavailable, "dial VNC of VM %s: HTTP %d", id, resp.StatusCode)
+	}
+	rw, ok := resp.Body.(io.ReadWriteCloser)
+	if !ok {
+		resp.Body.Close()
+		return nil, fmt.Errorf("dial VNC of VM %s: upgraded body is not writable", id)
+	}
+	return &upgradedConn{ReadWriteCloser: rw}, nil
+}
+
+// upgradedConn makes an upgraded HTTP body a net.Conn. Deadlines are not
+// supported: the console proxy ends a session by closing it.
+type upgradedConn struct {
+	io.ReadWriteCloser
+}
+
+func (upgradedConn) LocalAddr() net.Addr              { return vncAddr{} }
+func (upgradedConn) RemoteAddr() net.Addr             { return vncAddr{} }
+func (upgradedConn) SetDeadline(time.Time) error      { return nil }
+func (upgradedConn) SetReadDeadline(time.Time) error  { return nil }
+func (upgradedConn) SetWriteDeadline(time.Time) error { return nil }
+
+type vncAddr struct{}
+
+func (vncAddr) Network() string { return "kumo-vnc" }
+func (vncAddr) String() string  { return "agent-vnc-tunnel" }
 
 // Close releases idle connections.
 func (c *AgentClient) Close() { c.http.CloseIdleConnections() }

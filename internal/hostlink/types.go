@@ -16,6 +16,13 @@
 //	POST   /agent/v1/vms/{id}/disk        resize|compact|reimage a stopped VM's disk
 //	POST   /agent/v1/vms/{id}/incoming    prepare to receive a live migration
 //	POST   /agent/v1/vms/{id}/migrate     send a running VM to a prepared host
+//	GET    /agent/v1/vms/{id}/media       what is in the running VM's CD-ROM drive
+//	POST   /agent/v1/vms/{id}/media       insert a media image (MediaRequest)
+//	DELETE /agent/v1/vms/{id}/media       eject it
+//	POST   /agent/v1/vms/{id}/snapshots   take a snapshot (SnapshotRequest), live if running
+//	PUT    /agent/v1/vms/{id}/snapshots/{name}     revert the stopped VM's disk to it
+//	DELETE /agent/v1/vms/{id}/snapshots/{name}     delete it
+//	GET    /agent/v1/vms/{id}/vnc         HTTP Upgrade to a byte stream to the VM's VNC server
 //
 // Controller endpoints (called by agents, see ControllerPaths):
 //
@@ -58,6 +65,10 @@ type VMConfig struct {
 	BootMedia  bool             `json:"boot_media"`
 	NICs       []hypervisor.NIC `json:"nics"`
 	GuestAgent bool             `json:"guest_agent"`
+	// Media, if set, is a media image put in the CD-ROM drive at start
+	// and booted from (Nano's start from media); it is not kept for the
+	// next start.
+	Media *ImageRef `json:"media,omitempty"`
 	// CloudInit, if set, is given to the guest as a NoCloud seed.
 	CloudInit *model.CloudInit `json:"cloud_init,omitempty"`
 	QoS       hypervisor.QoS   `json:"qos"`
@@ -124,6 +135,31 @@ type HeartbeatResponse struct {
 type StateRequest struct {
 	Action string `json:"action"`
 }
+
+// MediaRequest puts a media image into a running VM's CD-ROM drive.
+type MediaRequest struct {
+	Image ImageRef `json:"image"`
+}
+
+// MediaStatus is what is in a VM's CD-ROM drive: the id of the media
+// image, "" when empty (or when it holds a file that is not an image).
+type MediaStatus struct {
+	ImageID string `json:"image_id"`
+}
+
+// SnapshotRequest names a snapshot to take.
+type SnapshotRequest struct {
+	Name string `json:"name"`
+}
+
+// SnapshotResult says how a snapshot was taken: Running means live, with
+// the guest's RAM, through QEMU; otherwise of the stopped disk.
+type SnapshotResult struct {
+	Running bool `json:"running"`
+}
+
+// VNCUpgrade is the protocol name of the VNC tunnel's HTTP Upgrade.
+const VNCUpgrade = "kumo-vnc"
 
 // VM power actions an agent accepts.
 const (

@@ -161,6 +161,21 @@ type Driver interface {
 	// SetUserPassword sets a guest account's password through the
 	// guest agent; it fails if the guest agent does not answer.
 	SetUserPassword(ctx context.Context, dir, user, password string) error
+	// InsertMedia puts the ISO image at path into the running VM's
+	// CD-ROM drive, replacing what was there.
+	InsertMedia(ctx context.Context, dir, path string) error
+	// EjectMedia empties the running VM's CD-ROM drive; an empty drive
+	// is not an error.
+	EjectMedia(ctx context.Context, dir string) error
+	// Media returns the file in the running VM's CD-ROM drive, "" if
+	// it is empty.
+	Media(ctx context.Context, dir string) (string, error)
+	// SaveSnapshot records the running VM's disks and RAM as internal
+	// snapshot name of its qcow2 disks; DeleteSnapshot removes one while
+	// the VM runs. Stopped disks are handled by the storage package, and
+	// a snapshot is reverted only while the VM is stopped.
+	SaveSnapshot(ctx context.Context, dir, name string) error
+	DeleteSnapshot(ctx context.Context, dir, name string) error
 	// Close releases the driver's connections to its VMs; the VMs keep
 	// running. QEMU serves one QMP client at a time, so a driver that is
 	// done must let go for the next one to attach.

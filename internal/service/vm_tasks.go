@@ -26,6 +26,8 @@ type vmTaskParams struct {
 	Start     bool  `json:"start,omitempty"`
 	Force     bool  `json:"force,omitempty"`
 	TimeoutMS int64 `json:"timeout_ms,omitempty"`
+	// Media is the media image a start boots from.
+	Media *hostlink.ImageRef `json:"media,omitempty"`
 }
 
 // vmHandler adapts a VM operation to a task handler: it loads the VM and
@@ -77,6 +79,7 @@ func (s *Service) registerTasks() {
 	s.tasks.Register(kindVMDelete, task.Kind{Resumable: true, Handler: s.deleteVMTask})
 	s.registerGuestTasks()
 	s.registerMigrateTask()
+	s.registerSnapshotTasks()
 }
 
 // createVMTask makes the VM's disk on its host and starts it if asked. On
@@ -142,6 +145,7 @@ func (s *Service) startVM(ctx context.Context, run *task.Run, vm model.VM, agent
 	if err != nil {
 		return nil, err
 	}
+	cfg.Media = p.Media
 	st, err := agent.StartVM(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -317,6 +317,9 @@ type ChangeVMStateRequest struct {
 	Force bool
 	// Timeout bounds a graceful stop (default: the service's StopTimeout).
 	Timeout time.Duration
+	// Media, for start only, is a media image (id or name) the VM boots
+	// from this time, in its CD-ROM drive.
+	Media string
 }
 
 var actionKinds = map[string]string{
@@ -350,8 +353,24 @@ func (s *Service) ChangeVMState(ctx context.Context, idOrName string, req Change
 	if want, ok := actionNeeds[req.Action]; ok && vm.Status != want {
 		return model.Task{}, model.Errorf(model.CodeConflict, "cannot %s VM %s: it is %s, not %s", req.Action, vm.Name, vm.Status, want)
 	}
+	params := vmTaskParams{Force: req.Force, TimeoutMS: req.Timeout.Milliseconds()}
+	if req.Media != "" {
+		if req.Action != ActionStart {
+			return model.Task{}, model.FieldError("media", "is only for start, not %s", req.Action)
+		}
+		ref, err := s.mediaRef(ctx, "source", req.Media)
+		if err != nil {
+			return model.Task{}, err
+		}
+		// Starting a running VM does nothing, so it would not boot the
+		// media: say so rather than succeed.
+		if vm.Status == model.PowerRunning || vm.Status == model.PowerPaused {
+			return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is already %s: stop it to start it from media", vm.Name, vm.Status)
+		}
+		params.Media = &ref
+	}
 	return s.tasks.Submit(ctx, task.Spec{Kind: kind, TargetType: "vm", TargetID: vm.ID, Requester: requesterOf(ctx),
-		Params: vmTaskParams{Force: req.Force, TimeoutMS: req.Timeout.Milliseconds()}})
+		Params: params})
 }
 
 // DeleteVM starts a task that stops the VM and removes it and its files.

@@ -39,4 +39,9 @@ type Volumes interface {
 	Compact(ctx context.Context, path string) error
 	// Delete removes the file; deleting a missing file is not an error.
 	Delete(ctx context.Context, path string) error
+	// Internal snapshots of a stopped qcow2 disk (see snapshot.go).
+	SnapshotCreate(ctx context.Context, path, name string) error
+	SnapshotList(ctx context.Context, path string) ([]Snapshot, error)
+	SnapshotApply(ctx context.Context, path, name string) error
+	SnapshotDelete(ctx context.Context, path, name string) error
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
 
@@ -24,6 +25,16 @@ type instance struct {
 func (s *Server) getInstance(r *http.Request) (reply, error) {
 	out, err := s.getGuest(r)
 	if g, isGuest := out.data.(guest); err == nil && isGuest {
+		if g.Running {
+			// What is in the CD-ROM drive, as QEMU sees it now. A host
+			// that does not answer leaves the fields empty rather than
+			// failing the whole status.
+			if id, merr := s.svc.VMMedia(ctx(r), g.ID); merr == nil {
+				g.MediaAttached, g.MediaSource = id != "", id
+			} else {
+				s.log.Debug("media of a running guest", "guest", g.ID, "err", merr)
+			}
+		}
 		out.data = instance{guest: g}
 	}
 	return out, err
@@ -32,16 +43,26 @@ func (s *Server) getInstance(r *http.Request) (reply, error) {
 // startInstance starts a guest and reports whether QEMU came up.
 func (s *Server) startInstance(r *http.Request) (reply, error) {
 	var req struct {
-		FromMedia bool   `json:"from_media"`
-		Source    string `json:"source"`
+		FromMedia   bool   `json:"from_media"`
+		FromNetwork bool   `json:"from_network"`
+		Source      string `json:"source"`
 	}
 	if err := decodeOptional(r, &req); err != nil {
 		return reply{}, err
 	}
-	if req.FromMedia {
-		return reply{}, errNotImplemented("starting from a media image (from_media)")
+	if req.FromNetwork {
+		return reply{}, errNotImplemented("starting from the network (from_network)")
 	}
-	t, err := s.svc.ChangeVMState(ctx(r), r.PathValue("id"), service.ChangeVMStateRequest{Action: service.ActionStart})
+	start := service.ChangeVMStateRequest{Action: service.ActionStart}
+	if req.FromMedia {
+		if req.Source == "" {
+			return reply{}, model.FieldError("source", "is required with from_media: the id of a media image")
+		}
+		start.Media = req.Source
+	} else if req.Source != "" {
+		return reply{}, model.FieldError("source", "is only for from_media")
+	}
+	t, err := s.svc.ChangeVMState(ctx(r), r.PathValue("id"), start)
 	if err != nil {
 		return reply{}, err
 	}
@@ -76,4 +97,24 @@ func (s *Server) stopInstance(r *http.Request) (reply, error) {
 		return ok(nil)
 	}
 	return done(s.waitTask(r, t, time.Minute))
+}
+
+// insertMedia puts a media image into the running guest's CD-ROM drive.
+func (s *Server) insertMedia(r *http.Request) (reply, error) {
+	var req struct {
+		Source string `json:"source"`
+		Type   int    `json:"type"`
+	}
+	if err := decode(r, &req); err != nil {
+		return reply{}, err
+	}
+	if req.Type != 0 {
+		return reply{}, model.FieldError("type", "must be 0 (media image), not %d", req.Type)
+	}
+	return done(s.svc.InsertMedia(ctx(r), r.PathValue("id"), req.Source))
+}
+
+// ejectMedia empties the running guest's CD-ROM drive.
+func (s *Server) ejectMedia(r *http.Request) (reply, error) {
+	return done(s.svc.EjectMedia(ctx(r), r.PathValue("id")))
 }

@@ -71,23 +71,23 @@ func (s *Server) routes() []route {
 		{"GET", "/instances/{id}", s.getInstance, ""},                                              // 获取实例运行状态
 		{"POST", "/instances/{id}", s.startInstance, ""},                                           // 启动云主机实例
 		{"DELETE", "/instances/{id}", s.stopInstance, ""},                                          // 停止云主机实例
-		{"POST", "/instances/{id}/media", nil, "media insert and eject"},                           // 插入媒体镜像
-		{"DELETE", "/instances/{id}/media", nil, "media insert and eject"},                         // 弹出媒体镜像
-		{"GET", "/instances/{id}/snapshots/", nil, "snapshots"},                                    // 查询云主机快照清单
-		{"POST", "/instances/{id}/snapshots/", nil, "snapshots"},                                   // 创建新快照
-		{"PUT", "/instances/{id}/snapshots/", nil, "snapshots"},                                    // 恢复快照
-		{"GET", "/instances/{id}/snapshots/{name}", nil, "snapshots"},                              // 获取快照信息
-		{"DELETE", "/instances/{id}/snapshots/{name}", nil, "snapshots"},                           // 删除快照
-		{"POST", "/monitor_channels/", nil, "monitor channels"},                                    // 创建新监控通道
-		{"GET", "/media_image_search/", nil, "media images"},                                       // 搜索媒体镜像
-		{"PATCH", "/media_images/", nil, "media images"},                                           // 同步本地媒体镜像文件
-		{"GET", "/media_images/", nil, "media images"},                                             // 查询所有媒体镜像
-		{"GET", "/media_images/{id}", nil, "media images"},                                         // 获取媒体镜像状态
-		{"POST", "/media_images/", nil, "media images"},                                            // 创建媒体镜像
-		{"PUT", "/media_images/{id}", nil, "media images"},                                         // 修改媒体镜像信息
-		{"DELETE", "/media_images/{id}", nil, "media images"},                                      // 删除媒体镜像
-		{"GET", "/media_image_files/{id}", nil, "media images"},                                    // 下载媒体镜像文件
-		{"POST", "/media_image_files/{id}", nil, "media images"},                                   // 上传媒体镜像文件
+		{"POST", "/instances/{id}/media", s.insertMedia, ""},                                       // 插入媒体镜像
+		{"DELETE", "/instances/{id}/media", s.ejectMedia, ""},                                      // 弹出媒体镜像
+		{"GET", "/instances/{id}/snapshots/", s.listSnapshots, ""},                                 // 查询云主机快照清单
+		{"POST", "/instances/{id}/snapshots/", s.createSnapshot, ""},                               // 创建新快照
+		{"PUT", "/instances/{id}/snapshots/", s.revertSnapshot, ""},                                // 恢复快照
+		{"GET", "/instances/{id}/snapshots/{name}", s.getSnapshot, ""},                             // 获取快照信息
+		{"DELETE", "/instances/{id}/snapshots/{name}", s.deleteSnapshot, ""},                       // 删除快照
+		{"POST", "/monitor_channels/", s.createMonitorChannel, ""},                                 // 创建新监控通道
+		{"GET", "/media_image_search/", s.searchMediaImages, ""},                                   // 搜索媒体镜像
+		{"PATCH", "/media_images/", s.syncMediaImages, ""},                                         // 同步本地媒体镜像文件
+		{"GET", "/media_images/", s.listMediaImages, ""},                                           // 查询所有媒体镜像
+		{"GET", "/media_images/{id}", s.getMediaImage, ""},                                         // 获取媒体镜像状态
+		{"POST", "/media_images/", s.createMediaImage, ""},                                         // 创建媒体镜像
+		{"PUT", "/media_images/{id}", s.modifyMediaImage, ""},                                      // 修改媒体镜像信息
+		{"DELETE", "/media_images/{id}", s.deleteMediaImage, ""},                                   // 删除媒体镜像
+		{"GET", "/media_image_files/{id}", s.downloadMediaImage, ""},                               // 下载媒体镜像文件
+		{"POST", "/media_image_files/{id}", s.uploadMediaImage, ""},                                // 上传媒体镜像文件
 		{"GET", "/disk_image_search/", s.searchDiskImages, ""},                                     // 搜索磁盘镜像
 		{"PATCH", "/disk_images/", nil, "syncing local disk image files"},                          // 同步本地磁盘镜像文件
 		{"GET", "/disk_images/{id}", s.getDiskImage, ""},                                           // 获取磁盘镜像状态

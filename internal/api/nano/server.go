@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
+	"github.com/kumo-cloud/kumo/internal/console"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -40,6 +41,8 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	batches batches
+	// consoles issues and redeems monitor channels.
+	consoles *console.Broker
 }
 
 // reply is what a handler returns on success: the HTTP status and the
@@ -48,6 +51,10 @@ type reply struct {
 	status int
 	data   any
 }
+
+// rawResponse, as a reply's data, writes the whole response instead of an
+// envelope: file downloads are raw bytes, not JSON.
+type rawResponse func(w http.ResponseWriter, r *http.Request)
 
 func ok(data any) (reply, error) { return reply{http.StatusOK, data}, nil }
 
@@ -63,10 +70,15 @@ type route struct {
 
 // New returns the Nano API server.
 func New(svc *service.Service, log *slog.Logger) *Server {
-	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+pattern(rt.path), s.wrap(rt))
 	}
+	// Monitor channel websockets: where the document puts them, and
+	// under the API prefix for clients that keep to it. The channel id
+	// in the path is the credential; no session is needed.
+	s.mux.Handle("GET "+channelPath+"{id}", s.consoles.Handler())
+	s.mux.Handle("GET "+Prefix+channelPath+"{id}", s.consoles.Handler())
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, model.Errorf(model.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -108,6 +120,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.log.Error("nano request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			}
 			writeError(w, err)
+			return
+		}
+		if serve, isRaw := out.data.(rawResponse); isRaw {
+			serve(w, r)
 			return
 		}
 		writeEnvelope(w, out.status, 0, "", out.data)

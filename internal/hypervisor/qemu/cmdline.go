@@ -203,6 +203,14 @@ func diskArgs(spec hypervisor.Spec) ([]string, error) {
 			"-drive", strings.Join(opts, ","),
 			"-device", fmt.Sprintf("%s,drive=drive-%s,id=%s,bootindex=%d", dev, id, id, bootindex))
 	}
+	if nMedia == 0 {
+		// Every VM has a CD-ROM drive (MediaDrive), empty if the spec
+		// brings no media, so media can be inserted while it runs: a
+		// drive cannot be added to a running pc machine's IDE bus.
+		args = append(args,
+			"-drive", "if=none,id=drive-"+MediaDrive+",media=cdrom,readonly=on",
+			"-device", fmt.Sprintf("ide-cd,bus=ide.0,unit=0,drive=drive-%s,id=%s,bootindex=%d", MediaDrive, MediaDrive, nDisks))
+	}
 	return args, nil
 }
 
@@ -221,6 +229,11 @@ func checkLimits(d hypervisor.Disk) error {
 	}
 	return nil
 }
+
+// MediaDrive is the QMP id of the CD-ROM drive that InsertMedia and
+// EjectMedia work on: the first medium of the spec, or the empty drive
+// every VM without media gets.
+const MediaDrive = "cd0"
 
 // nicArgs returns the netdev and device of NIC i (ids net<i>, nic<i>).
 func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {

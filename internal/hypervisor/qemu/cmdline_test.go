@@ -66,6 +66,13 @@ func TestCommandLine(t *testing.T) {
 		},
 		want: []string{"id=cd0,bootindex=1", "id=disk0,bootindex=0"},
 	}, {
+		name:  "no media: an empty CD-ROM drive for media changes",
+		accel: hypervisor.AccelTCG,
+		edit: func(s *hypervisor.Spec) {
+			s.Disks = []hypervisor.Disk{{Path: "/d/root.qcow2", Format: "qcow2"}}
+		},
+		want: []string{"-drive if=none,id=drive-cd0,media=cdrom,readonly=on -device ide-cd,bus=ide.0,unit=0,drive=drive-cd0,id=cd0,bootindex=1"},
+	}, {
 		name:  "user and tap NICs, guest agent",
 		accel: hypervisor.AccelTCG,
 		edit: func(s *hypervisor.Spec) {
