@@ -265,6 +265,7 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 	}
 	rep.Seq = a.seq.Add(1)
 	rep.DiskBytes, rep.DiskFreeBytes = diskSpace(a.cfg.DataDir)
+	rep.DataDir = a.vmDir
 	rep.CPUUsage = a.cpu.usage()
 	rep.MemoryAvailableBytes = memAvailable()
 	rep.BootedAt = bootTime()

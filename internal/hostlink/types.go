@@ -82,6 +82,9 @@ type HostReport struct {
 	MemoryBytes   int64  `json:"memory_bytes"`
 	DiskBytes     int64  `json:"disk_bytes"`
 	DiskFreeBytes int64  `json:"disk_free_bytes"`
+	// DataDir is where the agent keeps VM disks; the disk figures are of
+	// its file system.
+	DataDir string `json:"data_dir,omitempty"`
 	// CPUUsage is in percent of one CPU (up to 100 * CPUs).
 	CPUUsage             float64    `json:"cpu_usage"`
 	MemoryAvailableBytes int64      `json:"memory_available_bytes"`

@@ -113,7 +113,7 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 		return hostlink.HeartbeatResponse{}, model.Errorf(model.CodePermissionDenied, "certificate does not belong to host %s", rep.HostID)
 	}
 	h.Address, h.Accel, h.CPUs, h.MemoryBytes = rep.Address, rep.Accel, rep.CPUs, rep.MemoryBytes
-	h.DiskBytes, h.DiskFreeBytes, h.LastHeartbeat = rep.DiskBytes, rep.DiskFreeBytes, now()
+	h.DiskBytes, h.DiskFreeBytes, h.DataDir, h.LastHeartbeat = rep.DiskBytes, rep.DiskFreeBytes, rep.DataDir, now()
 	h.CPUUsage, h.MemoryAvailableBytes, h.BootedAt = rep.CPUUsage, rep.MemoryAvailableBytes, rep.BootedAt
 	if err := s.db.UpdateHostHeartbeat(ctx, h); err != nil {
 		return hostlink.HeartbeatResponse{}, err
