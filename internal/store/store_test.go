@@ -29,7 +29,7 @@ func openTestDBs(t *testing.T) map[string]*DB {
 			t.Fatalf("postgres: %v", err)
 		}
 		// Each test starts from an empty schema.
-		for _, table := range []string{"tasks", "vms", "images", "join_tokens", "hosts", "pools", "sessions", "users"} {
+		for _, table := range []string{"address_allocations", "address_ranges", "address_pools", "storage_pools", "vm_security_policies", "security_policy_groups", "tasks", "vms", "images", "join_tokens", "hosts", "pools", "sessions", "users"} {
 			if _, err := pg.sql.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				t.Fatal(err)
 			}
