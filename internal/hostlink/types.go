@@ -55,6 +55,13 @@ type VMConfig struct {
 	GuestAgent bool             `json:"guest_agent"`
 	// CloudInit, if set, is given to the guest as a NoCloud seed.
 	CloudInit *model.CloudInit `json:"cloud_init,omitempty"`
+	// Network, if set, is the static address of the first NIC, written
+	// into the NoCloud seed as network-config (a seed is made for it even
+	// without CloudInit).
+	Network *model.GuestNetwork `json:"network,omitempty"`
+	// StorageDir, if set, is where the VM's disks go instead of its
+	// directory under the agent's data dir (a local storage pool).
+	StorageDir string `json:"storage_dir,omitempty"`
 }
 
 // VMStatus is what an agent observes about one VM.

@@ -85,4 +85,7 @@ type GuestNetwork struct {
 	Prefix  int      `json:"prefix"`
 	Gateway string   `json:"gateway,omitempty"`
 	DNS     []string `json:"dns,omitempty"`
+	// Provider says whether the guest is told by DHCP or by its seed; Kumo
+	// does both (see service.vmConfig), so either way it gets Address.
+	Provider AddressProvider `json:"provider,omitempty"`
 }

@@ -41,17 +41,38 @@ type PoolSettings struct {
 	Failover    bool
 }
 
-func (s *Service) checkPoolSettings(set PoolSettings) error {
-	// Only local storage and user-mode NAT exist so far; naming anything
-	// else would silently do the wrong thing.
+// checkPoolSettings checks that the storage and address pools named
+// exist. cur is the pool being changed (nil for a new one): a pool that
+// holds VMs cannot switch storage or address pool, since its VMs' disks
+// and addresses stay where they are.
+func (s *Service) checkPoolSettings(ctx context.Context, cur *model.Pool, set PoolSettings) error {
 	if set.StoragePool != "" {
-		return model.FieldError("storage", "storage pool %q does not exist (only local storage is supported yet)", set.StoragePool)
+		if _, err := s.db.GetStoragePool(ctx, set.StoragePool); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return model.FieldError("storage", "storage pool %q does not exist", set.StoragePool)
+			}
+			return err
+		}
 	}
 	if set.AddressPool != "" {
-		return model.FieldError("network", "address pool %q does not exist (only NAT is supported yet)", set.AddressPool)
+		if _, err := s.db.GetAddressPool(ctx, set.AddressPool); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return model.FieldError("network", "address pool %q does not exist", set.AddressPool)
+			}
+			return err
+		}
 	}
 	if set.Failover {
-		return model.FieldError("failover", "failover needs shared storage, which is not supported yet")
+		return model.FieldError("failover", "failover needs shared storage, which Kumo does not have (storage is local to each host)")
+	}
+	if cur != nil && (cur.StoragePool != set.StoragePool || cur.AddressPool != set.AddressPool) {
+		_, vms, err := s.db.CountPoolMembers(ctx, cur.ID)
+		if err != nil {
+			return err
+		}
+		if vms > 0 {
+			return model.Errorf(model.CodeConflict, "pool %s holds %d VMs; its storage and address pools cannot change while it has VMs", cur.Name, vms)
+		}
 	}
 	return nil
 }
@@ -64,7 +85,7 @@ func (s *Service) CreatePool(ctx context.Context, name string, set PoolSettings)
 	if err := validName("name", name); err != nil {
 		return model.Pool{}, err
 	}
-	if err := s.checkPoolSettings(set); err != nil {
+	if err := s.checkPoolSettings(ctx, nil, set); err != nil {
 		return model.Pool{}, err
 	}
 	p := model.Pool{ID: uuid.NewString(), Name: name, Description: set.Description, Enabled: set.Enabled,
@@ -84,7 +105,7 @@ func (s *Service) UpdatePool(ctx context.Context, idOrName string, set PoolSetti
 	if err != nil {
 		return p, err
 	}
-	if err := s.checkPoolSettings(set); err != nil {
+	if err := s.checkPoolSettings(ctx, &p, set); err != nil {
 		return p, err
 	}
 	p.Description, p.Enabled, p.StoragePool, p.AddressPool, p.Failover = set.Description, set.Enabled, set.StoragePool, set.AddressPool, set.Failover

@@ -113,3 +113,10 @@ func (q Queries) PutSecurityPolicy(ctx context.Context, p model.SecurityPolicy) 
 		p.VMID, p.DefaultAction, rulesJSON(p.Rules), micros(p.UpdatedAt))
 	return classify(err)
 }
+
+// LockVMPolicy takes the VM's row lock (on PostgreSQL; SQLite
+// transactions are serialised already) so that edits of its policy take
+// turns; it changes nothing.
+func (q Queries) LockVMPolicy(ctx context.Context, vmID string) error {
+	return q.execOne(ctx, `UPDATE vms SET updated_at = updated_at WHERE id = $1`, vmID)
+}

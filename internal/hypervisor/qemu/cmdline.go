@@ -3,6 +3,7 @@ package qemu
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -198,6 +199,13 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 	switch nic.Mode {
 	case "", "user":
 		netdev = "user,id=net" + id
+		if un := nic.UserNet; un != nil {
+			opts, err := userNetOptions(*un)
+			if err != nil {
+				return nil, err
+			}
+			netdev += opts
+		}
 		for _, pf := range nic.PortForwards {
 			fwd, err := hostfwd(pf)
 			if err != nil {
@@ -235,6 +243,27 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 		dev += ",mac=" + strings.ToLower(nic.MAC)
 	}
 	return []string{"-netdev", netdev, "-device", dev}, nil
+}
+
+// userNetOptions formats a UserNet as netdev user options, checking each
+// address, since they end up on QEMU's command line.
+func userNetOptions(un hypervisor.UserNet) (string, error) {
+	network, err := netip.ParsePrefix(un.Network)
+	if err != nil || !network.Addr().Is4() || network.Masked() != network {
+		return "", fmt.Errorf("user network %q is not an IPv4 network in CIDR form", un.Network)
+	}
+	out := ",net=" + network.String()
+	for _, o := range []struct{ key, addr string }{{"host", un.Gateway}, {"dns", un.DNS}, {"dhcpstart", un.DHCPStart}} {
+		if o.addr == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(o.addr)
+		if err != nil || !network.Contains(a) {
+			return "", fmt.Errorf("user network %s: %s address %q is not in it", un.Network, o.key, o.addr)
+		}
+		out += "," + o.key + "=" + a.String()
+	}
+	return out, nil
 }
 
 // hostfwd formats a port forward as QEMU's hostfwd=proto:addr:port-:port.
