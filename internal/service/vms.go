@@ -389,6 +389,10 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	nic := hypervisor.NIC{MAC: MACFor(vm.ID), Mode: "user"}
 	if network != nil {
 		nic.UserNet = userNetFor(*network)
+		if len(network.DNS) == 0 && nic.UserNet != nil {
+			// No resolver in the pool: QEMU's own forwards to the host's.
+			network.DNS = []string{nic.UserNet.DNS}
+		}
 	}
 	storageDir, err := s.storageDirOf(ctx, vm.PoolID)
 	if err != nil {
