@@ -418,3 +418,16 @@ func (s *Service) guestNetwork(ctx context.Context, vmID string) (*model.GuestNe
 	}
 	return &model.GuestNetwork{Address: a.Address, Prefix: bits, Gateway: p.Gateway, DNS: p.DNS, Provider: p.Provider}, nil
 }
+
+// AddressAllocations returns every allocated address, by VM id.
+func (s *Service) AddressAllocations(ctx context.Context) (map[string]string, error) {
+	all, err := s.db.ListAddressAllocations(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(all))
+	for _, a := range all {
+		out[a.VMID] = a.Address
+	}
+	return out, nil
+}
