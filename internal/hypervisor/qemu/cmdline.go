@@ -217,8 +217,8 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 		if !tapPattern.MatchString(nic.Tap) {
 			return nil, fmt.Errorf("tap device name %q is not valid", nic.Tap)
 		}
-		if len(nic.PortForwards) > 0 {
-			return nil, fmt.Errorf("port forwards need mode user, not tap")
+		if len(nic.PortForwards) > 0 || nic.UserNet != nil {
+			return nil, fmt.Errorf("port forwards and a user network need mode user, not tap")
 		}
 		// The tap exists already (made by the host's network setup):
 		// QEMU must not run scripts to create or tear it down.
