@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,13 +16,45 @@ import (
 // shows it in the API, really configures it (the test guest prints it on
 // its serial console), and frees it when deleted; that addresses are not
 // handed out twice and run out cleanly; and that an address pool in use
-// cannot be deleted. It also checks the security policy a NAT guest can
-// and cannot have.
+// cannot be deleted. The guests' disks go to a local storage pool's
+// directory. It also checks a cell's storage figures and the security
+// policy a NAT guest can and cannot have.
 func TestNanoNetwork(t *testing.T) {
 	k := startKumo(t)
 	img := k.uploadGuest("guest")
+	hosts := k.waitHosts(1)
 	n := k.nano(t)
 	n.login()
+
+	// Storage: local directories only.
+	if r := n.call("POST", "/storage_pools/nfs1", map[string]string{"type": "nfs", "host": "nfs.example", "target": "/export"}); r.Status != 400 ||
+		!strings.Contains(r.Message, `"local"`) {
+		t.Fatalf("nfs storage pool: HTTP %d %s", r.Status, r.Message)
+	}
+	disks := t.TempDir()
+	n.must(200, "POST", "/storage_pools/local-disks", map[string]string{"type": "local", "target": disks}, nil)
+	var sp struct{ Type, Host, Target string }
+	n.must(200, "GET", "/storage_pools/local-disks", nil, &sp)
+	if sp.Type != "local" || sp.Target != disks {
+		t.Fatalf("storage pool: %+v", sp)
+	}
+	cellStorages := "/compute_cell_status/default/" + hosts[0].Name + "/storages/"
+	var cs struct {
+		Mode       string
+		System     []string
+		Data       []string
+		TotalBytes int64 `json:"total_bytes"`
+		FreeBytes  int64 `json:"free_bytes"`
+	}
+	n.must(200, "GET", cellStorages, nil, &cs)
+	if vms := filepath.Join(k.dataDir, "vms"); cs.Mode != "local" || len(cs.System) != 1 || cs.System[0] != vms || cs.Data[0] != vms ||
+		cs.TotalBytes <= 0 || cs.FreeBytes <= 0 || cs.FreeBytes > cs.TotalBytes {
+		t.Fatalf("cell storages: %+v", cs)
+	}
+	n.must(200, "PUT", cellStorages, map[string]string{"default": cs.System[0]}, nil)
+	if r := n.call("PUT", cellStorages, map[string]string{"default": "/var/lib/libvirt/images/"}); r.Status != 409 {
+		t.Fatalf("moving a cell's storage: HTTP %d %s", r.Status, r.Message)
+	}
 
 	n.must(200, "POST", "/address_pools/testnet", map[string]any{
 		"gateway": "172.30.5.1", "dns": []string{"172.30.5.1"}, "provider": "cloudinit", "mode": "internal"}, nil)
@@ -34,9 +68,12 @@ func TestNanoNetwork(t *testing.T) {
 	if len(ranges) != 1 || ranges[0].Start != "172.30.5.10" || ranges[0].End != "172.30.5.11" {
 		t.Fatalf("ranges: %+v", ranges)
 	}
-	n.must(200, "PUT", "/compute_pools/default", map[string]any{"network": "testnet"}, nil)
+	n.must(200, "PUT", "/compute_pools/default", map[string]any{"network": "testnet", "storage": "local-disks"}, nil)
 	if r := n.call("DELETE", "/address_pools/testnet", nil); r.Status != 409 {
 		t.Fatalf("deleting an address pool in use: HTTP %d %s", r.Status, r.Message)
+	}
+	if r := n.call("DELETE", "/storage_pools/local-disks", nil); r.Status != 409 {
+		t.Fatalf("deleting a storage pool in use: HTTP %d %s", r.Status, r.Message)
 	}
 
 	create := func(name string) nanoReply {
@@ -67,6 +104,10 @@ func TestNanoNetwork(t *testing.T) {
 	mustData(t, r, &first)
 	if g := waitCreated(first.ID); g.Internal.AllocatedAddress != "172.30.5.10" || g.Internal.NetworkAddress != "172.30.5.10" {
 		t.Fatalf("first guest's addresses: %+v", g)
+	}
+	firstDisk := filepath.Join(disks, first.ID, "root.qcow2")
+	if _, err := os.Stat(firstDisk); err != nil {
+		t.Fatalf("the disk is not in the storage pool: %v", err)
 	}
 	mustData(t, create("net-two"), &second)
 	if g := waitCreated(second.ID); g.Internal.AllocatedAddress != "172.30.5.11" {
@@ -136,6 +177,9 @@ func TestNanoNetwork(t *testing.T) {
 		r := n.call("GET", "/guests/"+first.ID, nil)
 		return r.Status == 404, r.Message
 	})
+	if _, err := os.Stat(filepath.Dir(firstDisk)); !os.IsNotExist(err) {
+		t.Fatalf("the deleted guest's disk directory is still in the storage pool: %v", err)
+	}
 	n.must(200, "GET", "/address_pools/testnet", nil, &pool)
 	if len(pool.Allocated) != 1 || pool.Allocated[0].Address != "172.30.5.11" {
 		t.Fatalf("allocations after the delete: %+v", pool.Allocated)
@@ -149,8 +193,9 @@ func TestNanoNetwork(t *testing.T) {
 	for _, id := range []string{second.ID, third.ID} {
 		n.must(200, "DELETE", "/guests/"+id, map[string]bool{"force": true}, nil)
 	}
-	n.must(200, "PUT", "/compute_pools/default", map[string]any{"network": ""}, nil)
+	n.must(200, "PUT", "/compute_pools/default", map[string]any{"network": "", "storage": ""}, nil)
 	n.must(200, "DELETE", "/address_pools/testnet", nil, nil)
+	n.must(200, "DELETE", "/storage_pools/local-disks", nil, nil)
 }
 
 func mustData(t *testing.T, r nanoReply, out any) {
