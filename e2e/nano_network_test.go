@@ -113,6 +113,19 @@ func TestNanoNetwork(t *testing.T) {
 	if g := waitCreated(second.ID); g.Internal.AllocatedAddress != "172.30.5.11" {
 		t.Fatalf("second guest's addresses: %+v", g)
 	}
+	var search struct {
+		Result []guestAddress
+		Total  int
+	}
+	n.must(200, "POST", "/search/guests/", map[string]any{"limit": 10, "keyword": "net-one"}, &search)
+	if search.Total != 1 || search.Result[0].Internal.AllocatedAddress != "172.30.5.10" {
+		t.Fatalf("guest search: %+v", search)
+	}
+	var instances []guestAddress
+	n.must(200, "GET", "/instance_status/default/", nil, &instances)
+	if len(instances) != 2 || instances[0].Internal.AllocatedAddress == instances[1].Internal.AllocatedAddress {
+		t.Fatalf("instance status: %+v", instances)
+	}
 	if r := create("net-three"); r.Status != 409 || !strings.Contains(r.Message, "no free address") {
 		t.Fatalf("create with the pool exhausted: HTTP %d %s", r.Status, r.Message)
 	}

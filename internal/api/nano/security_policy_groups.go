@@ -163,6 +163,9 @@ func (s *Server) editGroupRules(op service.RuleOp, body func() any) func(r *http
 		if err != nil {
 			return reply{}, err
 		}
+		if mv, isMove := b.(*ruleMove); isMove && mv.Guest != "" {
+			return reply{}, model.FieldError("guest", "unknown field: a group's rules belong to the group in the path")
+		}
 		return done(s.svc.EditSecurityPolicyGroupRules(ctx(r), r.PathValue("id"), e))
 	}
 }

@@ -11,7 +11,7 @@ import (
 // only (see service.checkStoragePool); nfs and ceph are refused with 400.
 
 type storagePool struct {
-	Name   string `json:"name,omitempty"`
+	Name   string `json:"name"`
 	Type   string `json:"type"`
 	Host   string `json:"host"`
 	Target string `json:"target"`
@@ -44,9 +44,7 @@ func (s *Server) getStoragePool(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	out := storagePoolOf(p)
-	out.Name = "" // the document's single-pool reply has no name
-	return ok(out)
+	return ok(storagePoolOf(p))
 }
 
 func (s *Server) createStoragePool(r *http.Request) (reply, error) {
