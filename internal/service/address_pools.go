@@ -153,6 +153,9 @@ func (s *Service) DeleteAddressPool(ctx context.Context, idOrName string) error 
 		if err != nil {
 			return notFound(err, "address pool", idOrName)
 		}
+		if err := q.LockAddressPool(ctx, p.Name); err != nil {
+			return notFound(err, "address pool", idOrName)
+		}
 		users, err := q.AddressPoolUsers(ctx, p.Name)
 		if err != nil {
 			return err

@@ -41,13 +41,17 @@ type PoolSettings struct {
 	Failover    bool
 }
 
-// checkPoolSettings checks that the storage and address pools named
-// exist. cur is the pool being changed (nil for a new one): a pool that
-// holds VMs cannot switch storage or address pool, since its VMs' disks
-// and addresses stay where they are.
-func (s *Service) checkPoolSettings(ctx context.Context, cur *model.Pool, set PoolSettings) error {
+// checkPoolSettings checks, in the transaction that stores the pool,
+// that the storage and address pools named exist, and locks them so that
+// they cannot be deleted before the pool is stored. cur is the pool being
+// changed (nil for a new one): a pool that holds VMs cannot switch storage
+// or address pool, since its VMs' disks and addresses stay where they are.
+func checkPoolSettings(ctx context.Context, q store.Queries, cur *model.Pool, set PoolSettings) error {
+	if set.Failover {
+		return model.FieldError("failover", "failover needs shared storage, which Kumo does not have (storage is local to each host)")
+	}
 	if set.StoragePool != "" {
-		if _, err := s.db.GetStoragePool(ctx, set.StoragePool); err != nil {
+		if err := q.LockStoragePool(ctx, set.StoragePool); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return model.FieldError("storage", "storage pool %q does not exist", set.StoragePool)
 			}
@@ -55,18 +59,15 @@ func (s *Service) checkPoolSettings(ctx context.Context, cur *model.Pool, set Po
 		}
 	}
 	if set.AddressPool != "" {
-		if _, err := s.db.GetAddressPool(ctx, set.AddressPool); err != nil {
+		if err := q.LockAddressPool(ctx, set.AddressPool); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return model.FieldError("network", "address pool %q does not exist", set.AddressPool)
 			}
 			return err
 		}
 	}
-	if set.Failover {
-		return model.FieldError("failover", "failover needs shared storage, which Kumo does not have (storage is local to each host)")
-	}
 	if cur != nil && (cur.StoragePool != set.StoragePool || cur.AddressPool != set.AddressPool) {
-		_, vms, err := s.db.CountPoolMembers(ctx, cur.ID)
+		_, vms, err := q.CountPoolMembers(ctx, cur.ID)
 		if err != nil {
 			return err
 		}
@@ -85,13 +86,16 @@ func (s *Service) CreatePool(ctx context.Context, name string, set PoolSettings)
 	if err := validName("name", name); err != nil {
 		return model.Pool{}, err
 	}
-	if err := s.checkPoolSettings(ctx, nil, set); err != nil {
-		return model.Pool{}, err
-	}
 	p := model.Pool{ID: uuid.NewString(), Name: name, Description: set.Description, Enabled: set.Enabled,
 		StoragePool: set.StoragePool, AddressPool: set.AddressPool, Failover: set.Failover, CreatedAt: now()}
-	if err := s.db.CreatePool(ctx, p); err != nil {
-		return model.Pool{}, conflict(err, "pool %q already exists", name)
+	err := s.db.InTx(ctx, func(q store.Queries) error {
+		if err := checkPoolSettings(ctx, q, nil, set); err != nil {
+			return err
+		}
+		return conflict(q.CreatePool(ctx, p), "pool %q already exists", name)
+	})
+	if err != nil {
+		return model.Pool{}, err
 	}
 	return p, nil
 }
@@ -101,15 +105,19 @@ func (s *Service) UpdatePool(ctx context.Context, idOrName string, set PoolSetti
 	if err := requireAdmin(ctx); err != nil {
 		return model.Pool{}, err
 	}
-	p, err := s.GetPool(ctx, idOrName)
-	if err != nil {
-		return p, err
-	}
-	if err := s.checkPoolSettings(ctx, &p, set); err != nil {
-		return p, err
-	}
-	p.Description, p.Enabled, p.StoragePool, p.AddressPool, p.Failover = set.Description, set.Enabled, set.StoragePool, set.AddressPool, set.Failover
-	return p, notFound(s.db.UpdatePool(ctx, p), "pool", idOrName)
+	var p model.Pool
+	err := s.db.InTx(ctx, func(q store.Queries) error {
+		var err error
+		if p, err = q.GetPool(ctx, idOrName); err != nil {
+			return notFound(err, "pool", idOrName)
+		}
+		if err := checkPoolSettings(ctx, q, &p, set); err != nil {
+			return err
+		}
+		p.Description, p.Enabled, p.StoragePool, p.AddressPool, p.Failover = set.Description, set.Enabled, set.StoragePool, set.AddressPool, set.Failover
+		return notFound(q.UpdatePool(ctx, p), "pool", idOrName)
+	})
+	return p, err
 }
 
 // DeletePool removes an empty pool (admin only).

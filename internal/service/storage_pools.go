@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/store"
 )
 
 // StoragePoolSettings are a storage pool's changeable settings.
@@ -116,16 +117,21 @@ func (s *Service) DeleteStoragePool(ctx context.Context, idOrName string) error 
 	if err := requireAdmin(ctx); err != nil {
 		return err
 	}
-	p, err := s.GetStoragePool(ctx, idOrName)
-	if err != nil {
-		return err
-	}
-	pools, _, err := s.db.StoragePoolUsers(ctx, p.Name)
-	if err != nil {
-		return err
-	}
-	if len(pools) > 0 {
-		return model.Errorf(model.CodeConflict, "storage pool %s is used by compute pools %s", p.Name, strings.Join(pools, ", "))
-	}
-	return notFound(s.db.DeleteStoragePool(ctx, p.ID), "storage pool", idOrName)
+	return s.db.InTx(ctx, func(q store.Queries) error {
+		p, err := q.GetStoragePool(ctx, idOrName)
+		if err != nil {
+			return notFound(err, "storage pool", idOrName)
+		}
+		if err := q.LockStoragePool(ctx, p.Name); err != nil {
+			return notFound(err, "storage pool", idOrName)
+		}
+		pools, _, err := q.StoragePoolUsers(ctx, p.Name)
+		if err != nil {
+			return err
+		}
+		if len(pools) > 0 {
+			return model.Errorf(model.CodeConflict, "storage pool %s is used by compute pools %s", p.Name, strings.Join(pools, ", "))
+		}
+		return notFound(q.DeleteStoragePool(ctx, p.ID), "storage pool", idOrName)
+	})
 }

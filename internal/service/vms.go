@@ -152,6 +152,9 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 			if errors.Is(err, store.ErrExhausted) {
 				return model.Errorf(model.CodeInsufficientCapacity, "address pool %s of pool %s has no free address", addressPool.Name, pool.Name)
 			}
+			if errors.Is(err, store.ErrNotFound) {
+				return model.Errorf(model.CodeConflict, "address pool %s of pool %s was deleted meanwhile", addressPool.Name, pool.Name)
+			}
 			if err != nil {
 				return internal(err, "allocate an address")
 			}

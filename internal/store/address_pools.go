@@ -197,3 +197,9 @@ func addrLess(a, b string) bool {
 	}
 	return x.Less(y)
 }
+
+// LockAddressPool takes the named address pool's row lock for the rest of
+// the transaction (see LockStoragePool). ErrNotFound if it does not exist.
+func (q Queries) LockAddressPool(ctx context.Context, name string) error {
+	return q.execOne(ctx, `UPDATE address_pools SET alloc_seq = alloc_seq WHERE name = $1`, name)
+}

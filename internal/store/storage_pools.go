@@ -59,3 +59,11 @@ func scanString(s scanner) (string, error) {
 	err := s.Scan(&v)
 	return v, classify(err)
 }
+
+// LockStoragePool takes the named storage pool's row lock (PostgreSQL;
+// SQLite serialises writers) for the rest of the transaction, so that it
+// is not deleted while a compute pool is being pointed at it. ErrNotFound
+// if it does not exist.
+func (q Queries) LockStoragePool(ctx context.Context, name string) error {
+	return q.execOne(ctx, `UPDATE storage_pools SET name = name WHERE name = $1`, name)
+}
