@@ -253,14 +253,10 @@ func gatewayFits(gateway string, r model.AddressRange) error {
 	return nil
 }
 
-// AddAddressRange adds the range start-end to an address pool (admin
-// only). The range must lie in one network (by netmask) that holds the
-// pool's gateway, contain neither the network nor the broadcast address,
-// and overlap no other range of any pool.
-func (s *Service) AddAddressRange(ctx context.Context, pool, rangeType, start, end, netmask string) (model.AddressRange, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return model.AddressRange{}, err
-	}
+// parseAddressRange checks a range on its own: IPv4 addresses in order,
+// in one network by netmask, without its network or broadcast address,
+// of internal type, and of bounded size.
+func parseAddressRange(rangeType, start, end, netmask string) (model.AddressRange, error) {
 	switch rangeType {
 	case "", model.RangeInternal:
 		rangeType = model.RangeInternal
@@ -288,17 +284,33 @@ func (s *Service) AddAddressRange(ctx context.Context, pool, rangeType, start, e
 	if !network.Contains(b) {
 		return model.AddressRange{}, model.FieldError("end", "%s is not in the start's network %s", end, network)
 	}
-	broadcast := netip.AddrFrom4(func() [4]byte {
-		v := be32(network.Addr().As4()) | (1<<(32-bits) - 1)
-		return [4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
-	}())
+	v := be32(network.Addr().As4()) | (1<<(32-bits) - 1)
+	broadcast := netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 	if a == network.Addr() || b == broadcast {
 		return model.AddressRange{}, model.FieldError("start", "the range must not include the network address %s or the broadcast address %s", network.Addr(), broadcast)
 	}
-	r := model.AddressRange{Start: a.String(), End: b.String(), Netmask: netmask, Type: rangeType, CreatedAt: now()}
+	mask, _ := netip.ParseAddr(netmask)
+	r := model.AddressRange{Start: a.String(), End: b.String(), Netmask: mask.String(), Type: rangeType, CreatedAt: now()}
 	if rangeSize(r) > maxRangeSize {
 		return model.AddressRange{}, model.FieldError("end", "a range holds at most %d addresses", maxRangeSize)
 	}
+	return r, nil
+}
+
+// AddAddressRange adds the range start-end to an address pool (admin
+// only). Besides parseAddressRange's checks, the range's network must
+// hold the pool's gateway (outside the range), and the range may overlap
+// no other range of any pool.
+func (s *Service) AddAddressRange(ctx context.Context, pool, rangeType, start, end, netmask string) (model.AddressRange, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return model.AddressRange{}, err
+	}
+	r, err := parseAddressRange(rangeType, start, end, netmask)
+	if err != nil {
+		return r, err
+	}
+	a, _ := netip.ParseAddr(r.Start)
+	b, _ := netip.ParseAddr(r.End)
 	err = s.db.InTx(ctx, func(q store.Queries) error {
 		p, err := q.GetAddressPool(ctx, pool)
 		if err != nil {
