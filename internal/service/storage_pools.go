@@ -95,20 +95,27 @@ func (s *Service) UpdateStoragePool(ctx context.Context, idOrName string, set St
 	if err := checkStoragePool(&set); err != nil {
 		return model.StoragePool{}, err
 	}
-	p, err := s.GetStoragePool(ctx, idOrName)
-	if err != nil {
-		return p, err
-	}
-	pools, vms, err := s.db.StoragePoolUsers(ctx, p.Name)
-	if err != nil {
-		return p, err
-	}
-	if vms > 0 {
-		return p, model.Errorf(model.CodeConflict, "storage pool %s holds the disks of %d VMs (compute pools %s); only an empty storage pool can change",
-			p.Name, vms, strings.Join(pools, ", "))
-	}
-	p.Type, p.Host, p.Target = set.Type, set.Host, set.Target
-	return p, notFound(s.db.UpdateStoragePool(ctx, p), "storage pool", idOrName)
+	var p model.StoragePool
+	err := s.db.InTx(ctx, func(q store.Queries) error {
+		var err error
+		if p, err = q.GetStoragePool(ctx, idOrName); err != nil {
+			return notFound(err, "storage pool", idOrName)
+		}
+		if err := q.LockStoragePool(ctx, p.Name); err != nil {
+			return notFound(err, "storage pool", idOrName)
+		}
+		pools, vms, err := q.StoragePoolUsers(ctx, p.Name)
+		if err != nil {
+			return err
+		}
+		if vms > 0 {
+			return model.Errorf(model.CodeConflict, "storage pool %s holds the disks of %d VMs (compute pools %s); only an empty storage pool can change",
+				p.Name, vms, strings.Join(pools, ", "))
+		}
+		p.Type, p.Host, p.Target = set.Type, set.Host, set.Target
+		return notFound(q.UpdateStoragePool(ctx, p), "storage pool", idOrName)
+	})
+	return p, err
 }
 
 // DeleteStoragePool removes a storage pool no compute pool uses (admin
