@@ -62,6 +62,27 @@ func TestStoragePoolRules(t *testing.T) {
 	if _, err := s.UpdateStoragePool(ctx, "fast", StoragePoolSettings{Target: "/srv/faster"}); err != nil {
 		t.Fatalf("updating an empty storage pool: %v", err)
 	}
+	// With a VM in the compute pool, neither the storage pool nor the
+	// compute pool's choice of it may change.
+	p1 := mustPool(t, s, "p1")
+	if err := s.db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: p1.ID, State: model.HostOnline, CreatedAt: now()}); err != nil {
+		t.Fatal(err)
+	}
+	vm := model.VM{ID: "v", Name: "v", PoolID: p1.ID, HostID: "h", Cores: 1, MemoryMiB: 64, CloneMode: model.CloneCOW,
+		PowerState: model.PowerStopped, Status: model.PowerStopped, CreatedAt: now(), UpdatedAt: now()}
+	if err := s.db.CreateVM(ctx, vm); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.UpdateStoragePool(ctx, "fast", StoragePoolSettings{Target: "/srv/elsewhere"})
+	wantCode(t, "updating a storage pool with VMs", err, model.CodeConflict, "1 VMs")
+	_, err = s.UpdatePool(ctx, "p1", PoolSettings{Enabled: true})
+	wantCode(t, "a compute pool with VMs leaving its storage pool", err, model.CodeConflict, "while it has VMs")
+	if err := s.db.DeleteVM(ctx, "v"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.DeleteHost(ctx, "h"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.DeletePool(ctx, "p1"); err != nil {
 		t.Fatal(err)
 	}
