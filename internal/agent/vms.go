@@ -165,7 +165,7 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 	if err := a.writeConfig(cfg); err != nil {
 		return hostlink.VMStatus{}, err
 	}
-	if cfg.CloudInit != nil {
+	if cfg.CloudInit != nil || cfg.Network != nil {
 		if err := a.writeSeed(ctx, cfg); err != nil {
 			os.RemoveAll(dir)
 			return hostlink.VMStatus{}, err
@@ -180,6 +180,15 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 		os.RemoveAll(dir)
 		return hostlink.VMStatus{}, err
 	}
+	if cfg.StorageDir != "" {
+		// A local storage pool: the disk lives in the pool's directory and
+		// the VM directory links to it, so everything else (start,
+		// resize, status) finds it at the usual path.
+		if disk, err = a.linkStorage(cfg); err != nil {
+			os.RemoveAll(dir)
+			return hostlink.VMStatus{}, err
+		}
+	}
 	if cfg.Image.Format == model.FormatISO {
 		// Boot media: the VM gets an empty disk to install onto.
 		err = a.cfg.Volumes.Create(ctx, disk, cfg.DiskBytes)
@@ -187,6 +196,7 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 		err = a.cfg.Volumes.Clone(ctx, image, disk, storage.CloneMode(cfg.CloneMode), cfg.DiskBytes)
 	}
 	if err != nil {
+		a.removeStorage(cfg.ID)
 		os.RemoveAll(dir)
 		if errors.Is(err, storage.ErrInvalidSize) {
 			return hostlink.VMStatus{}, &model.Error{Code: model.CodeInvalidArgument, Message: err.Error()}
@@ -273,7 +283,7 @@ func (a *Agent) specFor(ctx context.Context, cfg hostlink.VMConfig) (hypervisor.
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: iso, Format: "raw", Media: true, ReadOnly: true})
 		spec.BootMedia = true
 	}
-	if cfg.CloudInit != nil {
+	if cfg.CloudInit != nil || cfg.Network != nil {
 		spec.Disks = append(spec.Disks, hypervisor.Disk{Path: a.seedPath(cfg.ID), Format: "raw", ReadOnly: true})
 	}
 	if cfg.Image.Format == model.FormatISO {
@@ -341,7 +351,46 @@ func (a *Agent) delete(ctx context.Context, id string) error {
 	if err := a.cfg.Driver.PowerOff(ctx, dir); err != nil {
 		return fmt.Errorf("power off VM %s before delete: %w", id, err)
 	}
+	if err := a.removeStorage(id); err != nil {
+		return err
+	}
 	return os.RemoveAll(dir)
+}
+
+// linkStorage makes the VM's directory in its storage pool and links the
+// root disk path to the disk file there, which it returns.
+func (a *Agent) linkStorage(cfg hostlink.VMConfig) (string, error) {
+	if !filepath.IsAbs(cfg.StorageDir) {
+		return "", model.Errorf(model.CodeInvalidArgument, "storage directory %q is not absolute", cfg.StorageDir)
+	}
+	dir := filepath.Join(cfg.StorageDir, cfg.ID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("make the disk directory of VM %s in storage pool directory %s: %w", cfg.ID, cfg.StorageDir, err)
+	}
+	disk := filepath.Join(dir, "root.qcow2")
+	os.Remove(a.rootDisk(cfg.ID))
+	if err := os.Symlink(disk, a.rootDisk(cfg.ID)); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return disk, nil
+}
+
+// removeStorage removes the disk directory a VM has in a storage pool,
+// found through its root disk link.
+func (a *Agent) removeStorage(id string) error {
+	target, err := os.Readlink(a.rootDisk(id))
+	if err != nil {
+		return nil // no link: the disk is in the VM directory
+	}
+	dir := filepath.Dir(target)
+	if filepath.Base(dir) != id || !filepath.IsAbs(dir) {
+		return nil // not a link Kumo made; leave it alone
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove the disks of VM %s from %s: %w", id, dir, err)
+	}
+	return nil
 }
 
 // report is the heartbeat payload: capacity and every VM's state.
@@ -352,6 +401,7 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 	}
 	rep.Seq = a.seq.Add(1)
 	rep.DiskBytes, rep.DiskFreeBytes = diskSpace(a.cfg.DataDir)
+	rep.DataDir = a.vmDir
 	rep.CPUUsage = a.cpu.usage()
 	rep.MemoryAvailableBytes = memAvailable()
 	rep.BootedAt = bootTime()

@@ -72,6 +72,13 @@ type VMConfig struct {
 	// CloudInit, if set, is given to the guest as a NoCloud seed.
 	CloudInit *model.CloudInit `json:"cloud_init,omitempty"`
 	QoS       hypervisor.QoS   `json:"qos"`
+	// Network, if set, is the static address of the first NIC, written
+	// into the NoCloud seed as network-config (a seed is made for it even
+	// without CloudInit).
+	Network *model.GuestNetwork `json:"network,omitempty"`
+	// StorageDir, if set, is where the VM's disks go instead of its
+	// directory under the agent's data dir (a local storage pool).
+	StorageDir string `json:"storage_dir,omitempty"`
 }
 
 // VMStatus is what an agent observes about one VM.
@@ -99,6 +106,9 @@ type HostReport struct {
 	MemoryBytes   int64  `json:"memory_bytes"`
 	DiskBytes     int64  `json:"disk_bytes"`
 	DiskFreeBytes int64  `json:"disk_free_bytes"`
+	// DataDir is where the agent keeps VM disks; the disk figures are of
+	// its file system.
+	DataDir string `json:"data_dir,omitempty"`
 	// CPUUsage is in percent of one CPU (up to 100 * CPUs).
 	CPUUsage             float64    `json:"cpu_usage"`
 	MemoryAvailableBytes int64      `json:"memory_available_bytes"`

@@ -92,6 +92,19 @@ type NIC struct {
 	Mode         string
 	Tap          string
 	PortForwards []PortForward
+	// UserNet shapes the virtual network of mode "user"; nil keeps QEMU's
+	// 10.0.2.0/24.
+	UserNet *UserNet
+}
+
+// UserNet is the virtual network QEMU's user-mode NAT shows one guest:
+// Kumo makes it the network of the guest's allocated address, so the
+// address it configures (from DHCP or its seed) works through the NAT.
+type UserNet struct {
+	Network   string // CIDR, e.g. "172.16.3.0/24"
+	Gateway   string // the address QEMU answers as the router
+	DNS       string // the address QEMU answers as the resolver
+	DHCPStart string // the first (and, with one guest, only) DHCP lease
 }
 
 // Spec is everything needed to start a VM process. It is derived from the

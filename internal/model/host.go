@@ -29,6 +29,9 @@ type Host struct {
 	MemoryBytes     int64  `json:"memory_bytes"`
 	DiskBytes       int64  `json:"disk_bytes"`
 	DiskFreeBytes   int64  `json:"disk_free_bytes"`
+	// DataDir is the directory the agent keeps VM disks in; DiskBytes and
+	// DiskFreeBytes are of the file system holding it.
+	DataDir string `json:"data_dir"`
 	// CPUUsage is the busy share of all CPUs over the last heartbeat
 	// interval, in percent of one CPU (so up to 100 * CPUs).
 	CPUUsage             float64   `json:"cpu_usage"`

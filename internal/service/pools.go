@@ -41,17 +41,39 @@ type PoolSettings struct {
 	Failover    bool
 }
 
-func (s *Service) checkPoolSettings(set PoolSettings) error {
-	// Only local storage and user-mode NAT exist so far; naming anything
-	// else would silently do the wrong thing.
+// checkPoolSettings checks, in the transaction that stores the pool,
+// that the storage and address pools named exist, and locks them so that
+// they cannot be deleted before the pool is stored. cur is the pool being
+// changed (nil for a new one): a pool that holds VMs cannot switch storage
+// or address pool, since its VMs' disks and addresses stay where they are.
+func checkPoolSettings(ctx context.Context, q store.Queries, cur *model.Pool, set PoolSettings) error {
+	if set.Failover {
+		return model.FieldError("failover", "failover needs shared storage, which Kumo does not have (storage is local to each host)")
+	}
 	if set.StoragePool != "" {
-		return model.FieldError("storage", "storage pool %q does not exist (only local storage is supported yet)", set.StoragePool)
+		if err := q.LockStoragePool(ctx, set.StoragePool); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return model.FieldError("storage", "storage pool %q does not exist", set.StoragePool)
+			}
+			return err
+		}
 	}
 	if set.AddressPool != "" {
-		return model.FieldError("network", "address pool %q does not exist (only NAT is supported yet)", set.AddressPool)
+		if err := q.LockAddressPool(ctx, set.AddressPool); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return model.FieldError("network", "address pool %q does not exist", set.AddressPool)
+			}
+			return err
+		}
 	}
-	if set.Failover {
-		return model.FieldError("failover", "failover needs shared storage, which is not supported yet")
+	if cur != nil && (cur.StoragePool != set.StoragePool || cur.AddressPool != set.AddressPool) {
+		_, vms, err := q.CountPoolMembers(ctx, cur.ID)
+		if err != nil {
+			return err
+		}
+		if vms > 0 {
+			return model.Errorf(model.CodeConflict, "pool %s holds %d VMs; its storage and address pools cannot change while it has VMs", cur.Name, vms)
+		}
 	}
 	return nil
 }
@@ -64,13 +86,16 @@ func (s *Service) CreatePool(ctx context.Context, name string, set PoolSettings)
 	if err := validName("name", name); err != nil {
 		return model.Pool{}, err
 	}
-	if err := s.checkPoolSettings(set); err != nil {
-		return model.Pool{}, err
-	}
 	p := model.Pool{ID: uuid.NewString(), Name: name, Description: set.Description, Enabled: set.Enabled,
 		StoragePool: set.StoragePool, AddressPool: set.AddressPool, Failover: set.Failover, CreatedAt: now()}
-	if err := s.db.CreatePool(ctx, p); err != nil {
-		return model.Pool{}, conflict(err, "pool %q already exists", name)
+	err := s.db.InTx(ctx, func(q store.Queries) error {
+		if err := checkPoolSettings(ctx, q, nil, set); err != nil {
+			return err
+		}
+		return conflict(q.CreatePool(ctx, p), "pool %q already exists", name)
+	})
+	if err != nil {
+		return model.Pool{}, err
 	}
 	return p, nil
 }
@@ -80,15 +105,19 @@ func (s *Service) UpdatePool(ctx context.Context, idOrName string, set PoolSetti
 	if err := Authorize(ctx, model.MenuComputePool); err != nil {
 		return model.Pool{}, err
 	}
-	p, err := s.GetPool(ctx, idOrName)
-	if err != nil {
-		return p, err
-	}
-	if err := s.checkPoolSettings(set); err != nil {
-		return p, err
-	}
-	p.Description, p.Enabled, p.StoragePool, p.AddressPool, p.Failover = set.Description, set.Enabled, set.StoragePool, set.AddressPool, set.Failover
-	return p, notFound(s.db.UpdatePool(ctx, p), "pool", idOrName)
+	var p model.Pool
+	err := s.db.InTx(ctx, func(q store.Queries) error {
+		var err error
+		if p, err = q.GetPool(ctx, idOrName); err != nil {
+			return notFound(err, "pool", idOrName)
+		}
+		if err := checkPoolSettings(ctx, q, &p, set); err != nil {
+			return err
+		}
+		p.Description, p.Enabled, p.StoragePool, p.AddressPool, p.Failover = set.Description, set.Enabled, set.StoragePool, set.AddressPool, set.Failover
+		return notFound(q.UpdatePool(ctx, p), "pool", idOrName)
+	})
+	return p, err
 }
 
 // DeletePool removes an empty pool (needs the compute_pool menu).

@@ -2,9 +2,11 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"fmt"
+	"net/netip"
 	"sort"
 	"time"
 
@@ -35,6 +37,9 @@ type CreateVMRequest struct {
 	Template  string // id or name; optional
 	CloudInit *model.CloudInit
 	QoS       model.QoS
+	// SecurityPolicyGroup (an id; optional) initialises the VM's
+	// security policy with a copy of the group's rules.
+	SecurityPolicyGroup string
 }
 
 // Defaults of a new VM.
@@ -113,6 +118,18 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	if req.Owner, req.Group, err = s.ownership(ctx, req.Owner, req.Group); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
+	var policy *model.SecurityPolicy
+	if req.SecurityPolicyGroup != "" {
+		if policy, err = s.policyFromGroup(ctx, req.SecurityPolicyGroup); err != nil {
+			return model.VM{}, model.Task{}, err
+		}
+	}
+	var addressPool model.AddressPool
+	if pool.AddressPool != "" {
+		if addressPool, err = s.GetAddressPool(ctx, pool.AddressPool); err != nil {
+			return model.VM{}, model.Task{}, model.Errorf(model.CodeConflict, "pool %s uses address pool %s, which does not exist", pool.Name, pool.AddressPool)
+		}
+	}
 	vm := model.VM{
 		ID: uuid.NewString(), Name: req.Name, Description: req.Description, PoolID: pool.ID, ImageID: img.ID,
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
@@ -134,7 +151,28 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 			return err
 		}
 		vm.HostID = host.ID
-		return conflict(q.CreateVM(ctx, vm), "a VM named %q already exists", req.Name)
+		if err := conflict(q.CreateVM(ctx, vm), "a VM named %q already exists", req.Name); err != nil {
+			return err
+		}
+		// The address is taken in the VM's transaction: a failed create
+		// holds none, and the allocation goes with the VM row.
+		if addressPool.ID != "" {
+			_, err := q.AllocateAddress(ctx, addressPool.ID, vm.ID, now().UnixMicro())
+			if errors.Is(err, store.ErrExhausted) {
+				return model.Errorf(model.CodeInsufficientCapacity, "address pool %s of pool %s has no free address", addressPool.Name, pool.Name)
+			}
+			if errors.Is(err, store.ErrNotFound) {
+				return model.Errorf(model.CodeConflict, "address pool %s of pool %s was deleted meanwhile", addressPool.Name, pool.Name)
+			}
+			if err != nil {
+				return internal(err, "allocate an address")
+			}
+		}
+		if policy != nil {
+			policy.VMID, policy.UpdatedAt = vm.ID, now()
+			return q.PutSecurityPolicy(ctx, *policy)
+		}
+		return nil
 	})
 	if err != nil {
 		return model.VM{}, model.Task{}, err
@@ -388,13 +426,69 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	if err != nil {
 		return hostlink.VMConfig{}, notFound(err, "image", vm.ImageID)
 	}
+	network, err := s.guestNetwork(ctx, vm.ID)
+	if err != nil {
+		return hostlink.VMConfig{}, err
+	}
+	nic := hypervisor.NIC{MAC: MACFor(vm.ID), Mode: "user"}
+	if network != nil {
+		nic.UserNet = userNetFor(*network)
+		if len(network.DNS) == 0 && nic.UserNet != nil {
+			// No resolver in the pool: QEMU's own forwards to the host's.
+			network.DNS = []string{nic.UserNet.DNS}
+		}
+	}
+	storageDir, err := s.storageDirOf(ctx, vm.PoolID)
+	if err != nil {
+		return hostlink.VMConfig{}, err
+	}
 	return hostlink.VMConfig{
 		ID: vm.ID, Name: vm.Name, Cores: vm.Cores, MemoryMiB: vm.MemoryMiB, DiskBytes: vm.DiskBytes,
 		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},
 		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true, CloudInit: vm.CloudInit,
 		QoS:  hypervisorQoS(vm.QoS),
-		NICs: []hypervisor.NIC{{MAC: MACFor(vm.ID), Mode: "user"}},
+		NICs: []hypervisor.NIC{nic}, Network: network, StorageDir: storageDir,
 	}, nil
+}
+
+// userNetFor shapes a VM's user-mode NAT network to its allocated
+// address: QEMU answers as the pool's gateway and hands the address out
+// by DHCP, so the guest's address works whether it comes from DHCP or
+// from the seed. Each VM has its own NAT network, so only the gateway,
+// QEMU's resolver and the guest share it; the resolver takes the first
+// address that is neither of the other two.
+func userNetFor(n model.GuestNetwork) *hypervisor.UserNet {
+	addr, err := netip.ParseAddr(n.Address)
+	if err != nil {
+		return nil
+	}
+	network := netip.PrefixFrom(addr, n.Prefix).Masked()
+	un := &hypervisor.UserNet{Network: network.String(), Gateway: n.Gateway, DHCPStart: n.Address}
+	for a := network.Addr().Next(); network.Contains(a); a = a.Next() {
+		if a.String() != n.Gateway && a != addr {
+			un.DNS = a.String()
+			break
+		}
+	}
+	return un
+}
+
+// storageDirOf returns the directory the VMs of a compute pool keep their
+// disks in on their host: the target of its local storage pool, or empty
+// for the agent's own data directory.
+func (s *Service) storageDirOf(ctx context.Context, poolID string) (string, error) {
+	p, err := s.db.GetPool(ctx, poolID)
+	if err != nil {
+		return "", notFound(err, "pool", poolID)
+	}
+	if p.StoragePool == "" {
+		return "", nil
+	}
+	sp, err := s.db.GetStoragePool(ctx, p.StoragePool)
+	if err != nil {
+		return "", notFound(err, "storage pool", p.StoragePool)
+	}
+	return sp.Target, nil
 }
 
 // MACFor derives the stable locally administered MAC of a VM's first

@@ -88,8 +88,13 @@ func (s *Server) getPoolCell(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	c := cellOf(h)
-	// Every Kumo host has its local storage; shared pools come later.
-	c.Storage = []cellStorage{{Name: "local", Attached: true}}
+	// Storage is always the host's own: its data directory, or the
+	// directory of its compute pool's local storage pool.
+	name := "local"
+	if p, err := s.svc.GetPool(ctx(r), r.PathValue("pool")); err == nil && p.StoragePool != "" {
+		name = p.StoragePool
+	}
+	c.Storage = []cellStorage{{Name: name, Attached: true}}
 	return ok(c)
 }
 

@@ -63,6 +63,12 @@ func TestEndpointTable(t *testing.T) {
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", method, Prefix+path, title, status)
 	}
 	fmt.Fprintf(&b, "\n%d of %d endpoints done.\n", done, total)
+	if len(endpointNotes) > 0 {
+		b.WriteString("\n## Where Kumo differs from Nano\n\n")
+		for _, n := range endpointNotes {
+			fmt.Fprintf(&b, "- `%s`: %s\n", n.endpoints, n.note)
+		}
+	}
 	if *update {
 		if err := os.WriteFile(tablePath, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)

@@ -63,6 +63,8 @@ type guest struct {
 type names struct {
 	pools map[string]string
 	hosts map[string]model.Host
+	// addresses are the VMs' allocated addresses, by VM id.
+	addresses map[string]string
 }
 
 func (s *Server) names(r *http.Request) (names, error) {
@@ -71,7 +73,12 @@ func (s *Server) names(r *http.Request) (names, error) {
 		return names{}, err
 	}
 	hosts, err := s.svc.ListHosts(ctx(r))
-	return namesOf(pools, hosts), err
+	if err != nil {
+		return names{}, err
+	}
+	n := namesOf(pools, hosts)
+	n.addresses, err = s.svc.AddressAllocations(ctx(r))
+	return n, err
 }
 
 func namesOf(pools []model.Pool, hosts []model.Host) names {
@@ -95,6 +102,11 @@ func (s *Server) guestOf(v model.VM, n names) guest {
 		AutoStart: v.AutoStart, System: "linux", Template: v.TemplateID, EthernetAddress: macOf(v.ID), DisplayProtocol: "vnc",
 		Internal: address{NetworkAddress: "10.0.2.15"}, CreateTime: v.CreatedAt.Local().Format(timeFormat),
 		QoS: qosOf(v.QoS),
+	}
+	if a := n.addresses[v.ID]; a != "" {
+		// The guest configures its allocated address (from DHCP or its
+		// seed), so it is also its network address.
+		g.Internal = address{NetworkAddress: a, AllocatedAddress: a}
 	}
 	return g
 }
@@ -154,8 +166,6 @@ func (req guestCreate) unsupported() error {
 		return errNotImplemented("choosing a guest's MAC address (ethernet_address)")
 	case len(req.Ports) > 0:
 		return errNotImplemented("port mappings (ports)")
-	case req.SecurityPolicy != "":
-		return errNotImplemented("security policy groups")
 	case len(req.Disks) > 1:
 		return errNotImplemented("data disks (more than one entry in disks)")
 	case req.FromImage == "":
@@ -194,7 +204,7 @@ func (req guestCreate) request() (service.CreateVMRequest, error) {
 	create := service.CreateVMRequest{
 		Name: req.Name, Pool: req.Pool, Image: req.FromImage, Cores: req.Cores, MemoryMiB: int(req.Memory >> 20),
 		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, Template: req.Template,
-		QoS: req.QoS.model(),
+		QoS: req.QoS.model(), SecurityPolicyGroup: req.SecurityPolicy,
 	}
 	if len(req.Disks) == 1 {
 		create.DiskBytes = req.Disks[0]
@@ -403,7 +413,12 @@ func (s *Server) guestSearch(r *http.Request) (reply, error) {
 
 func (s *Server) vmsAndNames(r *http.Request) ([]model.VM, names, error) {
 	inv, err := s.inventory(r)
-	return inv.vms, namesOf(inv.pools, inv.hosts), err
+	if err != nil {
+		return nil, names{}, err
+	}
+	n := namesOf(inv.pools, inv.hosts)
+	n.addresses, err = s.svc.AddressAllocations(ctx(r))
+	return inv.vms, n, err
 }
 
 // searchGuests is the portal's paged keyword search over names, ids,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -242,6 +243,13 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 	switch nic.Mode {
 	case "", "user":
 		netdev = "user,id=net" + id
+		if un := nic.UserNet; un != nil {
+			opts, err := userNetOptions(*un)
+			if err != nil {
+				return nil, err
+			}
+			netdev += opts
+		}
 		for _, pf := range nic.PortForwards {
 			fwd, err := hostfwd(pf)
 			if err != nil {
@@ -253,8 +261,8 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 		if !tapPattern.MatchString(nic.Tap) {
 			return nil, fmt.Errorf("tap device name %q is not valid", nic.Tap)
 		}
-		if len(nic.PortForwards) > 0 {
-			return nil, fmt.Errorf("port forwards need mode user, not tap")
+		if len(nic.PortForwards) > 0 || nic.UserNet != nil {
+			return nil, fmt.Errorf("port forwards and a user network need mode user, not tap")
 		}
 		// The tap exists already (made by the host's network setup):
 		// QEMU must not run scripts to create or tear it down.
@@ -279,6 +287,27 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 		dev += ",mac=" + strings.ToLower(nic.MAC)
 	}
 	return []string{"-netdev", netdev, "-device", dev}, nil
+}
+
+// userNetOptions formats a UserNet as netdev user options, checking each
+// address, since they end up on QEMU's command line.
+func userNetOptions(un hypervisor.UserNet) (string, error) {
+	network, err := netip.ParsePrefix(un.Network)
+	if err != nil || !network.Addr().Is4() || network.Masked() != network {
+		return "", fmt.Errorf("user network %q is not an IPv4 network in CIDR form", un.Network)
+	}
+	out := ",net=" + network.String()
+	for _, o := range []struct{ key, addr string }{{"host", un.Gateway}, {"dns", un.DNS}, {"dhcpstart", un.DHCPStart}} {
+		if o.addr == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(o.addr)
+		if err != nil || !network.Contains(a) {
+			return "", fmt.Errorf("user network %s: %s address %q is not in it", un.Network, o.key, o.addr)
+		}
+		out += "," + o.key + "=" + a.String()
+	}
+	return out, nil
 }
 
 // hostfwd formats a port forward as QEMU's hostfwd=proto:addr:port-:port.

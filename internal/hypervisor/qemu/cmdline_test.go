@@ -89,6 +89,13 @@ func TestCommandLine(t *testing.T) {
 			"-device virtio-serial-pci,id=vser0", "socket,id=qga0,path=" + dir + "/qga.sock,server=on,wait=off",
 			"virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0",
 		},
+	}, {
+		name:  "user NIC shaped to an address pool",
+		accel: hypervisor.AccelTCG,
+		edit: func(s *hypervisor.Spec) {
+			s.NICs = []hypervisor.NIC{{UserNet: &hypervisor.UserNet{Network: "172.30.5.0/24", Gateway: "172.30.5.1", DNS: "172.30.5.2", DHCPStart: "172.30.5.10"}}}
+		},
+		want: []string{"-netdev user,id=net0,net=172.30.5.0/24,host=172.30.5.1,dns=172.30.5.2,dhcpstart=172.30.5.10 "},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := base
@@ -129,6 +136,10 @@ func TestCommandLineRejects(t *testing.T) {
 		{"bad model", hypervisor.AccelTCG, hypervisor.Spec{ID: "a", MemoryMiB: 64, NICs: []hypervisor.NIC{{Model: "e1000,romfile=/x"}}}, "model"},
 		{"bad port", hypervisor.AccelTCG, hypervisor.Spec{ID: "a", MemoryMiB: 64, NICs: []hypervisor.NIC{{PortForwards: []hypervisor.PortForward{{HostPort: 0, GuestPort: 22}}}}}, "out of range"},
 		{"bad host address", hypervisor.AccelTCG, hypervisor.Spec{ID: "a", MemoryMiB: 64, NICs: []hypervisor.NIC{{PortForwards: []hypervisor.PortForward{{HostAddr: "::1", HostPort: 2222, GuestPort: 22}}}}}, "IPv4"},
+		{"user network not CIDR", hypervisor.AccelTCG, hypervisor.Spec{ID: "a", MemoryMiB: 64, NICs: []hypervisor.NIC{{UserNet: &hypervisor.UserNet{Network: "172.30.5.1/24"}}}}, "CIDR"},
+		{"user network option smuggled", hypervisor.AccelTCG, hypervisor.Spec{ID: "a", MemoryMiB: 64, NICs: []hypervisor.NIC{{UserNet: &hypervisor.UserNet{Network: "172.30.5.0/24", Gateway: "172.30.5.1,smb=/"}}}}, "host address"},
+		{"gateway outside the user network", hypervisor.AccelTCG, hypervisor.Spec{ID: "a", MemoryMiB: 64, NICs: []hypervisor.NIC{{UserNet: &hypervisor.UserNet{Network: "172.30.5.0/24", DHCPStart: "10.0.0.1"}}}}, "dhcpstart"},
+		{"user network on tap", hypervisor.AccelTCG, hypervisor.Spec{ID: "a", MemoryMiB: 64, NICs: []hypervisor.NIC{{Mode: "tap", Tap: "t0", UserNet: &hypervisor.UserNet{Network: "172.30.5.0/24"}}}}, "need mode user"},
 		{"bad protocol", hypervisor.AccelTCG, hypervisor.Spec{ID: "a", MemoryMiB: 64, NICs: []hypervisor.NIC{{PortForwards: []hypervisor.PortForward{{Protocol: "sctp", HostPort: 1, GuestPort: 1}}}}}, "sctp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
