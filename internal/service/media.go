@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -41,10 +42,35 @@ func (s *Service) OpenImageFile(ctx context.Context, idOrName string) (*os.File,
 	return f, img, err
 }
 
-// MediaSyncResult says what SyncMediaImages changed.
-type MediaSyncResult struct {
+// ImageSyncResult says what a sync of images with their files changed.
+type ImageSyncResult struct {
 	Added   []string // names of images registered from the drop directory
-	Removed []string // names of ready ISO images whose file had vanished
+	Removed []string // names of ready images whose file had vanished
+}
+
+// MediaSyncResult says what SyncMediaImages changed.
+type MediaSyncResult = ImageSyncResult
+
+// DiskDropDir is where an operator puts qcow2 and raw disk images for
+// SyncDiskImages to register (<data>/disk_images).
+func (s *Service) DiskDropDir() string { return filepath.Join(s.cfg.DataDir, "disk_images") }
+
+// imageKind tells media images (ISO) and disk images apart for a sync.
+type imageKind struct {
+	what    string
+	dropDir string
+	exts    []string
+	accepts func(model.ImageFormat) bool
+}
+
+func (s *Service) mediaKind() imageKind {
+	return imageKind{what: "media", dropDir: s.MediaDropDir(), exts: []string{".iso"},
+		accepts: func(f model.ImageFormat) bool { return f == model.FormatISO }}
+}
+
+func (s *Service) diskKind() imageKind {
+	return imageKind{what: "disk", dropDir: s.DiskDropDir(), exts: []string{".qcow2", ".img", ".raw"},
+		accepts: func(f model.ImageFormat) bool { return f != model.FormatISO }}
 }
 
 // SyncMediaImages reconciles the media images with the files on disk
@@ -55,8 +81,19 @@ type MediaSyncResult struct {
 //     is taken, is left where it is and reported in the log.
 //   - a ready ISO image whose file has gone from the image store is
 //     removed, unless a VM still refers to it.
-func (s *Service) SyncMediaImages(ctx context.Context, owner, group string) (MediaSyncResult, error) {
-	var res MediaSyncResult
+func (s *Service) SyncMediaImages(ctx context.Context, owner, group string) (ImageSyncResult, error) {
+	return s.syncImages(ctx, s.mediaKind(), owner, group)
+}
+
+// SyncDiskImages is SyncMediaImages for disk images: *.qcow2, *.img and
+// *.raw files in DiskDropDir that probe as qcow2 (without a backing file)
+// or raw become ready disk images.
+func (s *Service) SyncDiskImages(ctx context.Context, owner, group string) (ImageSyncResult, error) {
+	return s.syncImages(ctx, s.diskKind(), owner, group)
+}
+
+func (s *Service) syncImages(ctx context.Context, kind imageKind, owner, group string) (ImageSyncResult, error) {
+	var res ImageSyncResult
 	if err := requireAdmin(ctx); err != nil {
 		return res, err
 	}
@@ -68,14 +105,14 @@ func (s *Service) SyncMediaImages(ctx context.Context, owner, group string) (Med
 		return res, err
 	}
 	for _, img := range imgs {
-		if img.Format != model.FormatISO || img.State != model.ImageReady {
+		if !kind.accepts(img.Format) || img.State != model.ImageReady {
 			continue
 		}
 		if _, err := os.Stat(s.imagePath(img.ID)); !errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if n, err := s.db.CountVMsUsingImage(ctx, img.ID); err != nil || n > 0 {
-			s.log.Warn("media image file missing but in use", "image", img.Name, "vms", n, "err", err)
+			s.log.Warn(kind.what+" image file missing but in use", "image", img.Name, "vms", n, "err", err)
 			continue
 		}
 		if err := s.db.DeleteImage(ctx, img.ID); err == nil {
@@ -83,7 +120,7 @@ func (s *Service) SyncMediaImages(ctx context.Context, owner, group string) (Med
 		}
 	}
 
-	entries, err := os.ReadDir(s.MediaDropDir())
+	entries, err := os.ReadDir(kind.dropDir)
 	if errors.Is(err, os.ErrNotExist) {
 		return res, nil
 	}
@@ -91,12 +128,13 @@ func (s *Service) SyncMediaImages(ctx context.Context, owner, group string) (Med
 		return res, err
 	}
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.EqualFold(filepath.Ext(e.Name()), ".iso") {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if !e.Type().IsRegular() || !slices.Contains(kind.exts, ext) {
 			continue
 		}
 		name := strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))
-		if err := s.registerDroppedMedia(ctx, filepath.Join(s.MediaDropDir(), e.Name()), name, owner, group); err != nil {
-			s.log.Warn("media file not registered", "file", e.Name(), "err", err)
+		if err := s.registerDropped(ctx, kind, filepath.Join(kind.dropDir, e.Name()), name, owner, group); err != nil {
+			s.log.Warn(kind.what+" file not registered", "file", e.Name(), "err", err)
 			continue
 		}
 		res.Added = append(res.Added, name)
@@ -104,10 +142,10 @@ func (s *Service) SyncMediaImages(ctx context.Context, owner, group string) (Med
 	return res, nil
 }
 
-// registerDroppedMedia makes a media image of the ISO at path, moving the
-// file into the image store. The row is written only once the file is in
+// registerDropped makes an image of the file at path, moving the file
+// into the image store. The row is written only once the file is in
 // place, so a failure leaves nothing half-made.
-func (s *Service) registerDroppedMedia(ctx context.Context, path, name, owner, group string) error {
+func (s *Service) registerDropped(ctx context.Context, kind imageKind, path, name, owner, group string) error {
 	if err := validName("name", name); err != nil {
 		return err
 	}
@@ -118,8 +156,12 @@ func (s *Service) registerDroppedMedia(ctx context.Context, path, name, owner, g
 	if err != nil {
 		return err
 	}
-	if model.ImageFormat(info.Format) != model.FormatISO {
-		return model.Errorf(model.CodeInvalidArgument, "%s is %s, not an ISO", path, info.Format)
+	format := model.ImageFormat(info.Format)
+	if !kind.accepts(format) {
+		return model.Errorf(model.CodeInvalidArgument, "%s is %s, not a %s image", path, info.Format, kind.what)
+	}
+	if strings.EqualFold(filepath.Ext(path), ".qcow2") && format != model.FormatQCOW2 {
+		return model.Errorf(model.CodeInvalidArgument, "%s is named .qcow2 but is %s", path, info.Format)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -134,7 +176,7 @@ func (s *Service) registerDroppedMedia(ctx context.Context, path, name, owner, g
 	if err := os.MkdirAll(filepath.Join(s.cfg.DataDir, "images"), 0o700); err != nil {
 		return err
 	}
-	img := model.Image{ID: uuid.NewString(), Name: name, Format: model.FormatISO, State: model.ImageReady,
+	img := model.Image{ID: uuid.NewString(), Name: name, Format: format, State: model.ImageReady,
 		SizeBytes: n, VirtualSize: info.VirtualSize, SHA256: hex.EncodeToString(sum.Sum(nil)),
 		Owner: owner, Group: group, Tags: []string{}, CreatedAt: now(), UpdatedAt: now()}
 	if err := os.Rename(path, s.imagePath(img.ID)); err != nil {

@@ -173,3 +173,22 @@ func hasAll(have, want []string) bool {
 	}
 	return true
 }
+
+// syncDiskImages registers the disk image files an operator dropped into
+// the disk image directory (<data>/disk_images) and forgets disk images
+// whose files are gone.
+func (s *Server) syncDiskImages(r *http.Request) (reply, error) {
+	var req struct {
+		Owner string `json:"owner"`
+		Group string `json:"group"`
+	}
+	if err := decodeOptional(r, &req); err != nil {
+		return reply{}, err
+	}
+	res, err := s.svc.SyncDiskImages(ctx(r), req.Owner, req.Group)
+	if err != nil {
+		return reply{}, err
+	}
+	s.log.Info("disk images synced", "added", res.Added, "removed", res.Removed)
+	return ok(nil)
+}

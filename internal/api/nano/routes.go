@@ -93,7 +93,7 @@ func (s *Server) routes() []route {
 		{"GET", "/media_image_files/{id}", s.downloadMediaImage, ""},                                                 // 下载媒体镜像文件
 		{"POST", "/media_image_files/{id}", s.uploadMediaImage, ""},                                                  // 上传媒体镜像文件
 		{"GET", "/disk_image_search/", s.searchDiskImages, ""},                                                       // 搜索磁盘镜像
-		{"PATCH", "/disk_images/", nil, "syncing local disk image files"},                                            // 同步本地磁盘镜像文件
+		{"PATCH", "/disk_images/", s.syncDiskImages, ""},                                                             // 同步本地磁盘镜像文件
 		{"GET", "/disk_images/{id}", s.getDiskImage, ""},                                                             // 获取磁盘镜像状态
 		{"POST", "/disk_images/", s.createDiskImage, ""},                                                             // 创建磁盘镜像
 		{"PUT", "/disk_images/{id}", s.modifyDiskImage, ""},                                                          // 修改磁盘镜像
