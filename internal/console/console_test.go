@@ -290,10 +290,12 @@ func TestProxyQEMU(t *testing.T) {
 		<-exited
 	})
 
-	// Wait for QEMU to create the socket.
+	// Wait for QEMU to accept on the socket: the file appears at bind,
+	// a moment before QEMU listens.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, err := os.Stat(sock); err == nil {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
 			break
 		}
 		select {
