@@ -22,28 +22,8 @@ import (
 // must recover when the agent comes back.
 func TestRemoteAgentAndOfflineHost(t *testing.T) {
 	k := startKumo(t, withoutLocalAgent)
-	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	agentDir := t.TempDir()
-	t.Cleanup(func() { killVMs(agentDir) })
-	runAgent := func(token string) (stop func()) {
-		drv, err := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := agent.New(context.Background(), agent.Config{DataDir: agentDir, Name: "remote-1", Listen: "127.0.0.1:0",
-			JoinToken: token, Driver: drv, Volumes: storage.NewQemuImg(), Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
-		if err != nil {
-			t.Fatalf("agent: %v", err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); a.Run(ctx) }()
-		return func() { cancel(); <-done }
-	}
-	stop := runAgent(tok.Token)
+	remote := newExtraAgent(t, k, "remote-1")
+	agentDir := remote.dir
 	hosts := k.waitHosts(1)
 	if hosts[0].Name != "remote-1" {
 		t.Fatalf("joined host is named %q", hosts[0].Name)
@@ -53,7 +33,7 @@ func TestRemoteAgentAndOfflineHost(t *testing.T) {
 	other := t.TempDir()
 	drv, _ := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG})
 	if _, err := agent.New(context.Background(), agent.Config{DataDir: other, Name: "intruder", Listen: "127.0.0.1:0",
-		JoinToken: tok.Token, Driver: drv, Volumes: storage.NewQemuImg()}); err == nil {
+		JoinToken: remote.token, Driver: drv, Volumes: storage.NewQemuImg()}); err == nil {
 		t.Fatal("a used join token admitted a second agent")
 	}
 
@@ -66,13 +46,13 @@ func TestRemoteAgentAndOfflineHost(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stop()
+	remote.halt()
 	eventually(t, 15*time.Second, "host offline", func() (bool, string) {
 		h, err := k.c.Host(context.Background(), hosts[0].ID)
 		return err == nil && h.State == "offline", h.State
 	})
 	k.waitStatus(vm, "lost")
-	_, err = k.c.ChangeVMState(ctxT(t), vm.ID, api.VMStatePut{Action: "start"})
+	_, err := k.c.ChangeVMState(ctxT(t), vm.ID, api.VMStatePut{Action: "start"})
 	if err == nil {
 		// The task is accepted but must fail: the host is unreachable.
 		tasks, _ := k.c.Tasks(ctxT(t))
@@ -83,8 +63,7 @@ func TestRemoteAgentAndOfflineHost(t *testing.T) {
 	}
 
 	// The agent comes back with its saved identity (no token needed).
-	stop = runAgent("")
-	defer stop()
+	remote.run("")
 	k.waitHosts(1)
 	k.waitStatus(vm, "stopped")
 }
@@ -93,30 +72,16 @@ func TestRemoteAgentAndOfflineHost(t *testing.T) {
 // the VMs marked auto_start come back up, the others stay stopped.
 func TestAutoStartAtHostBoot(t *testing.T) {
 	k := startKumo(t, withoutLocalAgent)
+	firstBoot := time.Now().Add(-time.Hour).Truncate(time.Second)
+	host := &extraAgent{t: t, dir: t.TempDir(), name: "rebooting", bootedAt: firstBoot}
+	agentDir := host.dir
+	t.Cleanup(func() { killVMs(agentDir) })
 	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	agentDir := t.TempDir()
-	t.Cleanup(func() { killVMs(agentDir) })
-	runAgent := func(token string, bootedAt time.Time) (stop func()) {
-		drv, err := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := agent.New(context.Background(), agent.Config{DataDir: agentDir, Name: "rebooting", Listen: "127.0.0.1:0",
-			JoinToken: token, Driver: drv, Volumes: storage.NewQemuImg(), Accel: hypervisor.AccelTCG, Logger: testLogger(t),
-			BootedAt: bootedAt})
-		if err != nil {
-			t.Fatalf("agent: %v", err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); a.Run(ctx) }()
-		return func() { cancel(); <-done }
-	}
-	firstBoot := time.Now().Add(-time.Hour).Truncate(time.Second)
-	stop := runAgent(tok.Token, firstBoot)
+	host.run(tok.Token)
+	t.Cleanup(host.halt)
 	k.waitHosts(1)
 	img := k.uploadGuest("guest")
 	n := k.nano(t)
@@ -144,10 +109,10 @@ func TestAutoStartAtHostBoot(t *testing.T) {
 	}
 
 	// Power loss: the agent and every VM die at once.
-	stop()
+	host.halt()
 	killVMs(agentDir)
-	stop = runAgent("", firstBoot.Add(time.Hour))
-	defer stop()
+	host.bootedAt = firstBoot.Add(time.Hour)
+	host.run("")
 	eventually(t, 90*time.Second, "auto-start guest booted again", func() (bool, string) {
 		return strings.Count(serial(ids[true]), "KUMO-GUEST-READY") >= 2, lastLine(serial(ids[true]))
 	})
@@ -159,8 +124,7 @@ func TestAutoStartAtHostBoot(t *testing.T) {
 	// A heartbeat without a new boot starts nothing: stop the auto-start
 	// VM, restart the agent with the same boot time, and it stays down.
 	k.mustTask(k.action(api.VM{ID: ids[true]}, "poweroff"))
-	stop()
-	stop = runAgent("", firstBoot.Add(time.Hour))
+	host.restart()
 	k.waitHosts(1)
 	time.Sleep(2 * time.Second) // a few heartbeats; a start takes well under a second
 	if pidAlive(filepath.Join(agentDir, "vms", ids[true], "qemu.pid")) != 0 {

@@ -17,10 +17,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/kumo-cloud/kumo/internal/agent"
-	"github.com/kumo-cloud/kumo/internal/hypervisor"
-	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
-	"github.com/kumo-cloud/kumo/internal/storage"
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
@@ -401,25 +397,7 @@ func TestNanoMedia(t *testing.T) {
 func TestNanoMediaRemoteAgent(t *testing.T) {
 	dir := guestDir(t)
 	k := startKumo(t, withoutLocalAgent)
-	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	agentDir := t.TempDir()
-	t.Cleanup(func() { killVMs(agentDir) })
-	drv, err := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := agent.New(context.Background(), agent.Config{DataDir: agentDir, Name: "remote-media", Listen: "127.0.0.1:0",
-		JoinToken: tok.Token, Driver: drv, Volumes: storage.NewQemuImg(), Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatalf("agent: %v", err)
-	}
-	actx, stopAgent := context.WithCancel(context.Background())
-	agentDone := make(chan struct{})
-	go func() { defer close(agentDone); a.Run(actx) }()
-	t.Cleanup(func() { stopAgent(); <-agentDone })
+	agentDir := newExtraAgent(t, k, "remote-media").dir
 	k.waitHosts(1)
 
 	n := k.nano(t)

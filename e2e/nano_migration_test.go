@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -9,45 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kumo-cloud/kumo/internal/agent"
-	"github.com/kumo-cloud/kumo/internal/hypervisor"
-	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
-	"github.com/kumo-cloud/kumo/internal/storage"
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
-
-// joinSecondAgent joins another agent, on this machine, to k's cluster
-// and returns its data directory.
-func joinSecondAgent(t *testing.T, k *kumo, name string) string {
-	t.Helper()
-	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	t.Cleanup(func() { killVMs(dir) })
-	drv, err := qemu.New(qemu.Options{Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := agent.New(context.Background(), agent.Config{DataDir: dir, Name: name, Listen: "127.0.0.1:0",
-		JoinToken: tok.Token, Driver: drv, Volumes: storage.NewQemuImg(), Accel: hypervisor.AccelTCG, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatalf("agent: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return dir
-}
 
 // TestNanoMigration live-migrates a running guest between two agents on
 // this machine: the guest keeps running and its tick counter goes on.
 func TestNanoMigration(t *testing.T) {
 	k := startKumo(t)
 	k.waitHosts(1)
-	second := joinSecondAgent(t, k, "cell-2")
+	second := newExtraAgent(t, k, "cell-2").dir
 	hosts := k.waitHosts(2)
 	dataDirOf := map[string]string{}
 	for _, h := range hosts {

@@ -89,15 +89,30 @@ func (s *Server) uploadDiskImage(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	ready, err := s.receiveUpload(r, img.ID)
+	if err != nil {
+		return reply{}, err
+	}
+	if ready.Format == model.FormatISO {
+		s.svc.DeleteImage(ctx(r), ready.ID)
+		return reply{}, model.Errorf(model.CodeInvalidArgument, "an ISO is a media image, not a disk image")
+	}
+	return ok(nil)
+}
+
+// receiveUpload stores the file of image id from a multipart upload: the
+// file in field "image", after an optional "checksum" field (hex MD5 or
+// SHA-256), which must come first to be checked against the file.
+func (s *Server) receiveUpload(r *http.Request, id string) (model.Image, error) {
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return reply{}, model.Errorf(model.CodeInvalidArgument, "upload must be multipart/form-data with a field \"image\": %v", err)
+		return model.Image{}, model.Errorf(model.CodeInvalidArgument, "upload must be multipart/form-data with a field \"image\": %v", err)
 	}
 	checksum := ""
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
-			return reply{}, model.Errorf(model.CodeInvalidArgument, "upload has no field \"image\"")
+			return model.Image{}, model.Errorf(model.CodeInvalidArgument, "upload has no field \"image\"")
 		}
 		switch part.FormName() {
 		case "checksum":
@@ -105,16 +120,7 @@ func (s *Server) uploadDiskImage(r *http.Request) (reply, error) {
 			n, _ := part.Read(buf)
 			checksum = strings.TrimSpace(string(buf[:n]))
 		case "image":
-			// The checksum field must come before the file to be checked.
-			ready, err := s.svc.ReceiveImage(ctx(r), img.ID, part, checksum)
-			if err != nil {
-				return reply{}, err
-			}
-			if ready.Format == model.FormatISO {
-				s.svc.DeleteImage(ctx(r), ready.ID)
-				return reply{}, model.Errorf(model.CodeInvalidArgument, "an ISO is a media image, not a disk image")
-			}
-			return ok(nil)
+			return s.svc.ReceiveImage(ctx(r), id, part, checksum)
 		}
 	}
 }

@@ -138,26 +138,8 @@ func (s *Server) uploadMediaImage(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return reply{}, model.Errorf(model.CodeInvalidArgument, "upload must be multipart/form-data with a field \"image\": %v", err)
-	}
-	checksum := ""
-	for {
-		part, err := mr.NextPart()
-		if err != nil {
-			return reply{}, model.Errorf(model.CodeInvalidArgument, "upload has no field \"image\"")
-		}
-		switch part.FormName() {
-		case "checksum":
-			buf := make([]byte, 129)
-			n, _ := part.Read(buf)
-			checksum = strings.TrimSpace(string(buf[:n]))
-		case "image":
-			_, err := s.svc.ReceiveImage(ctx(r), img.ID, part, checksum)
-			return done(err)
-		}
-	}
+	_, err = s.receiveUpload(r, img.ID)
+	return done(err)
 }
 
 // downloadMediaImage sends the ISO's bytes (with Range support, so a
