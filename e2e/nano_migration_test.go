@@ -129,11 +129,29 @@ func TestNanoMigration(t *testing.T) {
 		t.Errorf("migrations: %+v", list)
 	}
 
+	// And back through the native API, to the one other host.
+	k.mustTask(mustMigrate(t, k, g.ID))
+	n.must(200, "GET", "/guests/"+g.ID, nil, &after)
+	if after.Cell != before.Cell || !after.Running {
+		t.Fatalf("after migrating back the guest is %+v, want running on %s", after, before.Cell)
+	}
+	if _, err := k.c.MigrateVM(ctxT(t), g.ID, api.VMMigratePost{Host: before.Cell}); err == nil {
+		t.Error("migrating a VM to the host it is on was accepted")
+	}
 	// The guest is managed on its new cell like any other.
 	n.must(200, "DELETE", "/instances/"+g.ID, map[string]bool{"force": true}, nil)
 	k.waitStatus(api.VM{ID: g.ID, Name: "traveller"}, "stopped")
 	n.must(200, "DELETE", "/guests/"+g.ID, map[string]bool{"force": false}, nil)
-	if _, err := os.Stat(filepath.Join(dataDirOf[target], "vms", g.ID)); !os.IsNotExist(err) {
-		t.Errorf("the target cell still has the deleted guest's files: %v", err)
+	if _, err := os.Stat(filepath.Join(dataDirOf[before.Cell], "vms", g.ID)); !os.IsNotExist(err) {
+		t.Errorf("the cell still has the deleted guest's files: %v", err)
 	}
+}
+
+func mustMigrate(t *testing.T, k *kumo, id string) api.Task {
+	t.Helper()
+	task, err := k.c.MigrateVM(ctxT(t), id, api.VMMigratePost{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
 }

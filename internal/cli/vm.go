@@ -12,7 +12,7 @@ import (
 
 func vmCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "vm", Short: "Manage virtual machines"}
-	cmd.AddCommand(vmCreateCmd(g), vmListCmd(g), vmShowCmd(g), vmSetCmd(g), vmDeleteCmd(g))
+	cmd.AddCommand(vmCreateCmd(g), vmListCmd(g), vmShowCmd(g), vmSetCmd(g), vmDeleteCmd(g), vmMigrateCmd(g))
 	for _, action := range []struct{ name, short string }{
 		{"start", "Start a VM"},
 		{"stop", "Ask a VM's guest to shut down (ACPI)"},
@@ -200,6 +200,24 @@ func vmDeleteCmd(g *globals) *cobra.Command {
 			return g.finishTask(cmd.Context(), c, t, err, noWait)
 		},
 	}
+	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return at once instead of waiting for the task")
+	return cmd
+}
+
+func vmMigrateCmd(g *globals) *cobra.Command {
+	var host string
+	var noWait bool
+	cmd := &cobra.Command{
+		Use:   "migrate NAME",
+		Short: "Move a running VM live to another host of its pool",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := g.client()
+			t, err := c.MigrateVM(cmd.Context(), args[0], api.VMMigratePost{Host: host})
+			return g.finishTask(cmd.Context(), c, t, err, noWait)
+		},
+	}
+	cmd.Flags().StringVar(&host, "host", "", "target host (default: the one with the most free memory)")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "return at once instead of waiting for the task")
 	return cmd
 }

@@ -50,6 +50,11 @@ type VMStatePut struct {
 	TimeoutSeconds int    `json:"timeout_seconds,omitempty" description:"stop: how long to wait for the guest"`
 }
 
+// VMMigratePost moves a running VM live to another host of its pool.
+type VMMigratePost struct {
+	Host string `json:"host,omitempty" description:"id or name of the target host; empty picks the host with the most free memory"`
+}
+
 // VMCreated is the reply to POST /v1/vms: the VM and the task making it.
 type VMCreated struct {
 	VM   VM   `json:"vm"`

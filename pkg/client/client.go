@@ -187,6 +187,11 @@ func (c *Client) ChangeVMState(ctx context.Context, id string, req api.VMStatePu
 	return out, c.do(ctx, http.MethodPut, "/v1/vms/"+url.PathEscape(id)+"/state", req, &out)
 }
 
+// MigrateVM moves a running VM live to another host.
+func (c *Client) MigrateVM(ctx context.Context, id string, req api.VMMigratePost) (out api.Task, err error) {
+	return out, c.do(ctx, http.MethodPost, "/v1/vms/"+url.PathEscape(id)+"/migrate", req, &out)
+}
+
 // DeleteVM deletes a VM.
 func (c *Client) DeleteVM(ctx context.Context, id string) (out api.Task, err error) {
 	return out, c.do(ctx, http.MethodDelete, "/v1/vms/"+url.PathEscape(id), nil, &out)

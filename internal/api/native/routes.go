@@ -58,6 +58,8 @@ func (s *Server) routes() []route {
 			body: api.VMPatch{}, reply: api.VM{}, status: http.StatusOK, handle: s.patchVM},
 		{method: "PUT", path: "/v1/vms/{id}/state", summary: "Start, stop, power off, reboot, pause or resume a VM", params: idParam{},
 			body: api.VMStatePut{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.putVMState},
+		{method: "POST", path: "/v1/vms/{id}/migrate", summary: "Move a running VM live to another host of its pool", params: idParam{},
+			body: api.VMMigratePost{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.migrateVM},
 		{method: "DELETE", path: "/v1/vms/{id}", summary: "Delete a VM and its disks", params: idParam{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.deleteVM},
 
 		{method: "GET", path: "/v1/tasks", summary: "List tasks, newest first", reply: []api.Task{}, status: http.StatusOK, handle: s.listTasks},

@@ -84,6 +84,18 @@ func (s *Server) putVMState(r *http.Request) (any, error) {
 	return taskToAPI(t), nil
 }
 
+func (s *Server) migrateVM(r *http.Request) (any, error) {
+	var req api.VMMigratePost
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	t, err := s.svc.MigrateVM(ctx(r), r.PathValue("id"), req.Host)
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
+}
+
 func (s *Server) deleteVM(r *http.Request) (any, error) {
 	t, err := s.svc.DeleteVM(ctx(r), r.PathValue("id"))
 	if err != nil {
