@@ -110,9 +110,14 @@ func (s *Service) migrateVM(ctx context.Context, run *task.Run, vm model.VM, tar
 		return nil, notFound(err, "VM", vm.ID)
 	}
 	vm.HostID = targetID
-	// The destination resumes the guest once it has loaded the last state.
+	// The destination resumes the guest once it has loaded the last state
+	// (a paused guest stays paused).
+	want := hypervisor.StateRunning
+	if vm.Status == model.PowerPaused {
+		want = hypervisor.StatePaused
+	}
 	st, err := dst.VMStatus(ctx, vm.ID)
-	for deadline := time.Now().Add(30 * time.Second); err == nil && st.State != hypervisor.StateRunning && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(30 * time.Second); err == nil && st.State != want && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 		st, err = dst.VMStatus(ctx, vm.ID)
 	}
