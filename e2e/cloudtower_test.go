@@ -334,4 +334,18 @@ func TestCloudTowerLifecycle(t *testing.T) {
 	if st, _ := c.call("delete-vm", byID(vm.ID)); st != 404 {
 		t.Errorf("delete a deleted VM: HTTP %d, want 404", st)
 	}
+
+	// The changes are in the user audit log, the refused ones as failed.
+	var logs []struct{ Action, Status, Username string }
+	c.must("get-user-audit-logs", map[string]any{"where": map[string]any{"action_starts_with": "migrate-vm"}}, &logs)
+	statuses := map[string]int{}
+	for _, l := range logs {
+		if l.Username != "admin" {
+			t.Errorf("audit log entry by %q", l.Username)
+		}
+		statuses[l.Status]++
+	}
+	if statuses["SUCCESSED"] != 1 || statuses["FAILED"] != 1 {
+		t.Errorf("migrate-vm in the user audit log: %+v", logs)
+	}
 }

@@ -31,10 +31,13 @@
 package cloudtower
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -62,6 +65,10 @@ type operation struct {
 	// refused, when set, is why Kumo does not do this operation; it
 	// answers 400 NOT_SUPPORTED after the token is checked.
 	refused string
+	// menus are the permissions of which the caller must hold one, as
+	// for the same objects in the Nano API (docs/iam.md); none means any
+	// logged-in caller.
+	menus []string
 }
 
 // New returns the CloudTower API server.
@@ -90,6 +97,11 @@ func (s *Server) wrap(op operation) http.Handler {
 				return
 			}
 			r = r.WithContext(service.WithPrincipal(r.Context(), p))
+			if err := service.Authorize(r.Context(), op.menus...); err != nil {
+				s.record(r, op, err)
+				writeError(w, op.name, err)
+				return
+			}
 		}
 		if op.refused != "" {
 			writeError(w, op.name, errRefused(op.refused))
@@ -101,6 +113,7 @@ func (s *Server) wrap(op operation) http.Handler {
 			return
 		}
 		out, err := op.handle(r, body)
+		s.record(r, op, err)
 		if err != nil {
 			if status(err) == http.StatusInternalServerError {
 				s.log.Error("cloudtower request failed", "operation", op.name, "err", err)
@@ -112,6 +125,30 @@ func (s *Server) wrap(op operation) http.Handler {
 		w.WriteHeader(http.StatusOK)
 		json.NewEncoder(w).Encode(out)
 	})
+}
+
+// record writes a change asked through the API to the operation log
+// (what /get-user-audit-logs lists): who, which operation, and how it
+// ended. Reads and logins are not changes.
+func (s *Server) record(r *http.Request, op operation, err error) {
+	if op.public || op.name == "vnc" || strings.HasPrefix(op.name, "get-") {
+		return
+	}
+	p, ok := service.PrincipalFrom(r.Context())
+	if !ok {
+		return
+	}
+	content := p.Name + " " + op.name
+	if err != nil {
+		content += fmt.Sprintf(" (failed with %d: %s)", status(err), err)
+	}
+	addr, _, splitErr := net.SplitHostPort(r.RemoteAddr)
+	if splitErr != nil {
+		addr = r.RemoteAddr
+	}
+	if err := s.svc.RecordOperation(context.WithoutCancel(r.Context()), addr, content); err != nil {
+		s.log.Warn("record operation log", "content", content, "err", err)
+	}
 }
 
 const codeNotSupported model.ErrorCode = "not_supported"
