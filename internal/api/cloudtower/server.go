@@ -69,6 +69,9 @@ type operation struct {
 	// for the same objects in the Nano API (docs/iam.md); none means any
 	// logged-in caller.
 	menus []string
+	// note says where Kumo's answer differs from CloudTower's, for
+	// docs/cloudtower-endpoints.md.
+	note string
 }
 
 // New returns the CloudTower API server.
@@ -77,7 +80,7 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 	for _, op := range s.operations() {
 		s.mux.Handle("POST "+Prefix+"/"+op.name, s.wrap(op))
 	}
-	s.mux.Handle("POST /api", s.wrap(operation{name: "vnc", handle: s.vnc}))
+	s.mux.Handle("POST /api", s.wrap(s.vncOperation()))
 	s.mux.Handle("GET /websockify/", s.consoles.Handler())
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, "", model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST %s/<operation>)", r.Method, r.URL.Path, Prefix))
