@@ -79,8 +79,9 @@ func volumeID(vmID string) string { return vmID + "-volume-0" }
 func vlanID(poolID string) string { return poolID + "-nat" }
 
 // toVM builds the Vm of a Kumo VM. media is the image in its CD-ROM
-// drive if known.
-func (s *Server) toVM(ctx context.Context, inv *inventory, v model.VM, media string) vm {
+// drive as its running QEMU reports it, nil when not known: then the
+// drive holds the ISO a VM made from one boots, else nothing.
+func (s *Server) toVM(ctx context.Context, inv *inventory, v model.VM, media *string) vm {
 	out := vm{
 		ID: v.ID, Name: v.Name, Description: v.Description, Status: vmStatus(v.Status),
 		Vcpu: v.Cores, CPU: cpuTopology{Cores: v.Cores, Sockets: 1}, Memory: int64(v.MemoryMiB) << 20,
@@ -98,13 +99,16 @@ func (s *Server) toVM(ctx context.Context, inv *inventory, v model.VM, media str
 			out.MaxBandwidth = &v.QoS.ReadBPS
 		}
 	}
-	boot := 1
+	boot, inDrive := 1, ""
 	if v.BootMedia {
-		media, boot = v.ImageID, 2
+		boot, inDrive = 2, v.ImageID
+	}
+	if media != nil {
+		inDrive = *media
 	}
 	out.VMDisks = []vmDisk{
 		{ID: diskID(v.ID), Type: "DISK", Bus: "VIRTIO", Boot: boot, Key: 0, VMVolume: &ref{volumeID(v.ID), v.Name + "-disk-0"}},
-		{ID: cdromID(v.ID), Type: "CD_ROM", Bus: "IDE", Boot: 3 - boot, Key: 1, ElfImage: inv.imageRef(media)},
+		{ID: cdromID(v.ID), Type: "CD_ROM", Bus: "IDE", Boot: 3 - boot, Key: 1, ElfImage: inv.imageRef(inDrive)},
 	}
 	out.VMNics = []vmNic{{ID: nicID(v.ID), MacAddress: service.MACFor(v.ID), Model: "VIRTIO", Enabled: true,
 		Vlan: &ref{vlanID(v.PoolID), natVlanName}}}
@@ -116,17 +120,25 @@ func (s *Server) toVM(ctx context.Context, inv *inventory, v model.VM, media str
 	return out
 }
 
+// liveMedia asks a running VM's host what is in its CD-ROM drive. A
+// host that does not answer leaves the drive shown as at boot rather
+// than failing the call.
+func (s *Server) liveMedia(ctx context.Context, v model.VM) *string {
+	if v.Status != model.PowerRunning && v.Status != model.PowerPaused {
+		return nil
+	}
+	m, err := s.svc.VMMedia(ctx, v.ID)
+	if err != nil {
+		return nil
+	}
+	return &m
+}
+
 // vms returns every visible VM as CloudTower sees it.
 func (s *Server) vms(ctx context.Context, inv *inventory) []vm {
 	out := make([]vm, 0, len(inv.vms))
 	for _, v := range inv.vms {
-		media := ""
-		if v.Status == model.PowerRunning || v.Status == model.PowerPaused {
-			// What is in the drive now; a host that does not answer
-			// leaves the drive shown empty rather than failing the list.
-			media, _ = s.svc.VMMedia(ctx, v.ID)
-		}
-		out = append(out, s.toVM(ctx, inv, v, media))
+		out = append(out, s.toVM(ctx, inv, v, s.liveMedia(ctx, v)))
 	}
 	return out
 }
@@ -210,7 +222,7 @@ func (s *Server) vmAfter(ctx context.Context, id string) (vm, error) {
 	}
 	for _, v := range inv.vms {
 		if v.ID == id {
-			return s.toVM(ctx, inv, v, ""), nil
+			return s.toVM(ctx, inv, v, s.liveMedia(ctx, v)), nil
 		}
 	}
 	return vm{}, model.NotFound("VM", id)
