@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -161,6 +162,28 @@ func TestCloudTowerContract(t *testing.T) {
 				t.Errorf("malformed body: HTTP %d %s, want 400", st, raw)
 			}
 		})
+	}
+
+	c.t = t
+	if st, _ := c.call("no-such-operation", map[string]any{}); st != 404 {
+		t.Errorf("unknown operation: HTTP %d, want 404", st)
+	}
+	for _, method := range []string{"GET", "PUT", "DELETE"} {
+		req, _ := http.NewRequest(method, c.base+"/v2/api/get-vms", nil)
+		req.Header.Set("Authorization", c.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("%s /v2/api/get-vms: HTTP %d, want 404", method, resp.StatusCode)
+		}
+	}
+	var tasks []towerTask
+	c.must("get-tasks", map[string]any{"where": map[string]any{"id": "no-such-task"}}, &tasks)
+	if len(tasks) != 0 {
+		t.Errorf("get-tasks of an unknown id: %+v", tasks)
 	}
 
 	// The VM the contract ran against is still there and untouched: the

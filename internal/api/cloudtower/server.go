@@ -77,10 +77,12 @@ type operation struct {
 // New returns the CloudTower API server.
 func New(svc *service.Service, log *slog.Logger) *Server {
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
+	// Patterns carry no method: ServeMux would answer other methods 405,
+	// a status the SDK does not know; wrap answers them 404.
 	for _, op := range s.operations() {
-		s.mux.Handle("POST "+Prefix+"/"+op.name, s.wrap(op))
+		s.mux.Handle(Prefix+"/"+op.name, s.wrap(op))
 	}
-	s.mux.Handle("POST /api", s.wrap(s.vncOperation()))
+	s.mux.Handle("/api", s.wrap(s.vncOperation()))
 	s.mux.Handle("GET /websockify/", s.consoles.Handler())
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, "", model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST %s/<operation>)", r.Method, r.URL.Path, Prefix))
@@ -93,8 +95,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 func (s *Server) wrap(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			writeError(w, op.name, model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST)", r.Method, r.URL.Path))
+			return
+		}
 		if !op.public {
-			p, _, err := s.svc.Authenticate(r.Context(), r.Header.Get("Authorization"))
+			// The guide sends the bare token; a "Bearer " prefix, which
+			// some HTTP clients add, is taken too.
+			token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			p, _, err := s.svc.Authenticate(r.Context(), token)
 			if err != nil {
 				writeError(w, op.name, err)
 				return

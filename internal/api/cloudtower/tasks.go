@@ -81,6 +81,16 @@ func mutationOf(kind string) string {
 	return out
 }
 
+// oneID returns the id of a list body whose where is just {id: "..."}.
+func oneID(body map[string]any) (string, bool) {
+	w, ok := body["where"].(map[string]any)
+	if !ok || len(w) != 1 {
+		return "", false
+	}
+	id, ok := w["id"].(string)
+	return id, ok
+}
+
 // getTasks is /get-tasks. The progress is a fraction (0 to 1), as in
 // CloudTower.
 func (s *Server) getTasks(r *http.Request, body []byte) (any, error) {
@@ -88,8 +98,17 @@ func (s *Server) getTasks(r *http.Request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts, err := s.svc.Tasks().List(r.Context(), store.TaskFilter{})
-	if err != nil {
+	var ts []model.Task
+	if id, ok := oneID(q); ok {
+		// The SDK's way to follow a task: read just that one.
+		t, err := s.svc.Tasks().Get(r.Context(), id)
+		if err != nil && !model.IsCode(err, model.CodeNotFound) {
+			return nil, err
+		}
+		if err == nil {
+			ts = []model.Task{t}
+		}
+	} else if ts, err = s.svc.Tasks().List(r.Context(), store.TaskFilter{}); err != nil {
 		return nil, err
 	}
 	all := make([]task, len(ts))
