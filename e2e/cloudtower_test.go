@@ -323,6 +323,14 @@ func TestCloudTowerLifecycle(t *testing.T) {
 		return ticks(string(b)) > 0, lastLine(string(b))
 	})
 
+	// The snapshot went with the VM.
+	var removed struct{ ID string }
+	c.waitTask(c.change("delete-vm-snapshot", byID(snap.ID), &removed))
+	c.must("get-vm-snapshots", map[string]any{"where": map[string]any{"vm": map[string]any{"id": vm.ID}}}, &snaps)
+	if removed.ID != snap.ID || len(snaps) != 0 {
+		t.Fatalf("after delete-vm-snapshot %+v: %+v", removed, snaps)
+	}
+
 	var gone struct{ ID string }
 	c.waitTask(c.change("delete-vm", byID(vm.ID), &gone))
 	if gone.ID != vm.ID {
