@@ -148,6 +148,9 @@ func TestCloudTowerContract(t *testing.T) {
 				if st, _ := c.call(path, map[string]any{}); st != 400 {
 					t.Errorf("no where: HTTP %d, want 400", st)
 				}
+				if st, _ := c.call(path, map[string]any{"where": map[string]any{}}); st != 400 {
+					t.Errorf("an empty where: HTTP %d, want 400", st)
+				}
 			case "refused":
 				if st, _ := c.call(path, unknown); st != 400 {
 					t.Errorf("refused operation: HTTP %d, want 400", st)

@@ -176,11 +176,16 @@ func (s *Server) selectVMs(ctx context.Context, inv *inventory, where map[string
 }
 
 // selectWhere applies a change's where to a resource list. A change
-// needs a where: one that selects nothing, or that names an id
-// (where.id, where.id_in) absent from the list, is a 404.
+// needs a non-empty where: one that selects nothing, or that names an
+// id (where.id, where.id_in) absent from the list, is a 404.
 func selectWhere[T any](where map[string]any, all []T, idOf func(T) string, kind string) ([]T, error) {
 	if where == nil {
 		return nil, model.FieldError("where", "is required: it selects the %ss to act on", kind)
+	}
+	// An empty where would select every resource: a script that lost
+	// its filter must not stop or delete the whole inventory.
+	if len(where) == 0 {
+		return nil, model.FieldError("where", "is empty: name the %ss to act on (for all of them, say so, e.g. {\"id_not\": \"\"})", kind)
 	}
 	f, err := compileWhere(where, shapeFor[T](), "where")
 	if err != nil {
