@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
@@ -183,6 +184,24 @@ func TestCloudTowerContract(t *testing.T) {
 			t.Errorf("%s /v2/api/get-vms: HTTP %d, want 404", method, resp.StatusCode)
 		}
 	}
+	// A user without the instance permission may not see or touch VMs.
+	admin, _, err := k.srv.Service().Authenticate(ctxT(t), c.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.srv.Service().CreateUser(service.WithPrincipal(ctxT(t), admin), "plain", "plain-password", "user"); err != nil {
+		t.Fatal(err)
+	}
+	plain := &towerClient{t: t, base: c.base}
+	var login struct{ Data struct{ Token string } }
+	plain.must("login", map[string]string{"username": "plain", "password": "plain-password", "source": "LOCAL"}, &login)
+	plain.token = login.Data.Token
+	for _, op := range []string{"get-vms", "delete-vm"} {
+		if st, raw := plain.call(op, byID(vm.ID)); st != 400 || !strings.Contains(string(raw), "PERMISSION_DENIED") {
+			t.Errorf("%s without the instance permission: HTTP %d %s, want 400 PERMISSION_DENIED", op, st, raw)
+		}
+	}
+
 	var tasks []towerTask
 	c.must("get-tasks", map[string]any{"where": map[string]any{"id": "no-such-task"}}, &tasks)
 	if len(tasks) != 0 {
