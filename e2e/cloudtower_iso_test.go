@@ -103,6 +103,32 @@ func TestCloudTowerBlankVM(t *testing.T) {
 		t.Fatalf("CD-ROM after add-vm-cd-rom: %+v", cd)
 	}
 
+	// The guide's VNC recipe: the GraphQL vnc query, then the websocket.
+	var vnc struct {
+		Data struct {
+			VNC struct {
+				VMUUID    string `json:"vm_uuid"`
+				HostIP    string `json:"host_ip"`
+				ClusterIP string `json:"cluster_ip"`
+				RawToken  string `json:"raw_token"`
+			} `json:"vnc"`
+		} `json:"data"`
+	}
+	c.must("/api", map[string]any{"operationName": "vnc", "variables": map[string]any{"input": map[string]any{
+		"vm": map[string]any{"id": made.ID}}},
+		"query": "query vnc($input: VncInput) { vnc(input: $input) { vm_uuid host_ip cluster_ip raw_token }}"}, &vnc)
+	v := vnc.Data.VNC
+	if v.VMUUID != made.ID || v.RawToken == "" || v.ClusterIP == "" {
+		t.Fatalf("vnc: %+v", v)
+	}
+	wsURL := "ws://" + v.ClusterIP + "/websockify/?uuid=" + v.VMUUID + "&token=" + v.RawToken + "&host=" + v.HostIP
+	if banner, _, err := readBanner(ctxT(t), wsURL); err != nil || banner != "RFB 003.008\n" {
+		t.Fatalf("VNC websocket: %q, %v", banner, err)
+	}
+	if _, resp, err := readBanner(ctxT(t), wsURL); err == nil || resp == nil || resp.StatusCode != 403 {
+		t.Errorf("a used VNC token was accepted again (%v)", err)
+	}
+
 	c.waitTask(c.change("suspend-vm", byID(made.ID), nil))
 	if vm, _ := c.vm(made.ID); vm.Status != "SUSPENDED" {
 		t.Fatalf("after suspend-vm: %s", vm.Status)
