@@ -12,7 +12,8 @@ import (
 // TestCloudTowerBlankVM creates a blank VM the way /create-vm describes
 // it (an ISO in a CD-ROM, a new empty disk, a NIC on the cluster's
 // network, status RUNNING), sees the ISO guest boot, and drives it
-// through the CD-ROM, suspend/resume, resize and power-off calls.
+// through the CD-ROM, VNC, suspend/resume, restart, shutdown and resize
+// calls.
 func TestCloudTowerBlankVM(t *testing.T) {
 	dir := guestDir(t)
 	k := startKumo(t, withCloudTower)
@@ -139,7 +140,9 @@ func TestCloudTowerBlankVM(t *testing.T) {
 	if st, raw := c.call("update-vm-basic-info", resize); st != 400 {
 		t.Fatalf("resize a running VM: HTTP %d %s, want 400", st, raw)
 	}
-	c.waitTask(c.change("poweroff-vm", byID(made.ID), nil))
+	c.waitTask(c.change("restart-vm", byID(made.ID), nil))
+	k.waitSerial(api.VM{ID: made.ID}, "KUMO-GUEST-READY", 2)
+	c.waitTask(c.change("shutdown-vm", byID(made.ID), nil))
 	var resized towerVM
 	if task := c.change("update-vm-basic-info", resize, &resized); task != nil {
 		t.Errorf("update-vm-basic-info gave task %s; it applies at once", *task)

@@ -323,6 +323,11 @@ func TestCloudTowerLifecycle(t *testing.T) {
 		return ticks(string(b)) > 0, lastLine(string(b))
 	})
 
+	c.waitTask(c.change("poweroff-vm", byID(vm.ID), nil))
+	if vm, _ = c.vm(vm.ID); vm.Status != "STOPPED" {
+		t.Fatalf("after poweroff-vm: %s", vm.Status)
+	}
+
 	// The snapshot went with the VM.
 	var removed struct{ ID string }
 	c.waitTask(c.change("delete-vm-snapshot", byID(snap.ID), &removed))
