@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
@@ -19,6 +20,12 @@ type vmChange struct {
 // hostData is the data of /start-vm and /migrate-vm.
 type hostData struct {
 	HostID string `json:"host_id"`
+}
+
+// noData reports whether a change's data is absent, null or {}.
+func noData(raw json.RawMessage) bool {
+	t := strings.Join(strings.Fields(string(raw)), "")
+	return t == "" || t == "null" || t == "{}"
 }
 
 func decodeData(raw json.RawMessage, v any) error {
@@ -48,7 +55,7 @@ func (s *Server) changeVMs(r *http.Request, body []byte, data any,
 		if err := decodeData(c.Data, data); err != nil {
 			return nil, err
 		}
-	} else if len(c.Data) > 0 && string(c.Data) != "null" {
+	} else if !noData(c.Data) {
 		return nil, model.FieldError("data", "this operation takes no data")
 	}
 	ctx := r.Context()
@@ -152,7 +159,7 @@ func (s *Server) deleteVM(r *http.Request, body []byte) (any, error) {
 	if err := decodeStrict(body, &c); err != nil {
 		return nil, err
 	}
-	if len(c.Data) > 0 && string(c.Data) != "null" {
+	if !noData(c.Data) {
 		return nil, model.FieldError("data", "this operation takes no data")
 	}
 	ctx := r.Context()

@@ -195,7 +195,7 @@ func (s *Server) deleteVMSnapshot(r *http.Request, body []byte) (any, error) {
 	if err := decodeStrict(body, &c); err != nil {
 		return nil, err
 	}
-	if len(c.Data) > 0 && string(c.Data) != "null" {
+	if !noData(c.Data) {
 		return nil, model.FieldError("data", "this operation takes no data")
 	}
 	ctx := r.Context()
