@@ -15,11 +15,11 @@ func (s *Server) operations() []operation {
 		{name: "create-vm", handle: s.createVM, menus: instance, note: notes["create-vm"]},                                         // 创建空白虚拟机
 		{name: "create-vm-from-template", handle: s.createVMFromTemplate, menus: instance, note: notes["create-vm-from-template"]}, // 从模板创建虚拟机
 		{name: "start-vm", handle: s.startVM, menus: instance, note: notes["start-vm"]},                                            // 启动虚拟机
-		{name: "poweroff-vm", handle: s.power(service.ActionPowerOff, false), menus: instance},                                     // 强制关闭虚拟机(下电)
-		{name: "shutdown-vm", handle: s.power(service.ActionStop, false), menus: instance, note: notes["shutdown-vm"]},             // 关闭虚拟机
-		{name: "restart-vm", handle: s.power(service.ActionReboot, false), menus: instance},                                        // 重启虚拟机
-		{name: "suspend-vm", handle: s.power(service.ActionPause, false), menus: instance, note: notes["suspend-vm"]},              // 暂停虚拟机
-		{name: "resume-vm", handle: s.power(service.ActionResume, false), menus: instance},                                         // 恢复虚拟机
+		{name: "poweroff-vm", handle: s.power(service.ActionPowerOff), menus: instance},                                            // 强制关闭虚拟机(下电)
+		{name: "shutdown-vm", handle: s.power(service.ActionStop), menus: instance, note: notes["shutdown-vm"]},                    // 关闭虚拟机
+		{name: "restart-vm", handle: s.power(service.ActionReboot), menus: instance},                                               // 重启虚拟机
+		{name: "suspend-vm", handle: s.power(service.ActionPause), menus: instance, note: notes["suspend-vm"]},                     // 暂停虚拟机
+		{name: "resume-vm", handle: s.power(service.ActionResume), menus: instance},                                                // 恢复虚拟机
 		{name: "migrate-vm", handle: s.migrateVM, menus: instance, note: notes["migrate-vm"]},                                      // 迁移虚拟机
 		{name: "delete-vm", handle: s.deleteVM, menus: instance},                                                                   // 删除虚拟机
 		{name: "update-vm-basic-info", handle: s.updateVMBasicInfo, menus: instance, note: notes["update-vm-basic-info"]},          // 扩容虚拟机

@@ -105,10 +105,12 @@ func powerCheck(action string) func(ctx context.Context, v model.VM) error {
 	}
 }
 
-func (s *Server) power(action string, force bool) func(r *http.Request, body []byte) (any, error) {
+// power is a power operation without data: poweroff-vm (pull the
+// plug), shutdown-vm (ACPI), restart-vm, suspend-vm, resume-vm.
+func (s *Server) power(action string) func(r *http.Request, body []byte) (any, error) {
 	return func(r *http.Request, body []byte) (any, error) {
 		return s.changeVMs(r, body, nil, powerCheck(action), func(ctx context.Context, v model.VM) (model.Task, error) {
-			return s.svc.ChangeVMState(ctx, v.ID, service.ChangeVMStateRequest{Action: action, Force: force})
+			return s.svc.ChangeVMState(ctx, v.ID, service.ChangeVMStateRequest{Action: action})
 		})
 	}
 }
