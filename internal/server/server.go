@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/agent"
+	"github.com/kumo-cloud/kumo/internal/api/cloudtower"
 	"github.com/kumo-cloud/kumo/internal/api/nano"
 	"github.com/kumo-cloud/kumo/internal/api/native"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
@@ -41,6 +42,9 @@ type Config struct {
 	ClusterAdvertise string
 	// NanoListen is the address of the Project Nano API; empty turns it off.
 	NanoListen string
+	// CloudTowerListen is the address of the CloudTower v2 API; empty
+	// turns it off.
+	CloudTowerListen string
 	// LocalAgent runs a host agent for this machine in-process.
 	LocalAgent      bool
 	AgentListen     string
@@ -62,6 +66,7 @@ type Server struct {
 	apiLn   net.Listener
 	cluster net.Listener
 	nanoLn  net.Listener // nil when the Nano API is off
+	towerLn net.Listener // nil when the CloudTower API is off
 
 	// AdminPassword is set when the first admin was created by this start
 	// with a generated password.
@@ -119,6 +124,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("listen for the Nano API on %s: %w", cfg.NanoListen, err)
 		}
 	}
+	if cfg.CloudTowerListen != "" {
+		if s.towerLn, err = net.Listen("tcp", cfg.CloudTowerListen); err != nil {
+			return nil, fmt.Errorf("listen for the CloudTower API on %s: %w", cfg.CloudTowerListen, err)
+		}
+	}
 	ok = true
 	return s, nil
 }
@@ -134,11 +144,19 @@ func (s *Server) NanoAddr() string {
 	return s.nanoLn.Addr().String()
 }
 
+// CloudTowerAddr is the CloudTower API's address, empty when it is off.
+func (s *Server) CloudTowerAddr() string {
+	if s.towerLn == nil {
+		return ""
+	}
+	return s.towerLn.Addr().String()
+}
+
 // Service returns the service layer (for dialects and tests).
 func (s *Server) Service() *service.Service { return s.svc }
 
 func (s *Server) closeListeners() {
-	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn} {
+	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn, s.towerLn} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -215,6 +233,13 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { errc <- ignoreClosed(nanoSrv.Serve(s.nanoLn)) }()
 		s.log.Info("Nano API ready", "address", "http://"+s.NanoAddr()+nano.Prefix)
 	}
+	var towerSrv *http.Server
+	if s.towerLn != nil {
+		towerSrv = &http.Server{Handler: cloudtower.New(s.svc, s.log), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		go func() { errc <- ignoreClosed(towerSrv.Serve(s.towerLn)) }()
+		s.log.Info("CloudTower API ready", "address", "http://"+s.CloudTowerAddr()+cloudtower.Prefix)
+	}
 	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)
 
 	var runErr error
@@ -231,6 +256,9 @@ func (s *Server) Run(ctx context.Context) error {
 	apiSrv.Shutdown(shut)
 	if nanoSrv != nil {
 		nanoSrv.Shutdown(shut)
+	}
+	if towerSrv != nil {
+		towerSrv.Shutdown(shut)
 	}
 	stopAgent()
 	<-agentDone

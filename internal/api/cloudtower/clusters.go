@@ -1,0 +1,77 @@
+package cloudtower
+
+import (
+	"net/http"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+)
+
+// cluster is CloudTower's Cluster: a Kumo pool (a set of hosts that
+// share placement and live migration).
+type cluster struct {
+	ID               string  `json:"id"`
+	Name             string  `json:"name"`
+	Description      string  `json:"description"`
+	Type             string  `json:"type"`
+	Hypervisor       string  `json:"hypervisor"`
+	ConnectState     string  `json:"connect_state"`
+	HA               bool    `json:"ha"`
+	Hosts            []ref   `json:"hosts"`
+	VMs              []ref   `json:"vms"`
+	Datacenters      []ref   `json:"datacenters"`
+	HostNum          int     `json:"host_num"`
+	VMNum            int     `json:"vm_num"`
+	RunningVMNum     int     `json:"running_vm_num"`
+	StoppedVMNum     int     `json:"stopped_vm_num"`
+	SuspendedVMNum   int     `json:"suspended_vm_num"`
+	TotalCPUCores    int     `json:"total_cpu_cores"`
+	TotalMemoryBytes int64   `json:"total_memory_bytes"`
+	Version          string  `json:"version"`
+	LocalCreatedAt   *string `json:"local_created_at"`
+}
+
+func clusters(inv *inventory) []cluster {
+	out := make([]cluster, 0, len(inv.pools))
+	for _, p := range inv.pools {
+		c := cluster{ID: p.ID, Name: p.Name, Description: p.Description, Type: "SMTX_OS", Hypervisor: "ELF",
+			ConnectState: "CONNECTED", HA: p.Failover, Hosts: []ref{}, VMs: []ref{}, Datacenters: []ref{},
+			Version: "kumo", LocalCreatedAt: timestamp(p.CreatedAt)}
+		for _, h := range inv.hosts {
+			if h.PoolID == p.ID {
+				c.Hosts = append(c.Hosts, ref{h.ID, h.Name})
+				c.TotalCPUCores += h.CPUs
+				c.TotalMemoryBytes += h.MemoryBytes
+			}
+		}
+		for _, v := range inv.vms {
+			if v.PoolID != p.ID {
+				continue
+			}
+			c.VMs = append(c.VMs, ref{v.ID, v.Name})
+			switch v.Status {
+			case model.PowerRunning:
+				c.RunningVMNum++
+			case model.PowerPaused:
+				c.SuspendedVMNum++
+			case model.PowerStopped:
+				c.StoppedVMNum++
+			}
+		}
+		c.HostNum, c.VMNum = len(c.Hosts), len(c.VMs)
+		out = append(out, c)
+	}
+	return out
+}
+
+// getClusters is /get-clusters.
+func (s *Server) getClusters(r *http.Request, body []byte) (any, error) {
+	q, err := decodeList(body)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := s.inventory(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return list(q, clusters(inv))
+}

@@ -1,0 +1,101 @@
+package cloudtower
+
+import (
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
+)
+
+// operations lists every operation of the guide, in its order (the
+// cloudtower rows of spec/endpoints.tsv; the GraphQL vnc query is
+// wired in New). Operations Kumo cannot do answer 400 NOT_SUPPORTED with
+// the reason; docs/cloudtower-endpoints.md tracks them.
+func (s *Server) operations() []operation {
+	return []operation{
+		{name: "login", public: true, handle: s.login, note: notes["login"]},                                                       // 登录
+		{name: "create-vm", handle: s.createVM, menus: instance, note: notes["create-vm"]},                                         // 创建空白虚拟机
+		{name: "create-vm-from-template", handle: s.createVMFromTemplate, menus: instance, note: notes["create-vm-from-template"]}, // 从模板创建虚拟机
+		{name: "start-vm", handle: s.startVM, menus: instance, note: notes["start-vm"]},                                            // 启动虚拟机
+		{name: "poweroff-vm", handle: s.power(service.ActionPowerOff), menus: instance},                                            // 强制关闭虚拟机(下电)
+		{name: "shutdown-vm", handle: s.power(service.ActionStop), menus: instance, note: notes["shutdown-vm"]},                    // 关闭虚拟机
+		{name: "restart-vm", handle: s.power(service.ActionReboot), menus: instance},                                               // 重启虚拟机
+		{name: "suspend-vm", handle: s.power(service.ActionPause), menus: instance, note: notes["suspend-vm"]},                     // 暂停虚拟机
+		{name: "resume-vm", handle: s.power(service.ActionResume), menus: instance},                                                // 恢复虚拟机
+		{name: "migrate-vm", handle: s.migrateVM, menus: instance, note: notes["migrate-vm"]},                                      // 迁移虚拟机
+		{name: "delete-vm", handle: s.deleteVM, menus: instance},                                                                   // 删除虚拟机
+		{name: "update-vm-basic-info", handle: s.updateVMBasicInfo, menus: instance, note: notes["update-vm-basic-info"]},          // 扩容虚拟机
+		{name: "create-vm-snapshot", handle: s.createVMSnapshot, menus: instance, note: notes["create-vm-snapshot"]},               // 创建快照
+		{name: "delete-vm-snapshot", handle: s.deleteVMSnapshot, menus: instance},                                                  // 删除虚拟机快照
+		{name: "get-vm-snapshots", handle: s.getVMSnapshots, menus: instance},                                                      // 根据 ID 获取快照或快照列表
+		{name: "get-vms", handle: s.getVMs, menus: instance, note: notes["get-vms"]},                                               // 查询虚拟机
+		{name: "add-vm-cd-rom", handle: s.addVMCDROM, menus: instance, note: notes["add-vm-cd-rom"]},                               // 挂载 CD-ROM
+		{name: "remove-vm-cd-rom", handle: s.removeVMCDROM, menus: instance, note: notes["remove-vm-cd-rom"]},                      // 卸载 CD-ROM
+		{name: "get-elf-images", handle: s.getElfImages, menus: isoReaders, note: notes["get-elf-images"]},                         // 获取 ISO 映像列表
+		{name: "create-vm-volume", refused: noVolumes},                                                                             // 创建虚拟磁盘
+		{name: "get-vm-volumes", handle: s.getVMVolumes, menus: instance, note: notes["get-vm-volumes"]},                           // 获取虚拟磁盘列表
+		{name: "delete-vm-volume", refused: noVolumes},                                                                             // 删除虚拟磁盘
+		{name: "add-vm-volume", refused: noVolumes},                                                                                // 挂载虚拟磁盘
+		{name: "remove-vm-volume", refused: noVolumes},                                                                             // 卸载虚拟磁盘
+		{name: "get-hosts", handle: s.getHosts, menus: hostReaders, note: notes["get-hosts"]},                                      // 获取物理机列表
+		{name: "get-clusters", handle: s.getClusters, menus: hostReaders, note: notes["get-clusters"]},                             // 获取集群列表
+		{name: "get-vm-templates", handle: s.getVMTemplates, menus: templateReaders, note: notes["get-vm-templates"]},              // 查询模板
+		{name: "create-vm-vlan", refused: noVlans},                                                                                 // 创建虚拟网络
+		{name: "delete-vm-vlan", refused: noVlans},                                                                                 // 删除虚拟网络
+		{name: "get-vlans", handle: s.getVlans, menus: networkReaders, note: notes["get-vlans"]},                                   // 查询虚拟网络
+		{name: "update-vm-vlan", refused: noVlans},                                                                                 // 编辑虚拟网络
+		{name: "add-vm-nic", refused: oneNic},                                                                                      // 为虚拟机增加虚拟网卡
+		{name: "remove-vm-nic", refused: oneNic},                                                                                   // 为虚拟机移除虚拟网卡
+		{name: "get-system-audit-logs", handle: s.getSystemAuditLogs, menus: logReaders, note: notes["get-system-audit-logs"]},     // 获取系统事件
+		{name: "get-user-audit-logs", handle: s.getUserAuditLogs, menus: logReaders, note: notes["get-user-audit-logs"]},           // 获取用户事件
+		{name: "get-tasks", handle: s.getTasks, note: notes["get-tasks"]},                                                          // 任务中心
+	}
+}
+
+// Who may call what: the Nano API's permissions for the same objects.
+var (
+	instance        = []string{model.MenuInstance}
+	hostReaders     = []string{model.MenuComputePool, model.MenuDashboard, model.MenuInstance}
+	isoReaders      = []string{model.MenuMediaImage, model.MenuInstance}
+	templateReaders = []string{model.MenuDiskImage, model.MenuTemplate, model.MenuInstance}
+	networkReaders  = []string{model.MenuAddressPool, model.MenuInstance}
+	logReaders      = []string{model.MenuLog}
+)
+
+// Why operations are refused.
+const (
+	noVolumes = "Kumo has no free-standing volumes: a VM has one system disk, made with it and deleted with it " +
+		"(/get-vm-volumes lists them)"
+	noVlans = "Kumo cannot make VLANs: guests are on user-mode NAT, one private network per guest, until bridged " +
+		"networks come (/get-vlans lists the NAT network of each cluster)"
+	oneNic = "Kumo VMs have exactly one NIC, on user-mode NAT; it cannot be added or removed"
+)
+
+// notes say where Kumo differs from CloudTower (docs/cloudtower-endpoints.md).
+var notes = map[string]string{
+	"login":                   "only `source` LOCAL; the token is a Kumo session (24 h unless renewed elsewhere)",
+	"create-vm":               "Kumo has no image-less VMs: a blank VM boots the one ISO of `vm_disks.mount_cd_roms` and gets at most one new VIRTIO disk (`mount_new_create_disks`, its size); refused with the reason: `mount_disks`, a second disk or NIC, `host_id` (Kumo places VMs), `folder_id`, `ha: true`, UEFI, per-disk limits. The CPU topology is not kept (vcpu = cores). A batch is created whole or not at all",
+	"create-vm-from-template": "a template is a disk image (see get-vm-templates); `is_full_copy` false is a COW clone, true a full copy; `vm_disks` refused; otherwise as create-vm",
+	"start-vm":                "`data.host_id` may only name the VM's own host",
+	"shutdown-vm":             "ACPI shutdown; does not force off when the guest ignores it",
+	"suspend-vm":              "pauses the guest's CPUs; RAM stays in QEMU",
+	"migrate-vm":              "live, within the VM's cluster, running or suspended VMs only; without `host_id` Kumo picks the host with most free memory",
+	"update-vm-basic-info":    "name, description, vcpu and memory (of a stopped VM, for its next start), `ha` false only; applied at once, so `task_id` is null; the guide's `data` inside `where` is accepted",
+	"create-vm-snapshot":      "CRASH_CONSISTENT only (a live snapshot holds RAM and disk); FILE_SYSTEM_CONSISTENT refused: Kumo does not freeze guest file systems. Names that are not Kumo names are kept whole (see docs/architecture.md)",
+	"get-vms":                 "every VM shows its system disk, its one CD-ROM drive and its one NAT NIC",
+	"add-vm-cd-rom":           "puts one ISO into the VM's single CD-ROM drive; the VM must run; applied at once (`task_id` null)",
+	"remove-vm-cd-rom":        "ejects the drive; `cd_rom_ids` must name that drive; the VM must run; `task_id` null",
+	"get-elf-images":          "ISO images of Kumo's image store, shown in the first cluster (images belong to the whole control plane)",
+	"get-vm-volumes":          "each VM's system disk, as a volume mounted on it",
+	"get-hosts":               "clusters have no datacenters (`datacenters_some` selects nothing)",
+	"get-clusters":            "Kumo's pools",
+	"get-vm-templates":        "disk images (qcow2, raw) of Kumo's image store",
+	"get-vlans":               "one NAT network per cluster",
+	"get-system-audit-logs":   "Kumo's task history",
+	"get-user-audit-logs":     "Kumo's operation log (changes through any API)",
+	"get-tasks":               "Kumo's tasks; progress is 0 to 1; a cancelled task is FAILED",
+	"vnc":                     "only the `vnc` query is answered; the websocket is `ws://<cluster_ip>/websockify/?token=...` on this listener (plain HTTP)",
+}
+
+// vncOperation is the guide's one GraphQL call (POST /api).
+func (s *Server) vncOperation() operation {
+	return operation{name: "vnc", handle: s.vnc, menus: instance, note: notes["vnc"]}
+}

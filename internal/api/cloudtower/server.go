@@ -1,0 +1,261 @@
+// Package cloudtower serves the SmartX CloudTower API v2 (see
+// ../shared/spec/cloudtower-api-v2-guide.txt) on Kumo's services, under
+// /v2/api on its own listener (default 127.0.0.1:5871).
+//
+// Conventions of the dialect, as the guide and CloudTower's Go SDK rely
+// on them:
+//   - every operation is POST /v2/api/<op> with a JSON body; every call
+//     but /login needs the header `Authorization: <token>`, the token
+//     being a Kumo session from /login.
+//   - lists answer a bare JSON array, filtered by `where` and paged by
+//     first/skip/after/before/last, ordered by orderBy (where.go,
+//     query.go); a where naming one id still answers an array.
+//   - changes answer an array of {"task_id", "data"}, one per resource,
+//     data being the resource as it is when the task starts (deletes: its
+//     {"id"}); /get-tasks follows the task (PENDING, EXECUTING,
+//     SUCCESSED, FAILED with error_message).
+//   - the SDK accepts only HTTP 200, 400, 404 and 500, so only those are
+//     used: 200 success; 404 an id that names nothing (a where of a change
+//     that selects nothing, a cluster_id, template_id, host_id... that
+//     does not exist); 400 everything the caller can fix: bad or
+//     malformed input, no or an expired token, no permission, a conflict
+//     with the resource's state, no capacity left, and operations Kumo
+//     refuses (code NOT_SUPPORTED, with the reason); 500 Kumo's own
+//     failures, a host that cannot be reached included.
+//   - an error is the SDK's ErrorBody: {"code", "message",
+//     "operationName"}; the guide shows none.
+//
+// Where the guide slips (update-vm-basic-info and add-vm-volume show
+// data inside where), the obvious intent is accepted too; see the
+// handlers.
+package cloudtower
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/kumo-cloud/kumo/internal/console"
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/v2/api"
+
+// Server is the CloudTower API.
+type Server struct {
+	svc      *service.Service
+	log      *slog.Logger
+	mux      *http.ServeMux
+	consoles *console.Broker
+}
+
+// operation is one POST /v2/api/<name>.
+type operation struct {
+	name   string
+	public bool
+	handle func(r *http.Request, body []byte) (any, error)
+	// refused, when set, is why Kumo does not do this operation; it
+	// answers 400 NOT_SUPPORTED after the token is checked.
+	refused string
+	// menus are the permissions of which the caller must hold one, as
+	// for the same objects in the Nano API (docs/iam.md); none means any
+	// logged-in caller.
+	menus []string
+	// note says where Kumo's answer differs from CloudTower's, for
+	// docs/cloudtower-endpoints.md.
+	note string
+}
+
+// New returns the CloudTower API server.
+func New(svc *service.Service, log *slog.Logger) *Server {
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
+	// Patterns carry no method: ServeMux would answer other methods 405,
+	// a status the SDK does not know; wrap answers them 404.
+	for _, op := range s.operations() {
+		s.mux.Handle(Prefix+"/"+op.name, s.wrap(op))
+	}
+	s.mux.Handle("/api", s.wrap(s.vncOperation()))
+	s.mux.Handle("GET /websockify/", s.consoles.Handler())
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, "", model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST %s/<operation>)", r.Method, r.URL.Path, Prefix))
+	})
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) wrap(op operation) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			writeError(w, op.name, model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST)", r.Method, r.URL.Path))
+			return
+		}
+		if !op.public {
+			// The guide sends the bare token; a "Bearer " prefix, which
+			// some HTTP clients add, is taken too.
+			token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			p, _, err := s.svc.Authenticate(r.Context(), token)
+			if err != nil {
+				writeError(w, op.name, err)
+				return
+			}
+			r = r.WithContext(service.WithPrincipal(r.Context(), p))
+			if err := service.Authorize(r.Context(), op.menus...); err != nil {
+				s.record(r, op, err)
+				writeError(w, op.name, err)
+				return
+			}
+		}
+		if op.refused != "" {
+			writeError(w, op.name, errRefused(op.refused))
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			writeError(w, op.name, model.Errorf(model.CodeInvalidArgument, "read request body: %v", err))
+			return
+		}
+		out, err := op.handle(r, body)
+		s.record(r, op, err)
+		if err != nil {
+			if status(err) == http.StatusInternalServerError {
+				s.log.Error("cloudtower request failed", "operation", op.name, "err", err)
+			}
+			writeError(w, op.name, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		json.NewEncoder(w).Encode(out)
+	})
+}
+
+// record writes a change asked through the API to the operation log
+// (what /get-user-audit-logs lists): who, which operation, and how it
+// ended. Reads and logins are not changes.
+func (s *Server) record(r *http.Request, op operation, err error) {
+	if op.public || op.name == "vnc" || strings.HasPrefix(op.name, "get-") {
+		return
+	}
+	p, ok := service.PrincipalFrom(r.Context())
+	if !ok {
+		return
+	}
+	content := p.Name + " " + op.name
+	if err != nil {
+		content += fmt.Sprintf(" (failed with %d: %s)", status(err), err)
+	}
+	addr, _, splitErr := net.SplitHostPort(r.RemoteAddr)
+	if splitErr != nil {
+		addr = r.RemoteAddr
+	}
+	if err := s.svc.RecordOperation(context.WithoutCancel(r.Context()), addr, content); err != nil {
+		s.log.Warn("record operation log", "content", content, "err", err)
+	}
+}
+
+const codeNotSupported model.ErrorCode = "not_supported"
+
+func errRefused(why string) error {
+	return &model.Error{Code: codeNotSupported, Message: why}
+}
+
+// status maps an error to one of the four statuses the SDK knows.
+func status(err error) int {
+	switch model.CodeOf(err) {
+	case model.CodeNotFound:
+		return http.StatusNotFound
+	case model.CodeInvalidArgument, model.CodeUnauthenticated, model.CodePermissionDenied, model.CodeConflict,
+		model.CodeQuotaExceeded, model.CodeInsufficientCapacity, codeNotSupported:
+		return http.StatusBadRequest
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the SDK's ErrorBody.
+type errorBody struct {
+	Code          string `json:"code"`
+	Message       string `json:"message"`
+	OperationName string `json:"operationName,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, op string, err error) {
+	msg := err.Error()
+	var me *model.Error
+	if !errors.As(err, &me) {
+		msg = "internal error: " + msg
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status(err))
+	json.NewEncoder(w).Encode(errorBody{Code: strings.ToUpper(string(model.CodeOf(err))), Message: msg, OperationName: op})
+}
+
+// decodeStrict reads a JSON body into v, refusing unknown fields.
+func decodeStrict(raw []byte, v any) error {
+	if len(strings.TrimSpace(string(raw))) == 0 {
+		return model.Errorf(model.CodeInvalidArgument, "request body is empty; a JSON body is required")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr):
+			if typeErr.Field == "" {
+				return model.Errorf(model.CodeInvalidArgument, "request body must be a JSON %s, not %s", typeErr.Type, typeErr.Value)
+			}
+			return model.FieldError(typeErr.Field, "must be a %s, not a JSON %s", typeErr.Type, typeErr.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return model.FieldError(field, "unknown field")
+		}
+		return model.Errorf(model.CodeInvalidArgument, "request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return model.Errorf(model.CodeInvalidArgument, "request body has data after its JSON value")
+	}
+	return nil
+}
+
+// decodeList reads the body of a list call: an object, or nothing for
+// the whole list.
+func decodeList(raw []byte) (map[string]any, error) {
+	if len(strings.TrimSpace(string(raw))) == 0 {
+		return map[string]any{}, nil
+	}
+	var m map[string]any
+	if err := decodeStrict(raw, &m); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+// withTask is an element of a change's reply.
+type withTask[T any] struct {
+	TaskID *string `json:"task_id"`
+	Data   T       `json:"data"`
+}
+
+func taskOf(t model.Task) *string {
+	if t.ID == "" {
+		return nil
+	}
+	return &t.ID
+}
+
+// deleted is the data of a delete's reply.
+type deleted struct {
+	ID string `json:"id"`
+}

@@ -1,0 +1,48 @@
+package cloudtower
+
+import (
+	"net/http"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
+)
+
+// vmTemplate is CloudTower's VmTemplate: a disk image of Kumo's image
+// store, from which /create-vm-from-template clones a VM's disk (COW,
+// or a full copy with is_full_copy).
+type vmTemplate struct {
+	ID             string  `json:"id"`
+	Name           string  `json:"name"`
+	Description    string  `json:"description"`
+	Size           int64   `json:"size"`
+	Vcpu           int     `json:"vcpu"`
+	Memory         int64   `json:"memory"`
+	Firmware       string  `json:"firmware"`
+	Cluster        *ref    `json:"cluster"`
+	LocalCreatedAt *string `json:"local_created_at"`
+}
+
+func vmTemplates(inv *inventory) []vmTemplate {
+	out := []vmTemplate{}
+	for _, img := range inv.images {
+		if img.Format == model.FormatISO || img.State != model.ImageReady {
+			continue
+		}
+		out = append(out, vmTemplate{ID: img.ID, Name: img.Name, Description: img.Description, Size: img.VirtualSize,
+			Vcpu: service.DefaultCores, Memory: service.DefaultMemoryMiB << 20, Firmware: "BIOS", Cluster: inv.imageCluster(), LocalCreatedAt: timestamp(img.CreatedAt)})
+	}
+	return out
+}
+
+// getVMTemplates is /get-vm-templates.
+func (s *Server) getVMTemplates(r *http.Request, body []byte) (any, error) {
+	q, err := decodeList(body)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := s.inventory(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return list(q, vmTemplates(inv))
+}
