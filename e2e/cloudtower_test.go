@@ -300,7 +300,7 @@ func TestCloudTowerLifecycle(t *testing.T) {
 	}
 
 	// A second agent on this machine, in the same cluster.
-	second := joinSecondAgent(t, k, "tower-host-2")
+	second := newExtraAgent(t, k, "tower-host-2").dir
 	k.waitHosts(2)
 	var targets []struct{ ID, Name string }
 	c.must("get-hosts", map[string]any{"where": map[string]any{"cluster": map[string]any{"id": clusterID},
