@@ -18,6 +18,7 @@ import (
 	"github.com/kumo-cloud/kumo/internal/agent"
 	"github.com/kumo-cloud/kumo/internal/api/nano"
 	"github.com/kumo-cloud/kumo/internal/api/native"
+	"github.com/kumo-cloud/kumo/internal/api/zstack"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
@@ -41,6 +42,8 @@ type Config struct {
 	ClusterAdvertise string
 	// NanoListen is the address of the Project Nano API; empty turns it off.
 	NanoListen string
+	// ZStackListen is the address of the ZStack API; empty turns it off.
+	ZStackListen string
 	// LocalAgent runs a host agent for this machine in-process.
 	LocalAgent      bool
 	AgentListen     string
@@ -62,6 +65,7 @@ type Server struct {
 	apiLn   net.Listener
 	cluster net.Listener
 	nanoLn  net.Listener // nil when the Nano API is off
+	zsLn    net.Listener // nil when the ZStack API is off
 
 	// AdminPassword is set when the first admin was created by this start
 	// with a generated password.
@@ -119,6 +123,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("listen for the Nano API on %s: %w", cfg.NanoListen, err)
 		}
 	}
+	if cfg.ZStackListen != "" {
+		if s.zsLn, err = net.Listen("tcp", cfg.ZStackListen); err != nil {
+			return nil, fmt.Errorf("listen for the ZStack API on %s: %w", cfg.ZStackListen, err)
+		}
+	}
 	ok = true
 	return s, nil
 }
@@ -134,11 +143,19 @@ func (s *Server) NanoAddr() string {
 	return s.nanoLn.Addr().String()
 }
 
+// ZStackAddr is the ZStack API's address, empty when it is off.
+func (s *Server) ZStackAddr() string {
+	if s.zsLn == nil {
+		return ""
+	}
+	return s.zsLn.Addr().String()
+}
+
 // Service returns the service layer (for dialects and tests).
 func (s *Server) Service() *service.Service { return s.svc }
 
 func (s *Server) closeListeners() {
-	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn} {
+	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn, s.zsLn} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -215,6 +232,16 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { errc <- ignoreClosed(nanoSrv.Serve(s.nanoLn)) }()
 		s.log.Info("Nano API ready", "address", "http://"+s.NanoAddr()+nano.Prefix)
 	}
+	var zsSrv *http.Server
+	var zsAPI *zstack.Server
+	if s.zsLn != nil {
+		zsAPI = zstack.New(s.svc, s.log)
+		zsAPI.Start()
+		zsSrv = &http.Server{Handler: zsAPI, ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		go func() { errc <- ignoreClosed(zsSrv.Serve(s.zsLn)) }()
+		s.log.Info("ZStack API ready", "address", "http://"+s.ZStackAddr()+zstack.Prefix)
+	}
 	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)
 
 	var runErr error
@@ -231,6 +258,10 @@ func (s *Server) Run(ctx context.Context) error {
 	apiSrv.Shutdown(shut)
 	if nanoSrv != nil {
 		nanoSrv.Shutdown(shut)
+	}
+	if zsSrv != nil {
+		zsSrv.Shutdown(shut)
+		zsAPI.Close()
 	}
 	stopAgent()
 	<-agentDone

@@ -85,3 +85,51 @@ func (s *Service) VMRunIntervals(ctx context.Context) (map[string][]store.RunInt
 	}
 	return out, nil
 }
+
+// ChangeVMOwner gives a VM to another user (admins only), who then sees
+// it as its own; its user group follows the new owner's.
+func (s *Service) ChangeVMOwner(ctx context.Context, idOrName, owner string) (model.VM, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return model.VM{}, err
+	}
+	var vm model.VM
+	err := s.db.InTx(ctx, func(q store.Queries) error {
+		var err error
+		if vm, err = q.GetVM(ctx, idOrName); err != nil {
+			return notFound(err, "VM", idOrName)
+		}
+		u, err := q.GetUserByName(ctx, owner)
+		if err != nil {
+			return notFound(err, "user", owner)
+		}
+		vm.Owner, vm.Group, vm.UpdatedAt = u.Name, u.Group, now()
+		return q.UpdateVM(ctx, vm)
+	})
+	return vm, err
+}
+
+// SetUserPassword replaces a user's password without the old one
+// (admins only: ZStack's UpdateAccount and UpdateUser work this way).
+// The user's sessions end.
+func (s *Service) SetUserPassword(ctx context.Context, name, password string) error {
+	if err := requireAdmin(ctx); err != nil {
+		return err
+	}
+	if err := validPassword("password", password); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(q store.Queries) error {
+		u, err := q.GetUserByName(ctx, name)
+		if err != nil {
+			return notFound(err, "user", name)
+		}
+		if err := q.SetUserPassword(ctx, u.ID, hash); err != nil {
+			return err
+		}
+		return q.DeleteUserSessions(ctx, u.ID, "")
+	})
+}

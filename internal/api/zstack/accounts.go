@@ -1,0 +1,398 @@
+package zstack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
+)
+
+// A ZStack account is a Kumo user that is not a user of an account:
+// Kumo admins are SystemAdmin accounts, other users Normal accounts. Its
+// uuid is the Kumo user id without hyphens. What Kumo's user has not
+// (description, type as given) is kept as an "account" object.
+
+const (
+	kindAccount = "account"
+	kindUser    = "user"
+)
+
+type accountInventory struct {
+	UUID        string `json:"uuid"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Type        string `json:"type"`
+	CreateDate  string `json:"createDate"`
+	LastOpDate  string `json:"lastOpDate"`
+}
+
+// callerFor works out the ZStack identity of a Kumo principal.
+func (s *Server) callerFor(ctx context.Context, p service.Principal) (caller, error) {
+	c := caller{Principal: p, accountUUID: zid(p.UserID), userUUID: zid(p.UserID)}
+	var u userInventory
+	err := s.svc.GetZStackObject(ctx, kindUser, zid(p.UserID), &u)
+	switch {
+	case err == nil:
+		c.accountUUID, c.subUser = u.AccountUUID, true
+	case !model.IsCode(err, model.CodeNotFound):
+		return caller{}, err
+	}
+	return c, nil
+}
+
+// accounts lists every account.
+func (s *Server) accounts(ctx context.Context) ([]accountInventory, error) {
+	users, err := s.svc.ListUsers(asSystem(ctx))
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.subUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []accountInventory
+	for _, u := range users {
+		if _, sub := subs[zid(u.ID)]; sub {
+			continue
+		}
+		a := accountInventory{UUID: zid(u.ID), Name: u.Name, Type: "Normal", CreateDate: date(u.CreatedAt), LastOpDate: date(u.CreatedAt)}
+		if u.Role == model.RoleAdmin {
+			a.Type = "SystemAdmin"
+		}
+		var extra accountInventory
+		if s.svc.GetZStackObject(ctx, kindAccount, a.UUID, &extra) == nil {
+			a.Description, a.LastOpDate = extra.Description, extra.LastOpDate
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (s *Server) account(ctx context.Context, uuid string) (accountInventory, error) {
+	all, err := s.accounts(ctx)
+	if err != nil {
+		return accountInventory{}, err
+	}
+	for _, a := range all {
+		if a.UUID == zid(uuid) {
+			return a, nil
+		}
+	}
+	return accountInventory{}, model.NotFound("account", uuid)
+}
+
+func (s *Server) accountByName(ctx context.Context, name string) (accountInventory, error) {
+	all, err := s.accounts(ctx)
+	if err != nil {
+		return accountInventory{}, err
+	}
+	for _, a := range all {
+		if a.Name == name {
+			return a, nil
+		}
+	}
+	return accountInventory{}, model.NotFound("account", name)
+}
+
+// requireAdmin refuses callers that are not SystemAdmin accounts.
+func requireAdmin(ctx context.Context, what string) error {
+	c := callerOf(ctx)
+	if !c.admin() {
+		return model.Errorf(model.CodePermissionDenied, "%s may not %s: only the admin account may", c.Name, what)
+	}
+	return nil
+}
+
+// requireAccount refuses users of an account: only an account (or the
+// admin) manages its users, groups and policies.
+func requireAccount(ctx context.Context, what string) error {
+	if c := callerOf(ctx); c.subUser {
+		return model.Errorf(model.CodePermissionDenied, "user %s may not %s: only its account may", c.Name, what)
+	}
+	return nil
+}
+
+func (s *Server) createAccount(r *http.Request) (any, error) {
+	var p struct {
+		Name, Password, Type, Description string
+	}
+	if err := body(r, "params", &p); err != nil {
+		return nil, err
+	}
+	if err := requireAdmin(r.Context(), "create accounts"); err != nil {
+		return nil, err
+	}
+	role := model.RoleUser
+	switch p.Type {
+	case "", "Normal":
+		p.Type = "Normal"
+	case "SystemAdmin", "Admin":
+		role = model.RoleAdmin
+	default:
+		return nil, model.FieldError("type", "must be SystemAdmin, Admin or Normal, not %q", p.Type)
+	}
+	u, err := s.svc.CreateUser(asSystem(r.Context()), p.Name, p.Password, role)
+	if err != nil {
+		return nil, err
+	}
+	t := date(u.CreatedAt)
+	a := accountInventory{UUID: zid(u.ID), Name: u.Name, Description: p.Description, Type: p.Type, CreateDate: t, LastOpDate: t}
+	if err := s.svc.PutZStackObject(r.Context(), kindAccount, a.UUID, u.CreatedAt, a); err != nil {
+		return nil, err
+	}
+	return inventory(a), nil
+}
+
+func (s *Server) deleteAccount(r *http.Request) (any, error) {
+	ctx := r.Context()
+	if err := requireAdmin(ctx, "delete accounts"); err != nil {
+		return nil, err
+	}
+	a, err := s.account(ctx, r.PathValue("uuid"))
+	if err != nil {
+		return nil, err
+	}
+	// The account's users go with it.
+	users, err := s.users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if u.AccountUUID == a.UUID {
+			if err := s.removeUser(ctx, u); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := s.svc.DeleteUser(ctx, a.Name); err != nil {
+		return nil, err
+	}
+	s.svc.DeleteZStackObject(ctx, kindAccount, a.UUID)
+	return struct{}{}, nil
+}
+
+func (s *Server) queryAccount(r *http.Request) (any, error) {
+	all, err := s.accounts(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if c := callerOf(r.Context()); !c.admin() {
+		var own []accountInventory
+		for _, a := range all {
+			if a.UUID == c.accountUUID {
+				own = append(own, a)
+			}
+		}
+		all = own
+	}
+	return queryReply(r, all, func(a accountInventory) string { return a.UUID })
+}
+
+func (s *Server) updateAccount(r *http.Request) (any, error) {
+	var p struct {
+		Password    *string `json:"password"`
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+	}
+	if err := body(r, "updateAccount", &p); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	a, err := s.account(ctx, r.PathValue("uuid"))
+	if err != nil {
+		return nil, err
+	}
+	if c := callerOf(ctx); !c.admin() && (c.subUser || c.accountUUID != a.UUID) {
+		return nil, model.Errorf(model.CodePermissionDenied, "%s may not update account %s", c.Name, a.Name)
+	}
+	if p.Name != nil && *p.Name != a.Name {
+		return nil, errNotSupported("renaming an account (Kumo user names are fixed)")
+	}
+	if p.Password != nil {
+		if err := s.svc.SetUserPassword(asSystem(ctx), a.Name, *p.Password); err != nil {
+			return nil, err
+		}
+	}
+	if p.Description != nil {
+		a.Description = *p.Description
+	}
+	a.LastOpDate = date(time.Now())
+	if err := s.svc.PutZStackObject(ctx, kindAccount, a.UUID, time.Now(), a); err != nil {
+		return nil, err
+	}
+	return inventory(a), nil
+}
+
+// userInventory is a user of an account.
+type userInventory struct {
+	UUID        string   `json:"uuid"`
+	AccountUUID string   `json:"accountUuid"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	PolicyUUIDs []string `json:"policyUuids"`
+	CreateDate  string   `json:"createDate"`
+	LastOpDate  string   `json:"lastOpDate"`
+}
+
+func (s *Server) users(ctx context.Context) ([]userInventory, error) {
+	return listObjects[userInventory](ctx, s, kindUser)
+}
+
+func (s *Server) subUsers(ctx context.Context) (map[string]userInventory, error) {
+	users, err := s.users(ctx)
+	out := map[string]userInventory{}
+	for _, u := range users {
+		out[u.UUID] = u
+	}
+	return out, err
+}
+
+func (s *Server) subUserByName(ctx context.Context, name string) (*userInventory, error) {
+	users, err := s.users(ctx)
+	for _, u := range users {
+		if u.Name == name {
+			return &u, nil
+		}
+	}
+	return nil, err
+}
+
+func (s *Server) user(ctx context.Context, uuid string) (userInventory, error) {
+	var u userInventory
+	err := s.svc.GetZStackObject(ctx, kindUser, zid(uuid), &u)
+	if err == nil {
+		err = s.mayManage(ctx, u.AccountUUID, "user "+u.Name)
+	}
+	return u, err
+}
+
+// mayManage allows the admin and the account owning a resource.
+func (s *Server) mayManage(ctx context.Context, accountUUID, what string) error {
+	c := callerOf(ctx)
+	if c.admin() || (!c.subUser && c.accountUUID == accountUUID) {
+		return nil
+	}
+	return model.Errorf(model.CodePermissionDenied, "%s may not change %s of another account", c.Name, what)
+}
+
+func listObjects[T any](ctx context.Context, s *Server, kind string) ([]T, error) {
+	raws, err := s.svc.ListZStackObjects(ctx, kind)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(raws))
+	for _, raw := range raws {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Server) createUser(r *http.Request) (any, error) {
+	var p struct{ Name, Password, Description string }
+	if err := body(r, "params", &p); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	if err := requireAccount(ctx, "create users"); err != nil {
+		return nil, err
+	}
+	ku, err := s.svc.CreateUser(asSystem(ctx), p.Name, p.Password, model.RoleUser)
+	if err != nil {
+		return nil, err
+	}
+	t := date(ku.CreatedAt)
+	u := userInventory{UUID: zid(ku.ID), AccountUUID: callerOf(ctx).accountUUID, Name: ku.Name, Description: p.Description,
+		PolicyUUIDs: []string{}, CreateDate: t, LastOpDate: t}
+	if err := s.svc.PutZStackObject(ctx, kindUser, u.UUID, ku.CreatedAt, u); err != nil {
+		return nil, err
+	}
+	return inventory(u), nil
+}
+
+func (s *Server) removeUser(ctx context.Context, u userInventory) error {
+	if err := s.svc.DeleteUser(asSystem(ctx), u.Name); err != nil && !model.IsCode(err, model.CodeNotFound) {
+		return err
+	}
+	groups, err := s.groups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if g.removeUser(u.UUID) {
+			if err := s.putGroup(ctx, g); err != nil {
+				return err
+			}
+		}
+	}
+	return s.svc.DeleteZStackObject(ctx, kindUser, u.UUID)
+}
+
+func (s *Server) deleteUser(r *http.Request) (any, error) {
+	u, err := s.user(r.Context(), r.PathValue("uuid"))
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, s.removeUser(r.Context(), u)
+}
+
+func (s *Server) queryUser(r *http.Request) (any, error) {
+	all, err := s.users(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	c := callerOf(r.Context())
+	var visible []userInventory
+	for _, u := range all {
+		if c.admin() || (c.subUser && u.UUID == c.userUUID) || (!c.subUser && u.AccountUUID == c.accountUUID) {
+			visible = append(visible, u)
+		}
+	}
+	return queryReply(r, visible, func(u userInventory) string { return u.UUID })
+}
+
+func (s *Server) updateUser(r *http.Request) (any, error) {
+	var p struct {
+		UUID        string  `json:"uuid"`
+		Password    *string `json:"password"`
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+	}
+	if err := body(r, "updateUser", &p); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	c := callerOf(ctx)
+	if p.UUID == "" {
+		p.UUID = c.userUUID
+	}
+	var u userInventory
+	if err := s.svc.GetZStackObject(ctx, kindUser, zid(p.UUID), &u); err != nil {
+		return nil, err
+	}
+	// A user may change its own password; its account anything.
+	if !(c.subUser && c.userUUID == u.UUID) {
+		if err := s.mayManage(ctx, u.AccountUUID, "user "+u.Name); err != nil {
+			return nil, err
+		}
+	}
+	if p.Name != nil && *p.Name != u.Name {
+		return nil, errNotSupported("renaming a user (Kumo user names are fixed)")
+	}
+	if p.Password != nil {
+		if err := s.svc.SetUserPassword(asSystem(ctx), u.Name, *p.Password); err != nil {
+			return nil, err
+		}
+	}
+	if p.Description != nil {
+		u.Description = *p.Description
+	}
+	u.LastOpDate = date(time.Now())
+	return inventory(u), s.svc.PutZStackObject(ctx, kindUser, u.UUID, time.Now(), u)
+}
