@@ -1,9 +1,5 @@
 package zstack
 
-import (
-	"net/http"
-)
-
 // routes lists every endpoint of the ZStack rows of spec/endpoints.tsv in
 // the document's order, then the VM instance endpoints Kumo's VMs need.
 // docs/zstack-endpoints.md tracks what each does or why it is refused.
@@ -74,19 +70,19 @@ func (s *Server) routes() []route {
 		{method: "PUT", path: "/scheduler/jobs/{uuid}/actions", api: "UpdateSchedulerJob", handle: s.updateSchedulerJob},
 		{method: "GET", path: "/scheduler/jobs/candidates", api: "GetNoTriggerSchedulerJobs", handle: s.getNoTriggerSchedulerJobs},
 		{method: "PUT", path: "/schedulers/{uuid}", api: "ChangeSchedulerState", handle: s.changeSchedulerState},
-		{method: "POST", path: "/ldap/servers", api: "AddLdapServer", handle: s.ldapPending, pending: ldapMissing},
-		{method: "DELETE", path: "/ldap/servers/{uuid}", api: "DeleteLdapServer", handle: s.ldapPending, pending: ldapMissing},
-		{method: "GET", path: "/ldap/servers", api: "QueryLdapServer", handle: s.ldapPending, pending: ldapMissing},
-		{method: "GET", path: "/ldap/servers/{uuid}", api: "QueryLdapServer", handle: s.ldapPending, pending: ldapMissing},
-		{method: "PUT", path: "/ldap/servers/{ldapServerUuid}", api: "UpdateLdapServer", handle: s.ldapPending, pending: ldapMissing},
-		{method: "POST", path: "/ldap/bindings", api: "CreateLdapBinding", handle: s.ldapPending, pending: ldapMissing},
-		{method: "DELETE", path: "/ldap/bindings/{uuid}", api: "DeleteLdapBinding", handle: s.ldapPending, pending: ldapMissing},
-		{method: "GET", path: "/ldap/bindings", api: "QueryLdapBinding", handle: s.ldapPending, pending: ldapMissing},
-		{method: "GET", path: "/ldap/bindings/{uuid}", api: "QueryLdapBinding", handle: s.ldapPending, pending: ldapMissing},
-		{method: "PUT", path: "/ldap/bindings/actions", api: "CleanInvalidLdapBinding", handle: s.ldapPending, pending: ldapMissing},
-		{method: "PUT", path: "/ldap/login", api: "LogInByLdap", handle: s.ldapPending, pending: ldapMissing, public: true, sync: true},
-		{method: "GET", path: "/ldap/entry", api: "GetLdapEntry", handle: s.ldapPending, pending: ldapMissing},
-		{method: "GET", path: "/ldap/entries/candidates", api: "GetCandidateLdapEntryForBinding", handle: s.ldapPending, pending: ldapMissing},
+		{method: "POST", path: "/ldap/servers", api: "AddLdapServer", handle: s.addLdapServer},
+		{method: "DELETE", path: "/ldap/servers/{uuid}", api: "DeleteLdapServer", handle: s.deleteLdapServer},
+		{method: "GET", path: "/ldap/servers", api: "QueryLdapServer", handle: s.queryLdapServer},
+		{method: "GET", path: "/ldap/servers/{uuid}", api: "QueryLdapServer", handle: s.queryLdapServer},
+		{method: "PUT", path: "/ldap/servers/{ldapServerUuid}", api: "UpdateLdapServer", handle: s.updateLdapServer},
+		{method: "POST", path: "/ldap/bindings", api: "CreateLdapBinding", handle: s.createLdapBinding},
+		{method: "DELETE", path: "/ldap/bindings/{uuid}", api: "DeleteLdapBinding", handle: s.deleteLdapBinding},
+		{method: "GET", path: "/ldap/bindings", api: "QueryLdapBinding", handle: s.queryLdapBinding},
+		{method: "GET", path: "/ldap/bindings/{uuid}", api: "QueryLdapBinding", handle: s.queryLdapBinding},
+		{method: "PUT", path: "/ldap/bindings/actions", api: "CleanInvalidLdapBinding", handle: s.cleanInvalidLdapBinding},
+		{method: "PUT", path: "/ldap/login", api: "LogInByLdap", handle: s.logInByLdap, public: true, sync: true},
+		{method: "GET", path: "/ldap/entry", api: "GetLdapEntry", handle: s.getLdapEntry},
+		{method: "GET", path: "/ldap/entries/candidates", api: "GetCandidateLdapEntryForBinding", handle: s.getCandidateLdapEntryForBinding},
 		{method: "POST", path: "/consoles", api: "RequestConsoleAccess", handle: s.requestConsoleAccess},
 		{method: "GET", path: "/consoles/agents", api: "QueryConsoleProxyAgent", handle: s.queryConsoleProxyAgent},
 		{method: "GET", path: "/consoles/agents/{uuid}", api: "QueryConsoleProxyAgent", handle: s.queryConsoleProxyAgent},
@@ -106,13 +102,4 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/images/{uuid}", api: "QueryImage", handle: s.queryImage},
 	}
 	return rs
-}
-
-// ldapMissing is what the LDAP endpoints wait for.
-const ldapMissing = "LDAP: Kumo has no LDAP client yet, so LDAP servers, bindings and LDAP login are not available"
-
-// ldapPending refuses the LDAP endpoints, which need an LDAP client Kumo
-// does not have yet.
-func (s *Server) ldapPending(r *http.Request) (any, error) {
-	return nil, errNotSupported("%s %s: %s", r.Method, r.URL.Path, ldapMissing)
 }

@@ -335,6 +335,8 @@ func body(r *http.Request, key string, v any) error {
 	if err != nil {
 		return model.Errorf(model.CodeInvalidArgument, "read request body: %v", err)
 	}
+	// Others may read the body again (systemTags at the top level).
+	r.Body = io.NopCloser(strings.NewReader(string(raw)))
 	if strings.TrimSpace(string(raw)) == "" {
 		return model.Errorf(model.CodeInvalidArgument, "request body is empty; a JSON object with %q is required", key)
 	}
