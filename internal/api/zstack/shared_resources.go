@@ -262,3 +262,19 @@ func (s *Server) changeResourceOwner(r *http.Request) (any, error) {
 	ref, err = s.resourceRef(ctx, p.ResourceUUID)
 	return inventory(ref), err
 }
+
+// sharedWith returns the uuids of resources shared with an account,
+// directly or publicly: queries show them to it besides its own.
+func (s *Server) sharedWith(ctx context.Context, accountUUID string) (map[string]bool, error) {
+	shares, err := listObjects[sharedResourceInventory](ctx, s, kindShare)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, sh := range shares {
+		if sh.ToPublic || sh.ReceiverAccountUUID == accountUUID {
+			out[sh.ResourceUUID] = true
+		}
+	}
+	return out, nil
+}

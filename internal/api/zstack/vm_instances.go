@@ -195,7 +195,7 @@ func (s *Server) vmInventory(ctx context.Context, id string) (vmInventory, error
 }
 
 func (s *Server) queryVmInstance(r *http.Request) (any, error) {
-	vms, err := s.svc.ListVMs(r.Context())
+	vms, err := s.visibleVMs(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -408,4 +408,35 @@ func (s *Server) consolePort(vmID string) (int, error) {
 		}
 	}()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// visibleVMs are the VMs the caller sees in Kumo, plus those shared
+// with its account.
+func (s *Server) visibleVMs(ctx context.Context) ([]model.VM, error) {
+	vms, err := s.svc.ListVMs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := callerOf(ctx)
+	if c.admin() {
+		return vms, nil
+	}
+	shared, err := s.sharedWith(ctx, c.accountUUID)
+	if err != nil || len(shared) == 0 {
+		return vms, err
+	}
+	all, err := s.svc.ListVMs(asSystem(ctx))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, vm := range vms {
+		seen[vm.ID] = true
+	}
+	for _, vm := range all {
+		if shared[zid(vm.ID)] && !seen[vm.ID] {
+			vms = append(vms, vm)
+		}
+	}
+	return vms, nil
 }
