@@ -57,7 +57,10 @@ type Server struct {
 
 	stop     chan struct{}
 	stopOnce sync.Once
-	wg       sync.WaitGroup
+	// closing ends with Close, cancelling the API jobs still running.
+	closing       context.Context
+	cancelClosing context.CancelFunc
+	wg            sync.WaitGroup
 }
 
 // handler serves one endpoint. A synchronous endpoint returns its reply
@@ -88,6 +91,7 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), jobs: newJobs(), consoles: console.NewBroker(0),
 		hookClient: &http.Client{Timeout: 10 * time.Second}, stop: make(chan struct{}),
 		consoleLns: map[string]consoleListener{}}
+	s.closing, s.cancelClosing = context.WithCancel(context.Background())
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.method+" "+Prefix+rt.path, s.wrap(rt))
 	}
@@ -131,7 +135,10 @@ func (s *Server) Start() {
 
 // Close stops the background loops and waits for them.
 func (s *Server) Close() {
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		s.cancelClosing()
+	})
 	s.consoleMu.Lock()
 	for id, cl := range s.consoleLns {
 		cl.ln.Close()
@@ -239,10 +246,15 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		if rest, ok := out.(work); ok && err == nil {
 			s.wg.Add(1)
+			// The job outlives the request, with the caller's identity,
+			// until it ends or the server closes.
+			jobCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+			stopCancel := context.AfterFunc(s.closing, cancel)
 			go func() {
 				defer s.wg.Done()
-				// The job outlives the request, with the caller's identity.
-				res, err := rest(context.WithoutCancel(ctx))
+				defer stopCancel()
+				defer cancel()
+				res, err := rest(jobCtx)
 				s.finishJob(jobID, hook, res, err)
 			}()
 		} else {
