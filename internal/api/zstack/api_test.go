@@ -204,6 +204,18 @@ func TestSessionsAndJobs(t *testing.T) {
 	if status, _ := a.call(a.session, "GET", "/zstack/v1/api-jobs/ffffffffffffffffffffffffffffffff", nil); status != 404 {
 		t.Fatalf("unknown job: %d", status)
 	}
+	// The change is in Kumo's operation log, with its job.
+	logs, _, err := a.srv.svc.ListOperationLogs(asSystem(context.Background()), store.LogFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range logs {
+		found = found || (l.User == "admin" && strings.Contains(l.Content, "CreateUserGroup") && strings.Contains(l.Content, "0123456789abcdef0123456789abcdef"))
+	}
+	if !found {
+		t.Fatalf("no operation log of the job: %+v", logs)
+	}
 	a.must("", "DELETE", "/zstack/v1/accounts/sessions/"+a.session, nil)
 	if status, out := a.call(a.session, "GET", "/zstack/v1/accounts", nil); status != 503 || codeOf(out) != "ID.1001" {
 		t.Fatalf("after logout: %d %v", status, out)

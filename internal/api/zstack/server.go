@@ -20,8 +20,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -48,6 +50,8 @@ type Server struct {
 	// hookClient posts job results to X-Web-Hook URLs.
 	hookClient *http.Client
 
+	// quotaMu makes a quota check and the VM insert it allows one step.
+	quotaMu sync.Mutex
 	// schedMu serialises changes of scheduler jobs and triggers with
 	// the loop that fires them.
 	schedMu sync.Mutex
@@ -225,7 +229,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 		}
 		out, err := rt.handle(r)
+		record := s.recorder(r, rt, jobID)
 		if !async {
+			record(err)
 			if err != nil {
 				s.logFailure(r, err)
 				writeError(w, err)
@@ -241,6 +247,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		if err != nil && model.CodeOf(err) == model.CodeInvalidArgument {
 			// Bad input is refused at once, as the document's 400 says.
 			s.jobs.release(jobID)
+			record(err)
 			writeError(w, err)
 			return
 		}
@@ -255,13 +262,46 @@ func (s *Server) wrap(rt route) http.Handler {
 				defer stopCancel()
 				defer cancel()
 				res, err := rest(jobCtx)
+				record(err)
 				s.finishJob(jobID, hook, res, err)
 			}()
 		} else {
+			record(err)
 			s.finishJob(jobID, hook, out, err)
 		}
 		writeJSON(w, http.StatusAccepted, map[string]string{"location": jobLocation(r, jobID)})
 	})
+}
+
+// recorder returns what writes a call's outcome to Kumo's operation log
+// (shared with the other dialects): changes only, by logged-in callers.
+func (s *Server) recorder(r *http.Request, rt route, jobID string) func(error) {
+	p, ok := service.PrincipalFrom(r.Context())
+	if r.Method == http.MethodGet || rt.public || !ok {
+		return func(error) {}
+	}
+	api := rt.api
+	if api == "" {
+		api = r.Method + " " + r.URL.Path
+	}
+	address := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(address); err == nil {
+		address = host
+	}
+	ctx := context.WithoutCancel(r.Context())
+	return func(err error) {
+		content := fmt.Sprintf("%s called ZStack %s on %s", p.Name, api, strings.TrimPrefix(r.URL.Path, Prefix))
+		if jobID != "" {
+			content += " (job " + jobID + ")"
+		}
+		if err != nil {
+			_, e := zstackError(err)
+			content += fmt.Sprintf(": failed with %s: %s", e.Code, e.Details)
+		}
+		if err := s.svc.RecordOperation(ctx, address, content); err != nil {
+			s.log.Warn("record operation log", "content", content, "err", err)
+		}
+	}
 }
 
 func (s *Server) logFailure(r *http.Request, err error) {

@@ -254,11 +254,16 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 	default:
 		return nil, model.FieldError("strategy", "must be InstantStart or CreateStopped, not %q", p.Strategy)
 	}
+	// The check and the insert are one step for this control plane, so
+	// two creates cannot both take the last of a quota.
+	s.quotaMu.Lock()
 	if err := s.checkVMQuota(ctx, callerOf(ctx).accountUUID, p.CPUNum, memMiB, start); err != nil {
+		s.quotaMu.Unlock()
 		return nil, err
 	}
 	vm, t, err := s.svc.CreateVM(ctx, service.CreateVMRequest{Name: p.Name, Description: p.Description,
 		Image: kumoID(p.ImageUUID), Cores: p.CPUNum, MemoryMiB: memMiB, Start: start})
+	s.quotaMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
