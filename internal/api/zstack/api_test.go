@@ -189,16 +189,27 @@ func TestSessionsAndJobs(t *testing.T) {
 	if renewed["inventory"].(map[string]any)["uuid"] != a.session {
 		t.Fatalf("renew = %v", renewed)
 	}
+	// A job uuid must be a random (v4) UUID without hyphens.
+	for _, bad := range []string{"0123456789abcdef0123456789abcdef", "not-a-uuid", "0123456789ab4def8123456789abcde"} {
+		req, _ := http.NewRequest("POST", a.url+"/zstack/v1/accounts/groups", strings.NewReader(`{"params":{"name":"g0"}}`))
+		req.Header.Set("Authorization", "OAuth "+a.session)
+		req.Header.Set("X-Job-UUID", bad)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("X-Job-UUID %q: %v %v", bad, resp, err)
+		}
+		resp.Body.Close()
+	}
 	// A job uuid may be chosen once; polling an unknown job is 404.
 	req, _ := http.NewRequest("POST", a.url+"/zstack/v1/accounts/groups", strings.NewReader(`{"params":{"name":"g1"}}`))
 	req.Header.Set("Authorization", "OAuth "+a.session)
-	req.Header.Set("X-Job-UUID", "0123456789abcdef0123456789abcdef")
+	req.Header.Set("X-Job-UUID", "0123456789ab4def8123456789abcdef")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("job with X-Job-UUID: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if status, out := a.call(a.session, "GET", "/zstack/v1/api-jobs/0123456789abcdef0123456789abcdef", nil); status != 200 || uuidOf(out) == "" {
+	if status, out := a.call(a.session, "GET", "/zstack/v1/api-jobs/0123456789ab4def8123456789abcdef", nil); status != 200 || uuidOf(out) == "" {
 		t.Fatalf("poll: %d %v", status, out)
 	}
 	if status, _ := a.call(a.session, "GET", "/zstack/v1/api-jobs/ffffffffffffffffffffffffffffffff", nil); status != 404 {
@@ -211,7 +222,7 @@ func TestSessionsAndJobs(t *testing.T) {
 	}
 	found := false
 	for _, l := range logs {
-		found = found || (l.User == "admin" && strings.Contains(l.Content, "CreateUserGroup") && strings.Contains(l.Content, "0123456789abcdef0123456789abcdef"))
+		found = found || (l.User == "admin" && strings.Contains(l.Content, "CreateUserGroup") && strings.Contains(l.Content, "0123456789ab4def8123456789abcdef"))
 	}
 	if !found {
 		t.Fatalf("no operation log of the job: %+v", logs)
@@ -318,7 +329,7 @@ func TestDocumentExamples(t *testing.T) {
 		"GET /zstack/v1/ldap/entry":                            "the example's URL has no ldapFilter (only its curl line does)",
 		"GET /zstack/v1/ldap/entries/candidates":               "the example's URL has no ldapFilter (only its curl line does)",
 	}
-	ids := strings.NewReplacer("{uuid}", "0123456789abcdef0123456789abcdef", "{groupUuid}", "1123456789abcdef0123456789abcdef",
+	ids := strings.NewReplacer("{uuid}", "0123456789ab4def8123456789abcdef", "{groupUuid}", "1123456789abcdef0123456789abcdef",
 		"{policyUuid}", "2123456789abcdef0123456789abcdef", "{userUuid}", "3123456789abcdef0123456789abcdef",
 		"{accountUuid}", "4123456789abcdef0123456789abcdef", "{schedulerJobUuid}", "5123456789abcdef0123456789abcdef",
 		"{schedulerTriggerUuid}", "6123456789abcdef0123456789abcdef", "{ldapServerUuid}", "7123456789abcdef0123456789abcdef")

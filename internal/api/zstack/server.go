@@ -181,6 +181,10 @@ func sessionOf(r *http.Request) string {
 
 var jobUUIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
+// jobUUIDv4 is what the document requires of X-Job-UUID: a random
+// (version 4, RFC 4122 variant) UUID without its hyphens.
+var jobUUIDv4 = regexp.MustCompile(`^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$`)
+
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -213,9 +217,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			jobID = strings.ToLower(r.Header.Get("X-Job-UUID"))
 			if jobID == "" {
 				jobID = newUUID()
-			} else if !jobUUIDPattern.MatchString(jobID) {
+			} else if !jobUUIDv4.MatchString(jobID) {
 				writeError(w, model.Errorf(model.CodeInvalidArgument,
-					"X-Job-UUID %q is not a UUID without hyphens (32 hex digits)", r.Header.Get("X-Job-UUID")))
+					"X-Job-UUID %q is not a version 4 (random) UUID without hyphens", r.Header.Get("X-Job-UUID")))
 				return
 			}
 			hook = r.Header.Get("X-Web-Hook")
