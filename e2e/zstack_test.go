@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -209,6 +210,16 @@ func TestZStackDialect(t *testing.T) {
 		t.Fatalf("console greeting %q", greeting)
 	}
 
+	// RequestConsoleAccess: a one-time websocket carrying the same VNC.
+	access := admin.mustJob("POST", "/zstack/v1/consoles", map[string]any{"params": map[string]any{"vmInstanceUuid": vmUUID}}, nil)["inventory"].(map[string]any)
+	wsURL := fmt.Sprintf("ws://%s:%s%s", access["hostname"], jsonInt(access["port"]), access["path"])
+	if banner, _, err := readBanner(ctxT(t), wsURL); err != nil || !strings.HasPrefix(banner, "RFB ") {
+		t.Fatalf("console websocket %s: %q %v", wsURL, banner, err)
+	}
+	if _, resp, err := readBanner(ctxT(t), wsURL); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("console token used twice: %v %v", resp, err)
+	}
+
 	// Quotas: a Normal account over its CPU quota is refused.
 	acct := admin.mustJob("POST", "/zstack/v1/accounts", map[string]any{"params": map[string]any{"name": "alice", "password": "alice-password"}}, nil)
 	aliceUUID := acct["inventory"].(map[string]any)["uuid"].(string)
@@ -240,6 +251,20 @@ func TestZStackDialect(t *testing.T) {
 		t.Fatalf("user with policy, over quota: %d %v", r.status, r.body)
 	}
 
+	// Shared with alice, the VM shows in her queries; given to her, it
+	// counts as hers.
+	if got := inventoriesOf(alice.get("/zstack/v1/vm-instances")); len(got) != 0 {
+		t.Fatalf("alice sees VMs before any share: %v", got)
+	}
+	admin.mustJob("PUT", "/zstack/v1/accounts/resources/actions", map[string]any{"shareResource": map[string]any{"resourceUuids": []string{vmUUID}, "accountUuids": []string{aliceUUID}}}, nil)
+	if got := inventoriesOf(alice.get("/zstack/v1/vm-instances?q=vmNics.ip=10.0.2.15")); len(got) != 1 || got[0]["uuid"] != vmUUID {
+		t.Fatalf("alice's view of the shared VM: %v", got)
+	}
+	admin.mustJob("PUT", "/zstack/v1/accounts/resources/actions", map[string]any{"revokeResourceSharing": map[string]any{"resourceUuids": []string{vmUUID}, "accountUuids": []string{aliceUUID}}}, nil)
+	if got := inventoriesOf(alice.get("/zstack/v1/vm-instances")); len(got) != 0 {
+		t.Fatalf("alice sees the VM after the share was revoked: %v", got)
+	}
+
 	// A scheduler job stops the VM a second from now.
 	trig := admin.mustJob("POST", "/zstack/v1/scheduler/triggers", map[string]any{"params": map[string]any{"name": "soon", "schedulerType": "simple",
 		"startTime": time.Now().Add(time.Second).UnixMilli()}}, nil)
@@ -261,6 +286,18 @@ func TestZStackDialect(t *testing.T) {
 	sp := admin.mustJob("PUT", "/zstack/v1/billings/accounts/"+adminUUID+"/actions", map[string]any{"calculateAccountSpending": map[string]any{}}, nil)
 	if total, _ := sp["total"].(float64); total < 100 {
 		t.Fatalf("spending of a VM that ran for seconds at 100/s: %v", sp)
+	}
+
+	// Given to alice, the VM is hers: her usage counts it.
+	ref := admin.mustJob("POST", "/zstack/v1/account/"+aliceUUID+"/resources", map[string]any{"params": map[string]any{"resourceUuid": vmUUID}}, nil)
+	if ref["inventory"].(map[string]any)["accountUuid"] != aliceUUID {
+		t.Fatalf("ChangeResourceOwner: %v", ref)
+	}
+	usage := alice.get("/zstack/v1/accounts/quota/" + aliceUUID + "/usages")["usages"].([]any)
+	for _, u := range usage {
+		if u := u.(map[string]any); u["name"] == "vm.totalNum" && u["used"] != 1.0 {
+			t.Fatalf("alice's usage after the owner change: %v", usage)
+		}
 	}
 
 	// Logging out ends the session.
