@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The ZStack query language (GET ...?q=name=vm1&q=vmNics.ip=10.0.2.15):
@@ -89,10 +90,11 @@ func parseCondition(s string) (condition, error) {
 }
 
 // likePattern turns a MySQL LIKE pattern (% any run, _ one character)
-// into an anchored regular expression.
+// into an anchored regular expression. It ignores case, as LIKE does
+// under MySQL's default collation, which ZStack uses.
 func likePattern(p string) *regexp.Regexp {
 	var b strings.Builder
-	b.WriteString("(?s)^")
+	b.WriteString("(?is)^")
 	for _, r := range p {
 		switch r {
 		case '%':
@@ -235,8 +237,22 @@ func text(v any) string {
 }
 
 // compare orders a value against a query value: numerically when both
-// are numbers, else as strings.
+// are numbers, in time when both are dates (createDate>"Jan 2, 2017 ..."
+// or >1483315200000 in milliseconds), else as strings.
 func compare(v any, want string) int {
+	if s, ok := v.(string); ok {
+		if t, err := time.ParseInLocation(dateFormat, s, time.Local); err == nil {
+			w, err := time.ParseInLocation(dateFormat, want, time.Local)
+			if err != nil {
+				ms, perr := strconv.ParseInt(want, 10, 64)
+				if perr != nil {
+					return strings.Compare(s, want)
+				}
+				w = time.UnixMilli(ms)
+			}
+			return t.Compare(w)
+		}
+	}
 	if f, ok := v.(float64); ok {
 		if w, err := strconv.ParseFloat(want, 64); err == nil {
 			switch {

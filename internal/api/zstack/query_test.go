@@ -17,8 +17,8 @@ func inventories(t testing.TB, s string) []map[string]any {
 }
 
 const testVMs = `[
- {"uuid":"a1","name":"web-1","state":"Running","cpuNum":2,"memorySize":1073741824,"vmNics":[{"ip":"10.0.0.5"},{"ip":"192.168.0.100"}]},
- {"uuid":"b2","name":"web-2","state":"Stopped","cpuNum":8,"memorySize":536870912,"vmNics":[{"ip":"10.0.0.6"}],"description":"db"},
+ {"uuid":"a1","createDate":"Jan 1, 2017 1:00:00 AM","name":"web-1","state":"Running","cpuNum":2,"memorySize":1073741824,"vmNics":[{"ip":"10.0.0.5"},{"ip":"192.168.0.100"}]},
+ {"uuid":"b2","createDate":"Mar 1, 2017 1:00:00 PM","name":"web-2","state":"Stopped","cpuNum":8,"memorySize":536870912,"vmNics":[{"ip":"10.0.0.6"}],"description":"db"},
  {"uuid":"c3","name":"IntelCoreI7","state":"Running","cpuNum":4,"memorySize":268435456,"vmNics":[]}
 ]`
 
@@ -47,6 +47,9 @@ func TestQueryOperators(t *testing.T) {
 		{[]string{"name!?=web-1,web-2"}, []string{"IntelCoreI7"}},
 		{[]string{"name~=web%"}, []string{"web-1", "web-2"}},
 		{[]string{"name~=IntelCore_7"}, []string{"IntelCoreI7"}},
+		{[]string{"name~=intelcore%"}, []string{"IntelCoreI7"}},
+		{[]string{"createDate>Jan 2, 2017 3:04:05 PM"}, []string{"web-2"}},
+		{[]string{"createDate<1483315200000"}, []string{"web-1"}},
 		{[]string{"name!~=web%"}, []string{"IntelCoreI7"}},
 		{[]string{"description is null"}, []string{"web-1", "IntelCoreI7"}},
 		{[]string{"description not null"}, []string{"web-2"}},
@@ -112,5 +115,28 @@ func FuzzParseQuery(f *testing.F) {
 			t.Fatalf("%q parsed to %+v", cond, q.conds)
 		}
 		q.apply(vms)
+	})
+}
+
+// FuzzQueryString feeds whole query strings, as they come off the URL.
+func FuzzQueryString(f *testing.F) {
+	for _, s := range []string{"q=name=vm1&limit=2&start=1", "q=vmNics.ip?=1,2&sort=-name&fields=name,uuid",
+		"count=true&q=cpuNum>2", "groupBy=state&replyWithCount=true", "sortBy=name&sortDirection=desc", "q=a%20is%20null"} {
+		f.Add(s)
+	}
+	vms := inventories(f, testVMs)
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		q, err := parseQuery(v)
+		if err != nil {
+			return
+		}
+		out, total := q.apply(vms)
+		if len(out) > total || len(out) > q.limit {
+			t.Fatalf("%q: %d results of %d, limit %d", raw, len(out), total, q.limit)
+		}
 	})
 }
