@@ -279,6 +279,11 @@ func TestZStackDialect(t *testing.T) {
 		}
 		return got[0]["state"] == "Stopped", got[0]["state"].(string)
 	})
+	eventually(t, 10*time.Second, "the scheduler job's result", func() (bool, string) {
+		got := inventoriesOf(admin.get("/zstack/v1/scheduler/jobs/" + jobUUID))
+		res, _ := got[0]["lastResult"].(string)
+		return strings.HasPrefix(res, "succeeded"), res
+	})
 
 	// Spending follows how long the VM ran.
 	admin.mustJob("POST", "/zstack/v1/billings/prices", map[string]any{"params": map[string]any{"resourceName": "cpu", "timeUnit": "s", "price": 100}}, nil)

@@ -239,21 +239,56 @@ func (s *Server) fireDueTriggers(ctx context.Context, now time.Time) {
 	}
 }
 
-// runSchedulerJob starts the job's operation (a Kumo task) and says how
-// that went.
+// runSchedulerJob starts the job's operation (a Kumo task) and says so;
+// when the task ends, its outcome replaces that in the job's lastResult
+// and goes to the operation log.
 func (s *Server) runSchedulerJob(ctx context.Context, j schedulerJobInventory, now time.Time) string {
 	ctx = asSystem(ctx)
 	vmID := kumoID(j.TargetResourceUUID)
+	var t model.Task
 	var err error
 	switch action := schedulerJobTypes[j.Type]; action {
 	case "snapshot":
-		_, err = s.svc.CreateSnapshot(ctx, vmID, fmt.Sprintf("scheduled-%d", now.Unix()), "scheduler job "+j.UUID)
+		t, err = s.svc.CreateSnapshot(ctx, vmID, fmt.Sprintf("scheduled-%d", now.Unix()), "scheduler job "+j.UUID)
 	default:
-		_, err = s.svc.ChangeVMState(ctx, vmID, service.ChangeVMStateRequest{Action: action})
+		t, err = s.svc.ChangeVMState(ctx, vmID, service.ChangeVMStateRequest{Action: action})
 	}
 	if err != nil {
-		s.log.Warn("scheduler job failed", "job", j.UUID, "type", j.Type, "err", err)
+		s.recordSchedulerRun(ctx, j, err)
 		return "failed at " + date(now) + ": " + err.Error()
 	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		err := s.waitTask(s.closing, t)
+		if s.closing.Err() != nil {
+			return
+		}
+		s.recordSchedulerRun(ctx, j, err)
+		result := "succeeded at " + date(time.Now())
+		if err != nil {
+			result = "failed at " + date(time.Now()) + ": " + err.Error()
+		}
+		s.schedMu.Lock()
+		defer s.schedMu.Unlock()
+		var cur schedulerJobInventory
+		if s.svc.GetZStackObject(ctx, kindSchedulerJob, j.UUID, &cur) == nil {
+			cur.LastResult = result
+			if err := s.putSchedulerJob(ctx, cur); err != nil {
+				s.log.Warn("record scheduler job result", "job", j.UUID, "err", err)
+			}
+		}
+	}()
 	return "submitted at " + date(now)
+}
+
+func (s *Server) recordSchedulerRun(ctx context.Context, j schedulerJobInventory, err error) {
+	content := fmt.Sprintf("ZStack scheduler job %s (%s) ran %s on VM %s", j.Name, j.UUID, j.Type, j.TargetResourceUUID)
+	if err != nil {
+		content += ": failed: " + err.Error()
+		s.log.Warn("scheduler job failed", "job", j.UUID, "type", j.Type, "err", err)
+	}
+	if err := s.svc.RecordOperation(ctx, "scheduler", content); err != nil {
+		s.log.Warn("record operation log", "content", content, "err", err)
+	}
 }
