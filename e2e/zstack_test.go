@@ -190,6 +190,9 @@ func TestZStackDialect(t *testing.T) {
 	if got := inventoriesOf(admin.get("/zstack/v1/vm-instances?q=vmNics.ip=192.168.7.7")); len(got) != 0 {
 		t.Fatalf("query by another IP: %v", got)
 	}
+	if got := inventoriesOf(admin.get("/zstack/v1/vm-instances?q=allVolumes.type=Root&q=allVolumes.size>0&q=host.managementIp=127.0.0.1&fields=uuid,name")); len(got) != 1 || len(got[0]) != 2 {
+		t.Fatalf("query by volume and host: %v", got)
+	}
 	if c := admin.get("/zstack/v1/vm-instances?q=cpuNum>=1&count=true"); c["total"] != 1.0 {
 		t.Fatalf("count: %v", c)
 	}

@@ -52,7 +52,7 @@ func TestEndpointTable(t *testing.T) {
 	b.WriteString("Options Kumo does not offer (named under status) are refused with HTTP 503 and `{\"error\": {\"code\": \"SYS.1010\", ...}}` naming what is missing.\n")
 	b.WriteString("Besides these, VM instances and images are served, as the document's examples use them:\n\n")
 	b.WriteString("- `POST /zstack/v1/vm-instances` (CreateVmInstance): " + notes["POST /vm-instances"] + ".\n")
-	b.WriteString("- `GET /zstack/v1/vm-instances[/{uuid}]` (QueryVmInstance), with `vmNics`, `host` and `image` for cross-resource queries.\n")
+	b.WriteString("- `GET /zstack/v1/vm-instances[/{uuid}]` (QueryVmInstance), with `vmNics`, `allVolumes`, `host` and `image` for cross-resource queries.\n")
 	b.WriteString("- `PUT /zstack/v1/vm-instances/{uuid}/actions`: startVmInstance, stopVmInstance (`type: cold` powers off), rebootVmInstance, pauseVmInstance, resumeVmInstance, updateVmInstance; other actions are refused naming these.\n")
 	b.WriteString("- `DELETE /zstack/v1/vm-instances/{uuid}` (DestroyVmInstance) removes the VM and its disks at once: Kumo has no Destroyed state to recover from.\n")
 	b.WriteString("- `GET /zstack/v1/images[/{uuid}]` (QueryImage).\n\n")

@@ -41,25 +41,42 @@ type imageRef struct {
 	Name string `json:"name"`
 }
 
+// volumeInventory is a VM's system disk, its only volume in Kumo.
+type volumeInventory struct {
+	UUID           string `json:"uuid"`
+	Name           string `json:"name"`
+	VMInstanceUUID string `json:"vmInstanceUuid"`
+	Type           string `json:"type"`
+	Format         string `json:"format"`
+	Size           int64  `json:"size"`
+	DeviceID       int    `json:"deviceId"`
+	State          string `json:"state"`
+	Status         string `json:"status"`
+	CreateDate     string `json:"createDate"`
+	LastOpDate     string `json:"lastOpDate"`
+}
+
 type vmInventory struct {
-	UUID             string         `json:"uuid"`
-	Name             string         `json:"name"`
-	Description      string         `json:"description"`
-	Type             string         `json:"type"`
-	HypervisorType   string         `json:"hypervisorType"`
-	State            string         `json:"state"`
-	CPUNum           int            `json:"cpuNum"`
-	MemorySize       int64          `json:"memorySize"`
-	ImageUUID        string         `json:"imageUuid"`
-	HostUUID         string         `json:"hostUuid,omitempty"`
-	LastHostUUID     string         `json:"lastHostUuid,omitempty"`
-	Platform         string         `json:"platform"`
-	OwnerAccountUUID string         `json:"ownerAccountUuid"`
-	CreateDate       string         `json:"createDate"`
-	LastOpDate       string         `json:"lastOpDate"`
-	VMNics           []nicInventory `json:"vmNics"`
-	Host             *hostRef       `json:"host,omitempty"`
-	Image            *imageRef      `json:"image,omitempty"`
+	UUID             string            `json:"uuid"`
+	Name             string            `json:"name"`
+	Description      string            `json:"description"`
+	Type             string            `json:"type"`
+	HypervisorType   string            `json:"hypervisorType"`
+	State            string            `json:"state"`
+	CPUNum           int               `json:"cpuNum"`
+	MemorySize       int64             `json:"memorySize"`
+	ImageUUID        string            `json:"imageUuid"`
+	HostUUID         string            `json:"hostUuid,omitempty"`
+	LastHostUUID     string            `json:"lastHostUuid,omitempty"`
+	Platform         string            `json:"platform"`
+	OwnerAccountUUID string            `json:"ownerAccountUuid"`
+	CreateDate       string            `json:"createDate"`
+	LastOpDate       string            `json:"lastOpDate"`
+	RootVolumeUUID   string            `json:"rootVolumeUuid"`
+	VMNics           []nicInventory    `json:"vmNics"`
+	AllVolumes       []volumeInventory `json:"allVolumes"`
+	Host             *hostRef          `json:"host,omitempty"`
+	Image            *imageRef         `json:"image,omitempty"`
 }
 
 // vmState is ZStack's name of a Kumo VM's state.
@@ -88,9 +105,10 @@ func vmState(vm model.VM) string {
 	return "Unknown"
 }
 
-// nicUUID derives a stable uuid for a VM's only NIC.
-func nicUUID(vmID string) string {
-	sum := md5.Sum([]byte(vmID + "/nic0"))
+// partUUID derives a stable uuid for a part of a VM (its NIC, its
+// disk), which Kumo does not keep as objects of their own.
+func partUUID(vmID, part string) string {
+	sum := md5.Sum([]byte(vmID + "/" + part))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -165,7 +183,11 @@ func (s *Server) vmInventories(ctx context.Context, vms []model.VM) ([]vmInvento
 			State: vmState(vm), CPUNum: vm.Cores, MemorySize: int64(vm.MemoryMiB) << 20, ImageUUID: zid(vm.ImageID),
 			LastHostUUID: zid(vm.HostID), Platform: "Linux", OwnerAccountUUID: owners[vm.Owner],
 			CreateDate: date(vm.CreatedAt), LastOpDate: date(vm.UpdatedAt),
-			VMNics: []nicInventory{{UUID: nicUUID(vm.ID), VMInstanceUUID: zid(vm.ID), IP: ip, Mac: service.MACFor(vm.ID),
+			RootVolumeUUID: partUUID(vm.ID, "root"),
+			AllVolumes: []volumeInventory{{UUID: partUUID(vm.ID, "root"), Name: "ROOT-for-" + vm.Name, VMInstanceUUID: zid(vm.ID),
+				Type: "Root", Format: "qcow2", Size: vm.DiskBytes, State: "Enabled", Status: "Ready",
+				CreateDate: date(vm.CreatedAt), LastOpDate: date(vm.UpdatedAt)}},
+			VMNics: []nicInventory{{UUID: partUUID(vm.ID, "nic0"), VMInstanceUUID: zid(vm.ID), IP: ip, Mac: service.MACFor(vm.ID),
 				Netmask: "255.255.255.0", Gateway: "10.0.2.2", CreateDate: date(vm.CreatedAt), LastOpDate: date(vm.UpdatedAt)}},
 		}
 		if vm.Status == model.PowerRunning || vm.Status == model.PowerPaused {
