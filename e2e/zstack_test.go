@@ -152,8 +152,9 @@ func TestZStackDialect(t *testing.T) {
 	defer hook.Close()
 
 	// X-Job-UUID must be 32 hex digits, and unique.
+	// Numbers as Java SDKs write them (Gson: 1.0, 2.68435456E8).
 	create := map[string]any{"params": map[string]any{"name": "zs-vm", "imageUuid": strings.ReplaceAll(img.ID, "-", ""),
-		"cpuNum": 1, "memorySize": 256 << 20}}
+		"cpuNum": json.Number("1.0"), "memorySize": json.Number("2.68435456E8")}}
 	if r := admin.do("POST", "/zstack/v1/vm-instances", create, map[string]string{"X-Job-UUID": "not-a-uuid"}); r.status != http.StatusBadRequest {
 		t.Fatalf("bad X-Job-UUID: %d %v", r.status, r.body)
 	}

@@ -70,9 +70,9 @@ func (s *Server) queryQuota(r *http.Request) (any, error) {
 
 func (s *Server) updateQuota(r *http.Request) (any, error) {
 	var p struct {
-		IdentityUUID string `json:"identityUuid"`
-		Name         string `json:"name"`
-		Value        *int64 `json:"value"`
+		IdentityUUID string   `json:"identityUuid"`
+		Name         string   `json:"name"`
+		Value        *float64 `json:"value"`
 	}
 	if err := body(r, "updateQuota", &p); err != nil {
 		return nil, err
@@ -81,8 +81,12 @@ func (s *Server) updateQuota(r *http.Request) (any, error) {
 	if err := requireAdmin(ctx, "change quotas"); err != nil {
 		return nil, err
 	}
-	if p.Value == nil || *p.Value < 0 {
-		return nil, model.FieldError("value", "a non-negative value is required")
+	if p.Value == nil {
+		return nil, model.FieldError("value", "is required")
+	}
+	value, err := wholeNumber("value", *p.Value)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := s.account(ctx, p.IdentityUUID); err != nil {
 		return nil, err
@@ -95,7 +99,7 @@ func (s *Server) updateQuota(r *http.Request) (any, error) {
 		return nil, model.FieldError("name", "Kumo enforces the quotas vm.totalNum, vm.num, vm.cpuNum and vm.memorySize, not %q", p.Name)
 	}
 	t := date(time.Now())
-	q := quotaInventory{Name: p.Name, IdentityUUID: zid(p.IdentityUUID), IdentityType: "AccountVO", Value: *p.Value, CreateDate: t, LastOpDate: t}
+	q := quotaInventory{Name: p.Name, IdentityUUID: zid(p.IdentityUUID), IdentityType: "AccountVO", Value: value, CreateDate: t, LastOpDate: t}
 	return inventory(q), s.svc.PutZStackObject(ctx, kindQuota, q.IdentityUUID+":"+q.Name, time.Now(), q)
 }
 

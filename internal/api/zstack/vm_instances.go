@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -246,8 +247,8 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 		Description          string   `json:"description"`
 		ImageUUID            string   `json:"imageUuid"`
 		InstanceOfferingUUID string   `json:"instanceOfferingUuid"`
-		CPUNum               int      `json:"cpuNum"`
-		MemorySize           int64    `json:"memorySize"`
+		CPUNum               float64  `json:"cpuNum"`
+		MemorySize           float64  `json:"memorySize"`
 		L3NetworkUUIDs       []string `json:"l3NetworkUuids"`
 		Strategy             string   `json:"strategy"`
 	}
@@ -261,12 +262,20 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 	if p.ImageUUID == "" {
 		return nil, model.FieldError("imageUuid", "is required")
 	}
-	if p.CPUNum == 0 {
-		p.CPUNum = service.DefaultCores
+	cores, err := wholeNumber("cpuNum", p.CPUNum)
+	if err != nil {
+		return nil, err
+	}
+	memBytes, err := wholeNumber("memorySize", p.MemorySize)
+	if err != nil {
+		return nil, err
+	}
+	if cores == 0 {
+		cores = service.DefaultCores
 	}
 	memMiB := service.DefaultMemoryMiB
-	if p.MemorySize != 0 {
-		memMiB = int(p.MemorySize >> 20)
+	if memBytes != 0 {
+		memMiB = int(memBytes >> 20)
 	}
 	start := true
 	switch p.Strategy {
@@ -279,12 +288,12 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 	// The check and the insert are one step for this control plane, so
 	// two creates cannot both take the last of a quota.
 	s.quotaMu.Lock()
-	if err := s.checkVMQuota(ctx, callerOf(ctx).accountUUID, p.CPUNum, memMiB, start); err != nil {
+	if err := s.checkVMQuota(ctx, callerOf(ctx).accountUUID, int(cores), memMiB, start); err != nil {
 		s.quotaMu.Unlock()
 		return nil, err
 	}
 	vm, t, err := s.svc.CreateVM(ctx, service.CreateVMRequest{Name: p.Name, Description: p.Description,
-		Image: kumoID(p.ImageUUID), Cores: p.CPUNum, MemoryMiB: memMiB, Start: start})
+		Image: kumoID(p.ImageUUID), Cores: int(cores), MemoryMiB: memMiB, Start: start})
 	s.quotaMu.Unlock()
 	if err != nil {
 		return nil, err
@@ -328,19 +337,31 @@ func (s *Server) vmInstanceActions(r *http.Request) (any, error) {
 	}
 	id := kumoID(r.PathValue("uuid"))
 	var p struct {
-		Type        string  `json:"type"`
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-		CPUNum      *int    `json:"cpuNum"`
-		MemorySize  *int64  `json:"memorySize"`
+		Type        string   `json:"type"`
+		Name        *string  `json:"name"`
+		Description *string  `json:"description"`
+		CPUNum      *float64 `json:"cpuNum"`
+		MemorySize  *float64 `json:"memorySize"`
 	}
 	if err := body(r, action, &p); err != nil {
 		return nil, err
 	}
 	if action == "updateVmInstance" {
-		upd := service.UpdateVMRequest{Name: p.Name, Description: p.Description, Cores: p.CPUNum}
+		upd := service.UpdateVMRequest{Name: p.Name, Description: p.Description}
+		if p.CPUNum != nil {
+			n, err := wholeNumber("cpuNum", *p.CPUNum)
+			if err != nil {
+				return nil, err
+			}
+			cores := int(n)
+			upd.Cores = &cores
+		}
 		if p.MemorySize != nil {
-			mib := int(*p.MemorySize >> 20)
+			n, err := wholeNumber("memorySize", *p.MemorySize)
+			if err != nil {
+				return nil, err
+			}
+			mib := int(n >> 20)
 			upd.MemoryMiB = &mib
 		}
 		vm, err := s.svc.UpdateVM(ctx, id, upd)
@@ -466,4 +487,13 @@ func (s *Server) visibleVMs(ctx context.Context) ([]model.VM, error) {
 		}
 	}
 	return vms, nil
+}
+
+// wholeNumber reads a JSON number as ZStack's SDKs send them (Java's
+// Gson writes 2 as 2.0 and 1 GiB as 1.073741824E9).
+func wholeNumber(field string, f float64) (int64, error) {
+	if f < 0 || f != math.Trunc(f) || f > 1<<53 {
+		return 0, model.FieldError(field, "must be a non-negative whole number, not %v", f)
+	}
+	return int64(f), nil
 }
