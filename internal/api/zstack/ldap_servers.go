@@ -323,10 +323,11 @@ func ldapQuery(r *http.Request) (string, int, error) {
 	limit := 2500
 	if v := r.URL.Query().Get("limit"); v != "" {
 		f, err := parseNumber(v)
-		if err != nil || f < 1 {
-			return "", 0, model.FieldError("limit", "%q is not a positive number", v)
+		n, werr := wholeNumber("limit", f)
+		if err != nil || werr != nil || n < 1 || n > 1<<20 {
+			return "", 0, model.FieldError("limit", "%q is not a whole number from 1 to %d", v, 1<<20)
 		}
-		limit = int(f)
+		limit = int(n)
 	}
 	return filter, limit, nil
 }

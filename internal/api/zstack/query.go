@@ -2,6 +2,7 @@ package zstack
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -181,11 +182,12 @@ func intParam(v url.Values, name string, def int) (int, error) {
 	if s == "" {
 		return def, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
+	// SDKs built on Gson send limit=1000.0.
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f != math.Trunc(f) || f > math.MaxInt32 {
 		return 0, fmt.Errorf("%s %q must be a non-negative integer", name, s)
 	}
-	return n, nil
+	return int(f), nil
 }
 
 func boolParam(v url.Values, name string) (bool, error) {

@@ -71,7 +71,7 @@ func TestQueryOperators(t *testing.T) {
 
 func TestQueryPagingSortFields(t *testing.T) {
 	vms := inventories(t, testVMs)
-	q, err := parseQuery(url.Values{"sort": {"-cpuNum"}, "start": {"1"}, "limit": {"1"}, "fields": {"name,cpuNum"}})
+	q, err := parseQuery(url.Values{"sort": {"-cpuNum"}, "start": {"1"}, "limit": {"1.0"}, "fields": {"name,cpuNum"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestQueryPagingSortFields(t *testing.T) {
 func TestQueryRejects(t *testing.T) {
 	for _, v := range []url.Values{
 		{"q": {"name = vm1"}}, {"q": {"=vm1"}}, {"q": {"name"}}, {"q": {"na me=1"}},
-		{"limit": {"-1"}}, {"start": {"x"}}, {"count": {"maybe"}}, {"sort": {"name"}},
+		{"limit": {"-1"}}, {"limit": {"1.5"}}, {"limit": {"NaN"}}, {"start": {"x"}}, {"count": {"maybe"}}, {"sort": {"name"}},
 		{"fields": {"vmNics.ip"}}, {"sortDirection": {"up"}, "sortBy": {"name"}},
 	} {
 		if _, err := parseQuery(v); err == nil {
