@@ -127,7 +127,7 @@ func TestZStackLDAP(t *testing.T) {
 	acct := admin.mustJob("POST", "/zstack/v1/accounts", map[string]any{"params": map[string]any{"name": "carol-account", "password": "unused-password"}}, nil)
 	acctUUID := acct["inventory"].(map[string]any)["uuid"].(string)
 
-	entries := inventoriesOf(admin.get("/zstack/v1/ldap/entry?ldapFilter=(uid=carol)"))
+	entries := inventoriesOf(admin.get("/zstack/v1/ldap/entry?ldapFilter=(uid=carol)&limit=2500.0"))
 	if len(entries) != 1 || entries[0]["dn"] != dir.personDN {
 		t.Fatalf("GetLdapEntry: %v", entries)
 	}
