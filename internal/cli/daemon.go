@@ -62,6 +62,7 @@ func serverCmd(g *globals) *cobra.Command {
 	f.StringVar(&cfg.ClusterAdvertise, "cluster-advertise", "", "host name or IP remote agents use to reach --cluster-listen")
 	f.StringVar(&cfg.NanoListen, "nano-listen", "127.0.0.1:5870", "address of the Project Nano API (/api/v1); empty turns it off")
 	f.StringVar(&cfg.CloudTowerListen, "cloudtower-listen", "127.0.0.1:5871", "address of the SmartX CloudTower v2 API (/v2/api); empty turns it off")
+	f.StringVar(&cfg.ZStackListen, "zstack-listen", "127.0.0.1:5872", "address of the ZStack API (/zstack/v1); empty turns it off")
 	f.StringVar(&cfg.AgentListen, "agent-listen", "127.0.0.1:0", "address of the local agent's RPC listener")
 	f.BoolVar(&noAgent, "no-local-agent", false, "do not run VMs on this machine (control plane only)")
 	f.StringVar(&cfg.AdminUser, "admin-user", "admin", "name of the first admin, created on first start")

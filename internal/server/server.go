@@ -19,6 +19,7 @@ import (
 	"github.com/kumo-cloud/kumo/internal/api/cloudtower"
 	"github.com/kumo-cloud/kumo/internal/api/nano"
 	"github.com/kumo-cloud/kumo/internal/api/native"
+	"github.com/kumo-cloud/kumo/internal/api/zstack"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
@@ -45,6 +46,8 @@ type Config struct {
 	// CloudTowerListen is the address of the CloudTower v2 API; empty
 	// turns it off.
 	CloudTowerListen string
+	// ZStackListen is the address of the ZStack API; empty turns it off.
+	ZStackListen string
 	// LocalAgent runs a host agent for this machine in-process.
 	LocalAgent      bool
 	AgentListen     string
@@ -67,6 +70,7 @@ type Server struct {
 	cluster net.Listener
 	nanoLn  net.Listener // nil when the Nano API is off
 	towerLn net.Listener // nil when the CloudTower API is off
+	zsLn    net.Listener // nil when the ZStack API is off
 
 	// AdminPassword is set when the first admin was created by this start
 	// with a generated password.
@@ -129,6 +133,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("listen for the CloudTower API on %s: %w", cfg.CloudTowerListen, err)
 		}
 	}
+	if cfg.ZStackListen != "" {
+		if s.zsLn, err = net.Listen("tcp", cfg.ZStackListen); err != nil {
+			return nil, fmt.Errorf("listen for the ZStack API on %s: %w", cfg.ZStackListen, err)
+		}
+	}
 	ok = true
 	return s, nil
 }
@@ -152,11 +161,19 @@ func (s *Server) CloudTowerAddr() string {
 	return s.towerLn.Addr().String()
 }
 
+// ZStackAddr is the ZStack API's address, empty when it is off.
+func (s *Server) ZStackAddr() string {
+	if s.zsLn == nil {
+		return ""
+	}
+	return s.zsLn.Addr().String()
+}
+
 // Service returns the service layer (for dialects and tests).
 func (s *Server) Service() *service.Service { return s.svc }
 
 func (s *Server) closeListeners() {
-	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn, s.towerLn} {
+	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn, s.towerLn, s.zsLn} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -240,6 +257,16 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { errc <- ignoreClosed(towerSrv.Serve(s.towerLn)) }()
 		s.log.Info("CloudTower API ready", "address", "http://"+s.CloudTowerAddr()+cloudtower.Prefix)
 	}
+	var zsSrv *http.Server
+	var zsAPI *zstack.Server
+	if s.zsLn != nil {
+		zsAPI = zstack.New(s.svc, s.log)
+		zsAPI.Start()
+		zsSrv = &http.Server{Handler: zsAPI, ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		go func() { errc <- ignoreClosed(zsSrv.Serve(s.zsLn)) }()
+		s.log.Info("ZStack API ready", "address", "http://"+s.ZStackAddr()+zstack.Prefix)
+	}
 	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)
 
 	var runErr error
@@ -259,6 +286,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if towerSrv != nil {
 		towerSrv.Shutdown(shut)
+	}
+	if zsSrv != nil {
+		zsSrv.Shutdown(shut)
+		zsAPI.Close()
 	}
 	stopAgent()
 	<-agentDone

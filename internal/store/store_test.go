@@ -30,7 +30,7 @@ func openTestDBs(t *testing.T) map[string]*DB {
 		}
 		// Each test starts from an empty schema.
 		// The built-in admin role and group stay, as a migration made them.
-		for _, stmt := range []string{"DELETE FROM operation_logs", "DELETE FROM user_group_members",
+		for _, stmt := range []string{"DELETE FROM zstack_resources", "DELETE FROM vm_run_intervals", "DELETE FROM operation_logs", "DELETE FROM user_group_members",
 			"DELETE FROM user_group_roles WHERE group_name <> 'admin'", "DELETE FROM user_groups WHERE name <> 'admin'",
 			"DELETE FROM roles WHERE name <> 'admin'", "DELETE FROM address_allocations", "DELETE FROM address_ranges",
 			"DELETE FROM address_pools", "DELETE FROM storage_pools", "DELETE FROM vm_security_policies",
