@@ -135,6 +135,13 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("DELETE /agent/v1/vms/{id}/snapshots/{name}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return struct{}{}, a.deleteSnapshot(ctx, id, r.PathValue("name"))
 	}))
+	mux.HandleFunc("GET /agent/v1/vms/{id}/serial", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		req, err := serialRequestOf(r)
+		if err != nil {
+			return nil, err
+		}
+		return a.serialLog(id, req)
+	}))
 	// Not under vm(): a console session lasts long and must not hold
 	// the VM's lock.
 	mux.HandleFunc("GET /agent/v1/vms/{id}/vnc", a.serveVNC)
@@ -404,6 +411,7 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 	rep.DataDir = a.vmDir
 	rep.CPUUsage = a.cpu.usage()
 	rep.MemoryAvailableBytes = memAvailable()
+	rep.GPUs = countGPUs(pciDevices)
 	rep.BootedAt = bootTime()
 	if !a.cfg.BootedAt.IsZero() {
 		rep.BootedAt = a.cfg.BootedAt

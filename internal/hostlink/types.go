@@ -106,6 +106,8 @@ type HostReport struct {
 	MemoryBytes   int64  `json:"memory_bytes"`
 	DiskBytes     int64  `json:"disk_bytes"`
 	DiskFreeBytes int64  `json:"disk_free_bytes"`
+	// GPUs counts the host's PCI display controllers.
+	GPUs int `json:"gpus,omitempty"`
 	// DataDir is where the agent keeps VM disks; the disk figures are of
 	// its file system.
 	DataDir string `json:"data_dir,omitempty"`
@@ -184,6 +186,21 @@ const (
 type PasswordRequest struct {
 	User     string `json:"user"`
 	Password string `json:"password"`
+}
+
+// SerialRequest asks for an excerpt of a VM's serial console log: Lines
+// lines from its head or its tail, at most MaxBytes bytes.
+type SerialRequest struct {
+	FromHead bool
+	Lines    int
+	MaxBytes int
+}
+
+// SerialLog is an excerpt of a VM's serial console log.
+type SerialLog struct {
+	Text string `json:"text"`
+	// Truncated is set when the lines asked for held more than MaxBytes.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Disk operations on a stopped VM's system disk.

@@ -56,6 +56,9 @@ type VM struct {
 	// GuestAuth is the guest account whose password Kumo last set
 	// through the guest agent, if any.
 	GuestAuth *GuestAuth `json:"-"`
+	// PortForwards are host ports forwarded to the guest through its
+	// user-mode NAT; they apply from the VM's next start.
+	PortForwards []PortForward `json:"port_forwards,omitempty"`
 	// Status is the last observed state.
 	Status    PowerState `json:"status"`
 	Accel     string     `json:"accel,omitempty"`
@@ -94,3 +97,11 @@ const (
 	MinMemoryMiB = 16
 	MaxCores     = 256
 )
+
+// PortForward forwards a host port to a guest port (QEMU user-mode
+// hostfwd).
+type PortForward struct {
+	Protocol  string `json:"protocol"` // "tcp" or "udp"
+	HostPort  int    `json:"host_port"`
+	GuestPort int    `json:"guest_port"`
+}

@@ -40,6 +40,8 @@ type CreateVMRequest struct {
 	// SecurityPolicyGroup (an id; optional) initialises the VM's
 	// security policy with a copy of the group's rules.
 	SecurityPolicyGroup string
+	// PortForwards forward host ports to the guest (user-mode NAT).
+	PortForwards []model.PortForward
 }
 
 // Defaults of a new VM.
@@ -73,6 +75,9 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		req.CloneMode = model.CloneCOW
 	}
 	if err := validSize(req.Cores, req.MemoryMiB); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if err := validPortForwards("port_forwards", req.PortForwards); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
 	if req.CloneMode != model.CloneCOW && req.CloneMode != model.CloneFull {
@@ -135,7 +140,7 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
 		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
 		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
-		QoS: req.QoS, CreatedAt: now(), UpdatedAt: now(),
+		QoS: req.QoS, PortForwards: req.PortForwards, CreatedAt: now(), UpdatedAt: now(),
 	}
 	if req.Start {
 		vm.PowerState = model.PowerRunning
@@ -151,6 +156,9 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 			return err
 		}
 		vm.HostID = host.ID
+		if err := portForwardsFree(ctx, q, host.ID, vm.ID, vm.PortForwards); err != nil {
+			return err
+		}
 		if err := conflict(q.CreateVM(ctx, vm), "a VM named %q already exists", req.Name); err != nil {
 			return err
 		}
@@ -267,6 +275,9 @@ type UpdateVMRequest struct {
 	Cores       *int
 	MemoryMiB   *int
 	AutoStart   *bool
+	// PortForwards replaces the VM's forwards; they apply from its next
+	// start, as QEMU binds them when it starts.
+	PortForwards *[]model.PortForward
 }
 
 // UpdateVM changes a VM's description, or its cores and memory while it
@@ -295,6 +306,12 @@ func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMReq
 		}
 		vm.Name = *req.Name
 	}
+	if req.PortForwards != nil {
+		if err := validPortForwards("port_forwards", *req.PortForwards); err != nil {
+			return vm, err
+		}
+		vm.PortForwards = *req.PortForwards
+	}
 	if resized {
 		if err := validSize(vm.Cores, vm.MemoryMiB); err != nil {
 			return vm, err
@@ -305,6 +322,11 @@ func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMReq
 	}
 	vm.UpdatedAt = now()
 	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if req.PortForwards != nil {
+			if err := portForwardsFree(ctx, q, vm.HostID, vm.ID, vm.PortForwards); err != nil {
+				return err
+			}
+		}
 		if resized {
 			// The host must still hold the VM with its new memory.
 			cur, err := q.GetVM(ctx, vm.ID)
@@ -430,7 +452,7 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	if err != nil {
 		return hostlink.VMConfig{}, err
 	}
-	nic := hypervisor.NIC{MAC: MACFor(vm.ID), Mode: "user"}
+	nic := hypervisor.NIC{MAC: MACFor(vm.ID), Mode: "user", PortForwards: hypervisorPortForwards(vm.PortForwards)}
 	if network != nil {
 		nic.UserNet = userNetFor(*network)
 		if len(network.DNS) == 0 && nic.UserNet != nil {

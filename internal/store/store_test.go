@@ -36,7 +36,7 @@ func openTestDBs(t *testing.T) map[string]*DB {
 			"DELETE FROM address_pools", "DELETE FROM storage_pools", "DELETE FROM vm_security_policies",
 			"DELETE FROM security_policy_groups", "DELETE FROM vm_snapshots", "DELETE FROM tasks", "DELETE FROM vms",
 			"DELETE FROM images", "DELETE FROM join_tokens", "DELETE FROM hosts", "DELETE FROM pools", "DELETE FROM sessions",
-			"DELETE FROM users"} {
+			"DELETE FROM users", "DELETE FROM dbc_sessions", "DELETE FROM dbc_nonces"} {
 			if _, err := pg.sql.ExecContext(ctx, stmt); err != nil {
 				t.Fatal(err)
 			}
