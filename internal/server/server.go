@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/agent"
+	"github.com/kumo-cloud/kumo/internal/api/dbc"
 	"github.com/kumo-cloud/kumo/internal/api/nano"
 	"github.com/kumo-cloud/kumo/internal/api/native"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
@@ -41,6 +42,8 @@ type Config struct {
 	ClusterAdvertise string
 	// NanoListen is the address of the Project Nano API; empty turns it off.
 	NanoListen string
+	// DBCListen is the address of the DBC client API; empty turns it off.
+	DBCListen string
 	// LocalAgent runs a host agent for this machine in-process.
 	LocalAgent      bool
 	AgentListen     string
@@ -62,6 +65,7 @@ type Server struct {
 	apiLn   net.Listener
 	cluster net.Listener
 	nanoLn  net.Listener // nil when the Nano API is off
+	dbcLn   net.Listener // nil when the DBC API is off
 
 	// AdminPassword is set when the first admin was created by this start
 	// with a generated password.
@@ -119,6 +123,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("listen for the Nano API on %s: %w", cfg.NanoListen, err)
 		}
 	}
+	if cfg.DBCListen != "" {
+		if s.dbcLn, err = net.Listen("tcp", cfg.DBCListen); err != nil {
+			return nil, fmt.Errorf("listen for the DBC API on %s: %w", cfg.DBCListen, err)
+		}
+	}
 	ok = true
 	return s, nil
 }
@@ -134,11 +143,19 @@ func (s *Server) NanoAddr() string {
 	return s.nanoLn.Addr().String()
 }
 
+// DBCAddr is the DBC API's address, empty when it is off.
+func (s *Server) DBCAddr() string {
+	if s.dbcLn == nil {
+		return ""
+	}
+	return s.dbcLn.Addr().String()
+}
+
 // Service returns the service layer (for dialects and tests).
 func (s *Server) Service() *service.Service { return s.svc }
 
 func (s *Server) closeListeners() {
-	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn} {
+	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn, s.dbcLn} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -181,7 +198,7 @@ func (s *Server) Run(ctx context.Context) error {
 	apiSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	go func() { errc <- ignoreClosed(clusterSrv.ServeTLS(s.cluster, "", "")) }()
 	if err := s.svc.Start(ctx); err != nil {
 		clusterSrv.Close()
@@ -215,6 +232,13 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { errc <- ignoreClosed(nanoSrv.Serve(s.nanoLn)) }()
 		s.log.Info("Nano API ready", "address", "http://"+s.NanoAddr()+nano.Prefix)
 	}
+	var dbcSrv *http.Server
+	if s.dbcLn != nil {
+		dbcSrv = &http.Server{Handler: dbc.New(s.svc, s.log), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		go func() { errc <- ignoreClosed(dbcSrv.Serve(s.dbcLn)) }()
+		s.log.Info("DBC API ready", "address", "http://"+s.DBCAddr()+dbc.Prefix)
+	}
 	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)
 
 	var runErr error
@@ -231,6 +255,9 @@ func (s *Server) Run(ctx context.Context) error {
 	apiSrv.Shutdown(shut)
 	if nanoSrv != nil {
 		nanoSrv.Shutdown(shut)
+	}
+	if dbcSrv != nil {
+		dbcSrv.Shutdown(shut)
 	}
 	stopAgent()
 	<-agentDone

@@ -101,9 +101,10 @@ func (s *Service) VerifyDBCWallet(ctx context.Context, wallet, nonce, sign strin
 	return internal(err, "record the nonce")
 }
 
-// IssueDBCSession gives a wallet that proved itself a new session id.
-func (s *Service) IssueDBCSession(ctx context.Context, wallet, nonce, sign string) (model.DBCSession, error) {
-	if err := s.VerifyDBCWallet(ctx, wallet, nonce, sign); err != nil {
+// NewDBCSession gives a wallet a new session id. The caller must have
+// verified the wallet's signature (VerifyDBCWallet).
+func (s *Service) NewDBCSession(ctx context.Context, wallet string) (model.DBCSession, error) {
+	if _, err := ParseWallet(wallet); err != nil {
 		return model.DBCSession{}, err
 	}
 	sess := model.DBCSession{ID: RandomSecret(24), Wallet: wallet, CreatedAt: now()}

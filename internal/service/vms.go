@@ -42,6 +42,9 @@ type CreateVMRequest struct {
 	SecurityPolicyGroup string
 	// PortForwards forward host ports to the guest (user-mode NAT).
 	PortForwards []model.PortForward
+	// Host (an id), if set, is the only host of the pool the VM may be
+	// placed on (DBC names the GPU node a VM goes to).
+	Host string
 }
 
 // Defaults of a new VM.
@@ -151,7 +154,19 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		if _, err := q.GetVM(ctx, req.Name); err == nil {
 			return model.Errorf(model.CodeConflict, "a VM named %q already exists", req.Name)
 		}
-		host, err := s.placeVM(ctx, q, pool, req.MemoryMiB)
+		var others []string
+		if req.Host != "" {
+			hosts, err := q.ListHosts(ctx)
+			if err != nil {
+				return internal(err, "list hosts")
+			}
+			for _, h := range hosts {
+				if h.ID != req.Host {
+					others = append(others, h.ID)
+				}
+			}
+		}
+		host, err := s.placeVM(ctx, q, pool, req.MemoryMiB, others...)
 		if err != nil {
 			return err
 		}
