@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"testing"
@@ -46,5 +47,35 @@ func TestVerifyWalletSignature(t *testing.T) {
 		if err := VerifyWalletSignature(c[0], c[1], c[2]); model.CodeOf(err) != model.CodeUnauthenticated {
 			t.Errorf("%s: %v, want unauthenticated", name, err)
 		}
+	}
+}
+
+func TestDBCSessions(t *testing.T) {
+	s := newTestService(t, Config{})
+	ctx := context.Background()
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	wallet := SS58Address(pub)
+	sign := func(msg string) string { return hex.EncodeToString(ed25519.Sign(priv, []byte(msg))) }
+	if err := s.VerifyDBCWallet(ctx, wallet, "n1", sign("n1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyDBCWallet(ctx, wallet, "n1", sign("n1")); model.CodeOf(err) != model.CodeUnauthenticated {
+		t.Errorf("replayed nonce: %v, want unauthenticated", err)
+	}
+	if err := s.VerifyDBCWallet(ctx, wallet, "", sign("")); model.CodeOf(err) != model.CodeInvalidArgument {
+		t.Errorf("empty nonce: %v, want invalid argument", err)
+	}
+	sess, err := s.NewDBCSession(ctx, wallet)
+	if err != nil || sess.ID == "" || sess.Wallet != wallet {
+		t.Fatalf("NewDBCSession = %+v, %v", sess, err)
+	}
+	if got, err := s.VerifyDBCSession(ctx, sess.ID, sign(sess.ID)); err != nil || got.Wallet != wallet {
+		t.Errorf("VerifyDBCSession = %+v, %v", got, err)
+	}
+	if _, err := s.VerifyDBCSession(ctx, sess.ID, sign("other")); model.CodeOf(err) != model.CodeUnauthenticated {
+		t.Errorf("wrong session sign: %v, want unauthenticated", err)
+	}
+	if _, err := s.VerifyDBCSession(ctx, "unknown", sign("unknown")); model.CodeOf(err) != model.CodeUnauthenticated {
+		t.Errorf("unknown session: %v, want unauthenticated", err)
 	}
 }

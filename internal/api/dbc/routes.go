@@ -41,10 +41,10 @@ func (s *Server) routes() []route {
 		// The bare metal calls list, add and delete machines without
 		// credentials in the document; Kumo asks for them, since adding a
 		// machine hands out its IPMI password.
-		{"/bare_metal", authRequired, s.bareMetal},         // 查询裸金属机器列表
-		{"/bare_metal/add", authRequired, s.bareMetal},     // 上线裸金属机器
-		{"/bare_metal/delete", authRequired, s.bareMetal},  // 下线裸金属机器
-		{"/bare_metal/power", authRequired, s.bareMetal},   // 裸金属机器电源控制
-		{"/bare_metal/bootdev", authRequired, s.bareMetal}, // 修改裸金属机器引导启动顺序
+		{"/bare_metal", authRequired, s.listBareMetal},            // 查询裸金属机器列表
+		{"/bare_metal/add", authRequired, s.addBareMetal},         // 上线裸金属机器
+		{"/bare_metal/delete", authRequired, s.deleteBareMetal},   // 下线裸金属机器
+		{"/bare_metal/power", authRequired, s.bareMetalPower},     // 裸金属机器电源控制
+		{"/bare_metal/bootdev", authRequired, s.bareMetalBootdev}, // 修改裸金属机器引导启动顺序
 	}
 }

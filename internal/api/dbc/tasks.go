@@ -432,12 +432,12 @@ func (s *Server) passwdTask(c *call) (any, error) {
 	if err := c.additional(&p); err != nil {
 		return nil, err
 	}
-	if p.Username == "" || p.Password == "" {
-		return nil, model.FieldError("additional", "username and password are required")
-	}
 	vm, err := s.ownTask(c)
 	if err != nil {
 		return nil, err
+	}
+	if p.Username == "" || p.Password == "" {
+		return nil, model.FieldError("additional", "username and password are required")
 	}
 	if vm.Status != model.PowerRunning {
 		return nil, model.Errorf(model.CodeConflict, "task %s is %s: only a running VM's password can be changed", vm.ID, taskStatus(vm))
