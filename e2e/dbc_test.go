@@ -301,6 +301,54 @@ func TestDBCTaskLifecycle(t *testing.T) {
 		t.Errorf("disks: %+v", disks)
 	}
 
+	// Data disks and snapshots change a stopped VM.
+	if r := d.call("/disk/add/"+id, []string{node}, map[string]any{"size": 1}); r.Status != 409 {
+		t.Errorf("data disk on a running VM: HTTP %d %s, want 409", r.Status, r.text())
+	}
+	var op struct {
+		OperationID string `json:"operation_id"`
+	}
+	d.must("/tasks/poweroff/"+id, []string{node}, map[string]any{}, &op)
+	k.mustTask(api.Task{ID: op.OperationID})
+	eventually(t, 30*time.Second, "task closed", func() (bool, string) {
+		var got struct{ Status string }
+		d.must("/tasks/"+id, []string{node}, map[string]any{}, &got)
+		return got.Status == "closed", got.Status
+	})
+	var added struct{ Disk, Size, Type string }
+	d.must("/disk/add/"+id, []string{node}, map[string]any{"size": 1, "mount_dir": "/data"}, &added)
+	if added.Disk != "vdb" || added.Size != "1.0G" || added.Type != "data" {
+		t.Errorf("added disk: %+v", added)
+	}
+	d.must("/disk/resize/"+id, []string{node}, map[string]any{"disk": "vdb", "size": 2}, &op)
+	k.mustTask(api.Task{ID: op.OperationID})
+	d.must("/disk/list/"+id, []string{node}, map[string]any{}, &disks)
+	if len(disks) != 2 || disks[1].Disk != "vdb" || disks[1].Size != "2.0G" {
+		t.Errorf("disks after add and resize: %+v", disks)
+	}
+	d.must("/snapshot/create/"+id, []string{node}, map[string]any{"snapshot_name": "snap1", "desc": "before start"}, &op)
+	k.mustTask(api.Task{ID: op.OperationID})
+	var snaps []struct {
+		Name string `json:"snapshot_name"`
+		Desc string `json:"desc"`
+	}
+	d.must("/snapshot/list/"+id, []string{node}, map[string]any{}, &snaps)
+	if len(snaps) != 1 || snaps[0].Name != "snap1" || snaps[0].Desc != "before start" {
+		t.Errorf("snapshots: %+v", snaps)
+	}
+	d.must("/tasks/start/"+id, []string{node}, map[string]any{}, &op)
+	k.mustTask(api.Task{ID: op.OperationID})
+	k.waitSerial(vm, "KUMO-GUEST-READY", 2)
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", k.qemuPID(vm)))
+	if !strings.Contains(string(cmdline), "data-vdb.qcow2") {
+		t.Errorf("QEMU has no data disk: %q", cmdline)
+	}
+	d.must("/snapshot/delete/"+id+"/snap1", []string{node}, map[string]any{}, &op)
+	k.mustTask(api.Task{ID: op.OperationID})
+	if r := d.call("/snapshot/list/"+id+"/snap1", []string{node}, map[string]any{}); r.Status != 404 {
+		t.Errorf("deleted snapshot: HTTP %d, want 404", r.Status)
+	}
+
 	var deleted struct{ Status string }
 	d.must("/tasks/delete/"+id, []string{node}, map[string]any{}, &deleted)
 	eventually(t, 60*time.Second, "task deleted", func() (bool, string) {

@@ -261,6 +261,12 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 	if err != nil {
 		return hostlink.VMStatus{}, err
 	}
+	data, err := a.ensureDataDisks(ctx, cfg.ID, cfg.DataDisks)
+	if err != nil {
+		return hostlink.VMStatus{}, fmt.Errorf("data disks of VM %s: %w", cfg.ID, err)
+	}
+	// Right after the system disk, so the guest names them vdb, vdc...
+	spec.Disks = append(spec.Disks[:1], append(data, spec.Disks[1:]...)...)
 	if _, err := a.cfg.Driver.Start(ctx, dir, spec); err != nil {
 		return hostlink.VMStatus{}, fmt.Errorf("start VM %s: %w", cfg.ID, err)
 	}

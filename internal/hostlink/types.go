@@ -79,6 +79,10 @@ type VMConfig struct {
 	// StorageDir, if set, is where the VM's disks go instead of its
 	// directory under the agent's data dir (a local storage pool).
 	StorageDir string `json:"storage_dir,omitempty"`
+	// DataDisks are empty disks after the system disk; the agent makes
+	// missing ones, grows smaller ones, and removes the files of disks
+	// no longer listed when it starts the VM.
+	DataDisks []model.DataDisk `json:"data_disks,omitempty"`
 }
 
 // VMStatus is what an agent observes about one VM.
@@ -212,7 +216,9 @@ const (
 
 // DiskRequest changes a stopped VM's system disk.
 type DiskRequest struct {
-	Op        string          `json:"op"`
+	Op string `json:"op"`
+	// Disk names a data disk (vdb, ...); empty is the system disk.
+	Disk      string          `json:"disk,omitempty"`
 	SizeBytes int64           `json:"size_bytes,omitempty"`
 	Image     ImageRef        `json:"image,omitempty"`
 	CloneMode model.CloneMode `json:"clone_mode,omitempty"`

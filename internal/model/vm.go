@@ -59,6 +59,9 @@ type VM struct {
 	// PortForwards are host ports forwarded to the guest through its
 	// user-mode NAT; they apply from the VM's next start.
 	PortForwards []PortForward `json:"port_forwards,omitempty"`
+	// DataDisks are the VM's disks beside its system disk, in the order
+	// the guest sees them after it.
+	DataDisks []DataDisk `json:"data_disks,omitempty"`
 	// Status is the last observed state.
 	Status    PowerState `json:"status"`
 	Accel     string     `json:"accel,omitempty"`
@@ -104,4 +107,15 @@ type PortForward struct {
 	Protocol  string `json:"protocol"` // "tcp" or "udp"
 	HostPort  int    `json:"host_port"`
 	GuestPort int    `json:"guest_port"`
+}
+
+// DataDisk is an empty qcow2 disk of a VM beside its system disk.
+type DataDisk struct {
+	// Name is the disk's virtio name in a guest with no other disks
+	// (vdb, vdc, ...): the system disk is vda.
+	Name      string `json:"name"`
+	SizeBytes int64  `json:"size_bytes"`
+	// MountDir is where the owner wants it mounted in the guest; Kumo
+	// keeps it for the owner, the guest mounts it.
+	MountDir string `json:"mount_dir,omitempty"`
 }

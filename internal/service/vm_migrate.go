@@ -33,6 +33,10 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 	if vm.Status != model.PowerRunning && vm.Status != model.PowerPaused {
 		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is %s: only a running VM migrates live", vm.Name, vm.Status)
 	}
+	if len(vm.DataDisks) > 0 {
+		// The destination prepares the system disk only.
+		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s has data disks, which live migration does not carry yet", vm.Name)
+	}
 	var target model.Host
 	err = s.db.InTx(ctx, func(q store.Queries) error {
 		pool, err := q.GetPool(ctx, vm.PoolID)

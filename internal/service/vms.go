@@ -484,7 +484,7 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},
 		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true, CloudInit: vm.CloudInit,
 		QoS:  hypervisorQoS(vm.QoS),
-		NICs: []hypervisor.NIC{nic}, Network: network, StorageDir: storageDir,
+		NICs: []hypervisor.NIC{nic}, Network: network, StorageDir: storageDir, DataDisks: vm.DataDisks,
 	}, nil
 }
 

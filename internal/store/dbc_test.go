@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -32,6 +33,38 @@ func TestDBCSessionsAndNonces(t *testing.T) {
 			}
 			if err := db.UseDBCNonce(ctx, "5Other", "n1", 2); err != nil {
 				t.Errorf("same nonce of another wallet: %v", err)
+			}
+		})
+	}
+}
+
+// TestVMPortForwardsAndDataDisks round-trips the VM fields DBC added,
+// and a host's GPU count.
+func TestVMPortForwardsAndDataDisks(t *testing.T) {
+	ctx := context.Background()
+	for name, db := range openTestDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			id := testVM(t, db, "dbc-vm")
+			vm, err := db.GetVM(ctx, id)
+			if err != nil || vm.PortForwards != nil || vm.DataDisks != nil {
+				t.Fatalf("new VM: %+v, %v", vm, err)
+			}
+			vm.PortForwards = []model.PortForward{{Protocol: "tcp", HostPort: 2222, GuestPort: 22}}
+			vm.DataDisks = []model.DataDisk{{Name: "vdb", SizeBytes: 1 << 30, MountDir: "/data"}}
+			if err := db.UpdateVM(ctx, vm); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.GetVM(ctx, id)
+			if err != nil || !reflect.DeepEqual(got.PortForwards, vm.PortForwards) || !reflect.DeepEqual(got.DataDisks, vm.DataDisks) {
+				t.Errorf("after update: %+v %+v, %v", got.PortForwards, got.DataDisks, err)
+			}
+			h, _ := db.GetHost(ctx, "h")
+			h.GPUs = 3
+			if err := db.UpdateHostHeartbeat(ctx, h); err != nil {
+				t.Fatal(err)
+			}
+			if h, _ = db.GetHost(ctx, "h"); h.GPUs != 3 {
+				t.Errorf("host GPUs %d, want 3", h.GPUs)
 			}
 		})
 	}

@@ -215,7 +215,7 @@ func (s *Server) createTask(c *call) (any, error) {
 		return nil, model.FieldError("additional.bios_mode", "must be legacy, uefi or pxe, not %q", p.BIOSMode)
 	}
 	if p.DataFileName != "" {
-		return nil, errNotImplemented("additional.data_file_name: data disks are not implemented in Kumo yet")
+		return nil, errNotImplemented("additional.data_file_name: attaching an existing disk file is not implemented in Kumo yet; add an empty data disk with /disk/add instead")
 	}
 	if len(p.Multicast) > 0 {
 		return nil, errNotImplemented("additional.multicast: multicast networks between VMs are not implemented in Kumo yet")

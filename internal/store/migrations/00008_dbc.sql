@@ -6,6 +6,8 @@ ALTER TABLE hosts ADD COLUMN gpus INTEGER NOT NULL DEFAULT 0;
 -- A VM's host port forwards (QEMU user-mode hostfwd), as JSON: DBC's
 -- ssh/rdp/custom port mappings.
 ALTER TABLE vms ADD COLUMN port_forwards TEXT NOT NULL DEFAULT '';
+-- A VM's data disks (beside its system disk), as JSON.
+ALTER TABLE vms ADD COLUMN data_disks TEXT NOT NULL DEFAULT '';
 -- Session ids issued to DBC renters: the wallet that asked owns the
 -- session, and its users prove it with the wallet's signature of the id.
 CREATE TABLE dbc_sessions (
@@ -25,5 +27,6 @@ CREATE TABLE dbc_nonces (
 -- +goose Down
 DROP TABLE dbc_nonces;
 DROP TABLE dbc_sessions;
+ALTER TABLE vms DROP COLUMN data_disks;
 ALTER TABLE vms DROP COLUMN port_forwards;
 ALTER TABLE hosts DROP COLUMN gpus;
