@@ -33,7 +33,7 @@ var dbcPublic = map[string]bool{"/api/v1/mining_nodes": true, "/api/v1/images/se
 
 // dbcCredentialsOptional are the calls the document shows both with and
 // without credentials.
-var dbcCredentialsOptional = map[string]bool{"/api/v1/images": true, "/api/v1/images/upload": true}
+var dbcCredentialsOptional = map[string]bool{"/api/v1/images": true}
 
 // TestDBCContract runs every endpoint of the DBC document against a real
 // server: without credentials, with an unissued session, with a malformed

@@ -27,17 +27,20 @@ func (s *Server) routes() []route {
 		{"/snapshot/list/{task_id}/{snapshot_name}", authRequired, s.getSnapshot},                 // 查询快照详细信息
 		{"/snapshot/create/{task_id}", authRequired, s.createSnapshot},                            // 创建快照
 		{"/snapshot/delete/{task_id}/{snapshot_name}", authRequired, s.deleteSnapshot},            // 删除快照
-		{"/images/servers", authNone, s.listImageServers},                                         // 查询镜像中心 ID 列表
-		{"/images", authOptional, s.listImages},                                                   // 查询镜像列表
-		{"/images/upload", authOptional, s.transferImage},                                         // 上传镜像
-		{"/images/download", authRequired, s.transferImage},                                       // 下载镜像
-		{"/images/downloadprogress", authRequired, s.imageTransferState},                          // 查询下载进度
-		{"/images/uploadprogress", authRequired, s.imageTransferState},                            // 查询上传进度
-		{"/images/download_stop", authRequired, s.imageTransferState},                             // 停止下载
-		{"/images/upload_stop", authRequired, s.imageTransferState},                               // 停止上传
-		{"/images/delete", authRequired, s.deleteImage},                                           // 删除镜像文件
-		{"/lan/create", authRequired, s.createLAN},                                                // 创建网络
-		{"/lan/delete/{network_name}", authRequired, s.deleteLAN},                                 // 删除网络
+		// Uploading from the client node takes no credentials in the
+		// document; Kumo asks for them, as only a wallet's own images
+		// leave the node.
+		{"/images/servers", authNone, s.listImageServers},                              // 查询镜像中心 ID 列表
+		{"/images", authOptional, s.listImages},                                        // 查询镜像列表
+		{"/images/upload", authRequired, s.uploadImage},                                // 上传镜像
+		{"/images/download", authRequired, s.downloadImage},                            // 下载镜像
+		{"/images/downloadprogress", authRequired, s.transferState("download", false)}, // 查询下载进度
+		{"/images/uploadprogress", authRequired, s.transferState("upload", false)},     // 查询上传进度
+		{"/images/download_stop", authRequired, s.transferState("download", true)},     // 停止下载
+		{"/images/upload_stop", authRequired, s.transferState("upload", true)},         // 停止上传
+		{"/images/delete", authRequired, s.deleteImage},                                // 删除镜像文件
+		{"/lan/create", authRequired, s.createLAN},                                     // 创建网络
+		{"/lan/delete/{network_name}", authRequired, s.deleteLAN},                      // 删除网络
 		// The bare metal calls list, add and delete machines without
 		// credentials in the document; Kumo asks for them, since adding a
 		// machine hands out its IPMI password.

@@ -38,9 +38,21 @@ const Prefix = "/api/v1"
 
 // Server is the DBC API.
 type Server struct {
-	svc *service.Service
-	log *slog.Logger
-	mux *http.ServeMux
+	svc  *service.Service
+	log  *slog.Logger
+	mux  *http.ServeMux
+	opts Options
+	// transfers are the image transfers to and from image servers.
+	transfers imageTransfers
+}
+
+// Options configure the DBC API.
+type Options struct {
+	// ImageServers are DBC's image centres: id (as DBC names them, e.g.
+	// ID_1) to the base URL of an HTTP server holding image files.
+	ImageServers map[string]string
+	// HTTPClient talks to image servers; nil is http.DefaultClient.
+	HTTPClient *http.Client
 }
 
 // auth says which credentials a route takes.
@@ -100,8 +112,11 @@ func (c *call) additional(v any) error {
 }
 
 // New returns the DBC API server.
-func New(svc *service.Service, log *slog.Logger) *Server {
-	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+func New(svc *service.Service, log *slog.Logger, opts Options) *Server {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = http.DefaultClient
+	}
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), opts: opts, transfers: imageTransfers{m: map[transferKey]*transfer{}}}
 	for _, rt := range s.routes() {
 		s.mux.Handle("POST "+Prefix+rt.path, s.wrap(rt))
 	}
