@@ -10,3 +10,24 @@ type DBCSession struct {
 	Wallet    string    `json:"wallet"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// LAN is an isolated layer-2 segment between VMs of one host (DBC's
+// "network"): QEMU socket netdevs of its VMs' second NICs on one
+// multicast group and port. Kumo gives each member an address of CIDR;
+// no DHCP runs on the segment.
+type LAN struct {
+	Name           string    `json:"name"`
+	CIDR           string    `json:"cidr"`
+	HostID         string    `json:"host_id"`
+	Owner          string    `json:"owner"`
+	MulticastGroup string    `json:"multicast_group"`
+	MulticastPort  int       `json:"multicast_port"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// LANMember is a VM's place on a LAN.
+type LANMember struct {
+	VMID    string `json:"vm_id"`
+	LAN     string `json:"lan"`
+	Address string `json:"address"`
+}

@@ -33,6 +33,10 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 	if vm.Status != model.PowerRunning && vm.Status != model.PowerPaused {
 		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is %s: only a running VM migrates live", vm.Name, vm.Status)
 	}
+	if _, err := s.db.VMLANMember(ctx, vm.ID); err == nil {
+		// A LAN is a segment of its host.
+		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is on a LAN, which spans its host only", vm.Name)
+	}
 	if len(vm.DataDisks) > 0 {
 		// The destination prepares the system disk only.
 		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s has data disks, which live migration does not carry yet", vm.Name)

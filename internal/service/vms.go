@@ -45,6 +45,9 @@ type CreateVMRequest struct {
 	// Host (an id), if set, is the only host of the pool the VM may be
 	// placed on (DBC names the GPU node a VM goes to).
 	Host string
+	// LAN, if set, is a LAN (by name) the VM joins with a second NIC; the
+	// VM goes to the LAN's host.
+	LAN string
 }
 
 // Defaults of a new VM.
@@ -126,6 +129,19 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	if req.Owner, req.Group, err = s.ownership(ctx, req.Owner, req.Group); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
+	var lan model.LAN
+	if req.LAN != "" {
+		if lan, err = s.GetLAN(ctx, req.LAN); err != nil {
+			return model.VM{}, model.Task{}, err
+		}
+		if lan.Owner != req.Owner {
+			return model.VM{}, model.Task{}, model.NotFound("network", req.LAN)
+		}
+		if req.Host != "" && req.Host != lan.HostID {
+			return model.VM{}, model.Task{}, model.Errorf(model.CodeConflict, "network %s is on another host: its VMs run on its host", lan.Name)
+		}
+		req.Host = lan.HostID
+	}
 	var policy *model.SecurityPolicy
 	if req.SecurityPolicyGroup != "" {
 		if policy, err = s.policyFromGroup(ctx, req.SecurityPolicyGroup); err != nil {
@@ -176,6 +192,11 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		}
 		if err := conflict(q.CreateVM(ctx, vm), "a VM named %q already exists", req.Name); err != nil {
 			return err
+		}
+		if lan.Name != "" {
+			if err := joinLAN(ctx, q, lan, vm.ID); err != nil {
+				return err
+			}
 		}
 		// The address is taken in the VM's transaction: a failed create
 		// holds none, and the allocation goes with the VM row.
@@ -479,12 +500,20 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	if err != nil {
 		return hostlink.VMConfig{}, err
 	}
+	nics := []hypervisor.NIC{nic}
+	lanNIC, err := s.lanNIC(ctx, vm.ID)
+	if err != nil {
+		return hostlink.VMConfig{}, err
+	}
+	if lanNIC != nil {
+		nics = append(nics, *lanNIC)
+	}
 	return hostlink.VMConfig{
 		ID: vm.ID, Name: vm.Name, Cores: vm.Cores, MemoryMiB: vm.MemoryMiB, DiskBytes: vm.DiskBytes,
 		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},
 		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true, CloudInit: vm.CloudInit,
 		QoS:  hypervisorQoS(vm.QoS),
-		NICs: []hypervisor.NIC{nic}, Network: network, StorageDir: storageDir, DataDisks: vm.DataDisks,
+		NICs: nics, Network: network, StorageDir: storageDir, DataDisks: vm.DataDisks,
 	}, nil
 }
 

@@ -1,22 +1,21 @@
 package dbc
 
 import (
-	"net/netip"
-	"regexp"
-
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 )
 
-// lanName is the document's rule for network names: 6-10 letters or
-// digits.
-var lanName = regexp.MustCompile(`^[A-Za-z0-9]{6,10}$`)
+// A DBC network is a Kumo LAN (see service.CreateLAN): an isolated
+// segment between the VMs of one node, which they join with a second NIC
+// when created with its network_name.
 
-func errLANs() error {
-	return errNotImplemented("LANs between VMs are not implemented in Kumo yet: each VM has its own user-mode NAT network, and an isolated segment per LAN (a second NIC on a QEMU socket/multicast netdev) is still to be built")
+type lan struct {
+	NetworkName string `json:"network_name"`
+	IPCIDR      string `json:"ip_cidr"`
+	NodeID      string `json:"node_id"`
+	CreateTime  string `json:"create_time"`
 }
 
-// createLAN checks the request, then refuses: Kumo cannot make the
-// network yet.
 func (s *Server) createLAN(c *call) (any, error) {
 	var p struct {
 		NetworkName string `json:"network_name"`
@@ -25,22 +24,38 @@ func (s *Server) createLAN(c *call) (any, error) {
 	if err := c.additional(&p); err != nil {
 		return nil, err
 	}
-	if !lanName.MatchString(p.NetworkName) {
-		return nil, model.FieldError("additional.network_name", "%q is not 6-10 letters or digits", p.NetworkName)
-	}
-	if pfx, err := netip.ParsePrefix(p.IPCIDR); err != nil || !pfx.Addr().Is4() {
-		return nil, model.FieldError("additional.ip_cidr", "%q is not an IPv4 network like 192.168.66.0/24", p.IPCIDR)
-	}
-	if _, err := s.node(c); err != nil {
+	h, err := s.node(c)
+	if err != nil {
 		return nil, err
 	}
-	return nil, errLANs()
+	l, err := s.svc.CreateLAN(c.ctx(), p.NetworkName, p.IPCIDR, h.ID, service.DBCOwner(c.wallet))
+	if err != nil {
+		return nil, err
+	}
+	return lan{NetworkName: l.Name, IPCIDR: l.CIDR, NodeID: NodeID(l.HostID), CreateTime: l.CreatedAt.Local().Format(timeFormat)}, nil
 }
 
-// deleteLAN: with no LANs made, there is none to delete.
+// ownLAN returns a network the wallet made; others' are not found.
+func (s *Server) ownLAN(c *call, name string) (model.LAN, error) {
+	l, err := s.svc.GetLAN(c.ctx(), name)
+	if err != nil || l.Owner != service.DBCOwner(c.wallet) {
+		return model.LAN{}, model.NotFound("network", name)
+	}
+	return l, nil
+}
+
+// deleteLAN deletes a network no VM is on. (DBC also removes networks
+// unused for long; Kumo keeps them until deleted.)
 func (s *Server) deleteLAN(c *call) (any, error) {
 	if err := c.additional(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return nil, model.Errorf(model.CodeNotFound, "no network %q (LANs between VMs are not implemented in Kumo yet)", c.r.PathValue("network_name"))
+	l, err := s.ownLAN(c, c.r.PathValue("network_name"))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.svc.DeleteLAN(c.ctx(), l.Name); err != nil {
+		return nil, err
+	}
+	return map[string]string{"network_name": l.Name}, nil
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -44,9 +46,13 @@ type task struct {
 	SSHPort    string   `json:"ssh_port"`
 	RDPPort    string   `json:"rdp_port"`
 	CustomPort []string `json:"custom_port"`
-	UserName   string   `json:"login_username,omitempty"`
-	Password   string   `json:"login_password,omitempty"`
-	CreateTime string   `json:"create_time"`
+	// NetworkName and LANIP are the VM's LAN and its address there; the
+	// guest configures the address on its second NIC itself.
+	NetworkName string `json:"network_name,omitempty"`
+	LANIP       string `json:"lan_ip,omitempty"`
+	UserName    string `json:"login_username,omitempty"`
+	Password    string `json:"login_password,omitempty"`
+	CreateTime  string `json:"create_time"`
 }
 
 // timeFormat is how DBC writes times.
@@ -64,6 +70,14 @@ func (s *Server) taskOf(c *call, vm model.VM) task {
 	t.SSHPort, t.RDPPort, t.CustomPort = loginPorts(vm.PortForwards)
 	if t.CustomPort == nil {
 		t.CustomPort = []string{}
+	}
+	if m, err := s.svc.VMLAN(c.ctx(), vm.ID); err == nil {
+		t.NetworkName, t.LANIP = m.LAN, m.Address
+		if l, err := s.svc.GetLAN(c.ctx(), m.LAN); err == nil {
+			if pfx, err := netip.ParsePrefix(l.CIDR); err == nil {
+				t.LANIP = fmt.Sprintf("%s/%d", m.Address, pfx.Bits())
+			}
+		}
 	}
 	if auth, err := s.svc.GuestAuth(c.ctx(), vm.ID); err == nil {
 		t.UserName, t.Password = auth.User, auth.Password
@@ -221,7 +235,9 @@ func (s *Server) createTask(c *call) (any, error) {
 		return nil, errNotImplemented("additional.multicast: multicast networks between VMs are not implemented in Kumo yet")
 	}
 	if p.NetworkName != "" {
-		return nil, errNotImplemented("additional.network_name: LANs between VMs are not implemented in Kumo yet")
+		if _, err := s.ownLAN(c, p.NetworkName); err != nil {
+			return nil, err
+		}
 	}
 	if err := networkRefused("", p.NetworkFilters, p.PublicIP); err != nil {
 		return nil, err
@@ -238,7 +254,7 @@ func (s *Server) createTask(c *call) (any, error) {
 	vm, _, err := s.svc.CreateVM(c.ctx(), service.CreateVMRequest{
 		Name: randomName(), Description: p.Desc, Image: img.ID, Cores: cores,
 		MemoryMiB: int(math.Round(float64(p.MemSize) * 1024)), DiskBytes: int64(float64(p.DiskSize) * (1 << 30)),
-		Start: true, Host: h.ID, PortForwards: fwds,
+		Start: true, Host: h.ID, PortForwards: fwds, LAN: p.NetworkName,
 		// The image's account gets a password of its own, as DBC hands
 		// every new VM's login out with it.
 		CloudInit: &model.CloudInit{AdminName: "root", AdminSecret: password, RootEnabled: true},

@@ -23,8 +23,31 @@ CREATE TABLE dbc_nonces (
 	used_at BIGINT NOT NULL,
 	PRIMARY KEY (wallet, nonce)
 );
+-- LANs: isolated layer-2 segments between VMs of one host. Each is a
+-- QEMU socket netdev on its own multicast group and port, which the VMs'
+-- second NICs join.
+CREATE TABLE lans (
+	name        TEXT PRIMARY KEY,
+	cidr        TEXT NOT NULL,
+	host_id     TEXT NOT NULL REFERENCES hosts(id),
+	owner       TEXT NOT NULL,
+	mcast_group TEXT NOT NULL,
+	mcast_port  INTEGER NOT NULL,
+	created_at  BIGINT NOT NULL,
+	UNIQUE (mcast_group, mcast_port)
+);
+-- A VM's membership of a LAN (one at most) lives as long as the VM; a LAN
+-- with members cannot be deleted.
+CREATE TABLE lan_members (
+	vm_id    TEXT PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,
+	lan_name TEXT NOT NULL REFERENCES lans(name),
+	address  TEXT NOT NULL,
+	UNIQUE (lan_name, address)
+);
 
 -- +goose Down
+DROP TABLE lan_members;
+DROP TABLE lans;
 DROP TABLE dbc_nonces;
 DROP TABLE dbc_sessions;
 ALTER TABLE vms DROP COLUMN data_disks;
