@@ -4,6 +4,7 @@
 #   qemu-system-x86 qemu-utils: the hypervisor and qemu-img
 #   busybox-static ... qemu-guest-agent: what the test guest is built from
 #   postgresql: the store's tests run on PostgreSQL as well as SQLite
+#   openipmi: ipmi_sim, the BMC the bare metal tests power on and off
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
@@ -11,6 +12,7 @@ packages=(
 	busybox-static syslinux syslinux-common isolinux mtools dosfstools cpio genisoimage
 	linux-image-cloud-amd64 qemu-guest-agent
 	postgresql ca-certificates
+	openipmi
 )
 missing=()
 for p in "${packages[@]}"; do
