@@ -97,7 +97,7 @@ type NIC struct {
 	Tap            string
 	Multicast      string
 	MulticastLocal string
-	PortForwards []PortForward
+	PortForwards   []PortForward
 	// UserNet shapes the virtual network of mode "user"; nil keeps QEMU's
 	// 10.0.2.0/24.
 	UserNet *UserNet
