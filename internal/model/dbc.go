@@ -31,3 +31,20 @@ type LANMember struct {
 	LAN     string `json:"lan"`
 	Address string `json:"address"`
 }
+
+// BareMetal is a machine Kumo powers on and off and sets the boot device
+// of through its BMC (IPMI), for its owner.
+type BareMetal struct {
+	// ID is the machine's node id (64 hex digits, derived from UUID).
+	ID          string `json:"node_id"`
+	UUID        string `json:"uuid"`
+	IP          string `json:"ip"`
+	OS          string `json:"os"`
+	Description string `json:"desc"`
+	// IPMIHost is the BMC's host or host:port.
+	IPMIHost     string    `json:"ipmi_hostname"`
+	IPMIUser     string    `json:"ipmi_username"`
+	IPMIPassword string    `json:"-"`
+	Owner        string    `json:"owner"`
+	CreatedAt    time.Time `json:"created_at"`
+}

@@ -44,8 +44,23 @@ CREATE TABLE lan_members (
 	address  TEXT NOT NULL,
 	UNIQUE (lan_name, address)
 );
+-- Bare metal machines controlled through their BMC. The IPMI password
+-- is kept as given: it is needed to talk to the BMC.
+CREATE TABLE bare_metals (
+	id            TEXT PRIMARY KEY,
+	uuid          TEXT NOT NULL UNIQUE,
+	ip            TEXT NOT NULL,
+	os            TEXT NOT NULL DEFAULT '',
+	description   TEXT NOT NULL DEFAULT '',
+	ipmi_host     TEXT NOT NULL,
+	ipmi_user     TEXT NOT NULL,
+	ipmi_password TEXT NOT NULL,
+	owner         TEXT NOT NULL,
+	created_at    BIGINT NOT NULL
+);
 
 -- +goose Down
+DROP TABLE bare_metals;
 DROP TABLE lan_members;
 DROP TABLE lans;
 DROP TABLE dbc_nonces;
