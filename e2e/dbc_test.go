@@ -349,6 +349,51 @@ func TestDBCTaskLifecycle(t *testing.T) {
 		t.Errorf("deleted snapshot: HTTP %d, want 404", r.Status)
 	}
 
+	// Restart, shut down, change the VM, and start it with its changes.
+	d.must("/tasks/restart/"+id+"?force_reboot=true", []string{node}, map[string]any{}, &op)
+	k.mustTask(api.Task{ID: op.OperationID})
+	k.waitSerial(vm, "KUMO-GUEST-READY", 3)
+	if r := d.call("/tasks/restart/"+id+"?force_reboot=maybe", []string{node}, map[string]any{}); r.Status != 400 {
+		t.Errorf("force_reboot=maybe: HTTP %d", r.Status)
+	}
+	d.must("/tasks/shutdown/"+id, []string{node}, map[string]any{}, &op)
+	k.mustTask(api.Task{ID: op.OperationID})
+	if r := d.call("/tasks/passwd/"+id, []string{node}, map[string]string{"username": "root", "password": "vm123456"}); r.Status != 409 {
+		t.Errorf("password of a stopped VM: HTTP %d %s, want 409", r.Status, r.text())
+	}
+	newWebPort := freePort(t)
+	var modified struct {
+		CPUCores   int      `json:"cpu_cores"`
+		MemSize    string   `json:"mem_size"`
+		SSHPort    string   `json:"ssh_port"`
+		CustomPort []string `json:"custom_port"`
+	}
+	d.must("/tasks/modify/"+id, []string{node}, map[string]any{"new_cpu_cores": "2", "new_mem_size": "0.5",
+		"new_custom_port": []string{fmt.Sprintf("tcp,%d:80", newWebPort)}}, &modified)
+	if modified.CPUCores != 2 || modified.MemSize != "0.5G" || modified.SSHPort != strconv.Itoa(sshPort) ||
+		len(modified.CustomPort) != 1 || modified.CustomPort[0] != fmt.Sprintf("tcp,%d:80", newWebPort) {
+		t.Errorf("modified task: %+v", modified)
+	}
+	d.must("/tasks/start/"+id, []string{node}, map[string]any{}, &op)
+	k.mustTask(api.Task{ID: op.OperationID})
+	k.waitSerial(vm, "KUMO-GUEST-READY", 4)
+	eventually(t, 30*time.Second, "guest page through the new mapped port", func() (bool, string) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", newWebPort))
+		if err != nil {
+			return false, err.Error()
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode == 200, resp.Status
+	})
+	if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", webPort)); err == nil {
+		resp.Body.Close()
+		t.Errorf("the old mapped port still answers")
+	}
+	cmdline, _ = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", k.qemuPID(vm)))
+	if !strings.Contains(string(cmdline), "-smp\x002\x00") || !strings.Contains(string(cmdline), "-m\x00512") {
+		t.Errorf("QEMU does not have the new cores and memory: %q", cmdline)
+	}
+
 	var deleted struct{ Status string }
 	d.must("/tasks/delete/"+id, []string{node}, map[string]any{}, &deleted)
 	eventually(t, 60*time.Second, "task deleted", func() (bool, string) {
