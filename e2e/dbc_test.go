@@ -207,11 +207,16 @@ func TestDBCTaskLifecycle(t *testing.T) {
 		t.Errorf("vnc_port: HTTP %d %s, want 501 naming vnc_port", r.Status, r.text())
 	}
 	delete(create, "vnc_port")
-	create["network_filters"] = []string{"in,tcp,22,0.0.0.0/0,accept"}
-	if r := d.call("/tasks/start", []string{node}, create); r.Status != 501 || !strings.Contains(r.text(), "network_filters") {
-		t.Errorf("network_filters: HTTP %d %s, want 501 naming network_filters", r.Status, r.text())
+	// Filters that drop a forwarded port, or filter by address, cannot
+	// be enforced on user-mode NAT; these can: forwarded ports in,
+	// nothing out.
+	for _, bad := range [][]string{{"in,tcp,22,0.0.0.0/0,accept", "in,all,all,0.0.0.0/0,drop"}, {"in,tcp,22,10.0.0.0/8,accept"}} {
+		create["network_filters"] = bad
+		if r := d.call("/tasks/start", []string{node}, create); r.Status != 400 || !strings.Contains(r.text(), "network_filters") {
+			t.Errorf("network_filters %v: HTTP %d %s, want 400 naming network_filters", bad, r.Status, r.text())
+		}
 	}
-	create["network_filters"] = []string{}
+	create["network_filters"] = []string{"in,tcp,22,0.0.0.0/0,accept", "in,tcp,80,0.0.0.0/0,accept", "in,all,all,0.0.0.0/0,drop", "out,all,all,0.0.0.0/0,drop"}
 	var created struct {
 		TaskID   string `json:"task_id"`
 		Status   string `json:"status"`
@@ -286,6 +291,31 @@ func TestDBCTaskLifecycle(t *testing.T) {
 		page, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode == 200 && strings.Contains(string(page), "kumo-guest"), string(page)
 	})
+
+	// Nothing gets out: the guest cannot reach a listener on the host.
+	hostLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostLn.Close()
+	accepted := make(chan struct{}, 4)
+	go func() {
+		for {
+			c, err := hostLn.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+			accepted <- struct{}{}
+		}
+	}()
+	reachHost := fmt.Sprintf("echo hi | nc -w 3 10.0.2.2 %d && echo reached", hostLn.Addr().(*net.TCPAddr).Port)
+	if _, out := k.guestExec(vm, reachHost); strings.Contains(out, "reached") || len(accepted) > 0 {
+		t.Errorf("the guest reached the host through filters that drop all outbound traffic: %q", out)
+	}
+	if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", k.qemuPID(vm))); !strings.Contains(string(cmdline), "restrict=on") {
+		t.Errorf("QEMU's NAT is not restricted: %q", cmdline)
+	}
 
 	// The password goes through qemu-guest-agent to the guest's chpasswd.
 	// The test guest has root only; an unknown user is the guest's error.
@@ -369,7 +399,7 @@ func TestDBCTaskLifecycle(t *testing.T) {
 		CustomPort []string `json:"custom_port"`
 	}
 	d.must("/tasks/modify/"+id, []string{node}, map[string]any{"new_cpu_cores": "2", "new_mem_size": "0.5",
-		"new_custom_port": []string{fmt.Sprintf("tcp,%d:80", newWebPort)}}, &modified)
+		"new_custom_port": []string{fmt.Sprintf("tcp,%d:80", newWebPort)}, "new_network_filters": []string{}}, &modified)
 	if modified.CPUCores != 2 || modified.MemSize != "0.5G" || modified.SSHPort != strconv.Itoa(sshPort) ||
 		len(modified.CustomPort) != 1 || modified.CustomPort[0] != fmt.Sprintf("tcp,%d:80", newWebPort) {
 		t.Errorf("modified task: %+v", modified)
@@ -384,6 +414,11 @@ func TestDBCTaskLifecycle(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		return resp.StatusCode == 200, resp.Status
+	})
+	// Without filters the guest reaches out again.
+	eventually(t, 30*time.Second, "the guest reaches the host", func() (bool, string) {
+		_, out := k.guestExec(vm, reachHost)
+		return strings.Contains(out, "reached"), out
 	})
 	if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", webPort)); err == nil {
 		resp.Body.Close()

@@ -98,6 +98,9 @@ type NIC struct {
 	Multicast      string
 	MulticastLocal string
 	PortForwards   []PortForward
+	// Restrict, in mode user, cuts the guest off from everything outside
+	// its NAT (QEMU restrict=on); forwarded ports still reach it.
+	Restrict bool
 	// UserNet shapes the virtual network of mode "user"; nil keeps QEMU's
 	// 10.0.2.0/24.
 	UserNet *UserNet

@@ -62,6 +62,9 @@ type VM struct {
 	// DataDisks are the VM's disks beside its system disk, in the order
 	// the guest sees them after it.
 	DataDisks []DataDisk `json:"data_disks,omitempty"`
+	// NetworkFilters are DBC security group rules, of the forms its
+	// user-mode NAT enforces (see service.NetworkFiltersBlockOutbound).
+	NetworkFilters []string `json:"network_filters,omitempty"`
 	// Status is the last observed state.
 	Status    PowerState `json:"status"`
 	Accel     string     `json:"accel,omitempty"`

@@ -42,6 +42,9 @@ type CreateVMRequest struct {
 	SecurityPolicyGroup string
 	// PortForwards forward host ports to the guest (user-mode NAT).
 	PortForwards []model.PortForward
+	// NetworkFilters are DBC security group rules (see
+	// NetworkFiltersBlockOutbound).
+	NetworkFilters []string
 	// Host (an id), if set, is the only host of the pool the VM may be
 	// placed on (DBC names the GPU node a VM goes to).
 	Host string
@@ -84,6 +87,9 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		return model.VM{}, model.Task{}, err
 	}
 	if err := validPortForwards("port_forwards", req.PortForwards); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if _, err := NetworkFiltersBlockOutbound("network_filters", req.NetworkFilters, req.PortForwards); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
 	if req.CloneMode != model.CloneCOW && req.CloneMode != model.CloneFull {
@@ -159,7 +165,7 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
 		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
 		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
-		QoS: req.QoS, PortForwards: req.PortForwards, CreatedAt: now(), UpdatedAt: now(),
+		QoS: req.QoS, PortForwards: req.PortForwards, NetworkFilters: req.NetworkFilters, CreatedAt: now(), UpdatedAt: now(),
 	}
 	if req.Start {
 		vm.PowerState = model.PowerRunning
@@ -314,6 +320,9 @@ type UpdateVMRequest struct {
 	// PortForwards replaces the VM's forwards; they apply from its next
 	// start, as QEMU binds them when it starts.
 	PortForwards *[]model.PortForward
+	// NetworkFilters replaces the VM's network filters, from its next
+	// start.
+	NetworkFilters *[]string
 }
 
 // UpdateVM changes a VM's description, or its cores and memory while it
@@ -347,6 +356,15 @@ func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMReq
 			return vm, err
 		}
 		vm.PortForwards = *req.PortForwards
+	}
+	if req.NetworkFilters != nil {
+		vm.NetworkFilters = *req.NetworkFilters
+	}
+	if req.PortForwards != nil || req.NetworkFilters != nil {
+		// Filters are checked against the forwards they will meet.
+		if _, err := NetworkFiltersBlockOutbound("network_filters", vm.NetworkFilters, vm.PortForwards); err != nil {
+			return vm, err
+		}
 	}
 	if resized {
 		if err := validSize(vm.Cores, vm.MemoryMiB); err != nil {
@@ -488,7 +506,11 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	if err != nil {
 		return hostlink.VMConfig{}, err
 	}
-	nic := hypervisor.NIC{MAC: MACFor(vm.ID), Mode: "user", PortForwards: hypervisorPortForwards(vm.PortForwards)}
+	restrict, err := NetworkFiltersBlockOutbound("network_filters", vm.NetworkFilters, vm.PortForwards)
+	if err != nil {
+		return hostlink.VMConfig{}, err
+	}
+	nic := hypervisor.NIC{MAC: MACFor(vm.ID), Mode: "user", PortForwards: hypervisorPortForwards(vm.PortForwards), Restrict: restrict}
 	if network != nil {
 		nic.UserNet = userNetFor(*network)
 		if len(network.DNS) == 0 && nic.UserNet != nil {

@@ -46,6 +46,8 @@ type task struct {
 	SSHPort    string   `json:"ssh_port"`
 	RDPPort    string   `json:"rdp_port"`
 	CustomPort []string `json:"custom_port"`
+	// NetworkFilters are the VM's security group rules.
+	NetworkFilters []string `json:"network_filters"`
 	// NetworkName and LANIP are the VM's LAN and its address there; the
 	// guest configures the address on its second NIC itself.
 	NetworkName string `json:"network_name,omitempty"`
@@ -70,6 +72,10 @@ func (s *Server) taskOf(c *call, vm model.VM) task {
 	t.SSHPort, t.RDPPort, t.CustomPort = loginPorts(vm.PortForwards)
 	if t.CustomPort == nil {
 		t.CustomPort = []string{}
+	}
+	t.NetworkFilters = vm.NetworkFilters
+	if t.NetworkFilters == nil {
+		t.NetworkFilters = []string{}
 	}
 	if m, err := s.svc.VMLAN(c.ctx(), vm.ID); err == nil {
 		t.NetworkName, t.LANIP = m.LAN, m.Address
@@ -167,11 +173,10 @@ func gpusRefused(h model.Host, field string, count int) error {
 	return errNotImplemented("additional.%s: passing GPUs through to VMs (VFIO) is not implemented in Kumo yet", field)
 }
 
-// networkRefused refuses what Kumo's per-VM user-mode NAT cannot do.
-func networkRefused(prefix string, filters []string, publicIP string) error {
-	if len(filters) > 0 {
-		return errNotImplemented("additional.%snetwork_filters: a VM's network is QEMU user-mode NAT, where host firewall rules cannot see the VM's own traffic, so Kumo cannot enforce filters; only forwarded ports reach the VM from outside", prefix)
-	}
+// publicIPRefused refuses what Kumo's per-VM user-mode NAT cannot do.
+// (Network filters are checked by the service: it takes those the NAT
+// enforces.)
+func publicIPRefused(prefix, publicIP string) error {
 	if publicIP != "" {
 		return errNotImplemented("additional.%spublic_ip: Kumo's VMs reach the outside through their host's NAT; a VM of its own public address needs bridged networking, which the DBC API does not set up yet", prefix)
 	}
@@ -239,7 +244,7 @@ func (s *Server) createTask(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	if err := networkRefused("", p.NetworkFilters, p.PublicIP); err != nil {
+	if err := publicIPRefused("", p.PublicIP); err != nil {
 		return nil, err
 	}
 	fwds, err := portMappings{SSH: string(p.SSHPort), RDP: string(p.RDPPort), VNC: string(p.VNCPort), Custom: p.CustomPort}.forwards("")
@@ -254,7 +259,7 @@ func (s *Server) createTask(c *call) (any, error) {
 	vm, _, err := s.svc.CreateVM(c.ctx(), service.CreateVMRequest{
 		Name: randomName(), Description: p.Desc, Image: img.ID, Cores: cores,
 		MemoryMiB: int(math.Round(float64(p.MemSize) * 1024)), DiskBytes: int64(float64(p.DiskSize) * (1 << 30)),
-		Start: true, Host: h.ID, PortForwards: fwds, LAN: p.NetworkName,
+		Start: true, Host: h.ID, PortForwards: fwds, LAN: p.NetworkName, NetworkFilters: p.NetworkFilters,
 		// The image's account gets a password of its own, as DBC hands
 		// every new VM's login out with it.
 		CloudInit: &model.CloudInit{AdminName: "root", AdminSecret: password, RootEnabled: true},
@@ -371,16 +376,10 @@ func (s *Server) modifyTask(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var filters []string
-	if p.NewNetworkFilters != nil {
-		filters = *p.NewNetworkFilters
-	}
-	publicIP := ""
 	if p.NewPublicIP != nil {
-		publicIP = *p.NewPublicIP
-	}
-	if err := networkRefused("new_", filters, publicIP); err != nil {
-		return nil, err
+		if err := publicIPRefused("new_", *p.NewPublicIP); err != nil {
+			return nil, err
+		}
 	}
 	if p.NewGPUCount != nil {
 		gpus, err := whole("new_gpu_count", *p.NewGPUCount, 0)
@@ -392,7 +391,7 @@ func (s *Server) modifyTask(c *call) (any, error) {
 			return nil, gpusRefused(h, "new_gpu_count", gpus)
 		}
 	}
-	var req service.UpdateVMRequest
+	req := service.UpdateVMRequest{NetworkFilters: p.NewNetworkFilters}
 	if p.NewCPUCores != nil {
 		cores, err := whole("new_cpu_cores", *p.NewCPUCores, 1)
 		if err != nil {

@@ -257,6 +257,9 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 			}
 			netdev += ",hostfwd=" + fwd
 		}
+		if nic.Restrict {
+			netdev += ",restrict=on"
+		}
 	case "mcast":
 		opts, err := mcastOptions(nic)
 		if err != nil {
@@ -267,8 +270,8 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 		if !tapPattern.MatchString(nic.Tap) {
 			return nil, fmt.Errorf("tap device name %q is not valid", nic.Tap)
 		}
-		if len(nic.PortForwards) > 0 || nic.UserNet != nil {
-			return nil, fmt.Errorf("port forwards and a user network need mode user, not tap")
+		if len(nic.PortForwards) > 0 || nic.UserNet != nil || nic.Restrict {
+			return nil, fmt.Errorf("port forwards, restrict and a user network need mode user, not tap")
 		}
 		// The tap exists already (made by the host's network setup):
 		// QEMU must not run scripts to create or tear it down.
@@ -298,8 +301,8 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 // mcastOptions formats a multicast NIC's socket netdev options, checking
 // the addresses, since they end up on QEMU's command line.
 func mcastOptions(nic hypervisor.NIC) (string, error) {
-	if len(nic.PortForwards) > 0 || nic.UserNet != nil {
-		return "", fmt.Errorf("port forwards and a user network need mode user, not mcast")
+	if len(nic.PortForwards) > 0 || nic.UserNet != nil || nic.Restrict {
+		return "", fmt.Errorf("port forwards, restrict and a user network need mode user, not mcast")
 	}
 	group, err := netip.ParseAddrPort(nic.Multicast)
 	if err != nil || !group.Addr().Is4() || !group.Addr().IsMulticast() || group.Port() == 0 {

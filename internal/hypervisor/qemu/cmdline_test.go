@@ -274,3 +274,17 @@ func TestMulticastNIC(t *testing.T) {
 		}
 	}
 }
+
+func TestRestrictedUserNIC(t *testing.T) {
+	args, err := nicArgs(0, hypervisor.NIC{Mode: "user", Restrict: true,
+		PortForwards: []hypervisor.PortForward{{Protocol: "tcp", HostPort: 2222, GuestPort: 22}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,restrict=on"; args[1] != want {
+		t.Errorf("netdev %q, want %q", args[1], want)
+	}
+	if _, err := nicArgs(0, hypervisor.NIC{Mode: "tap", Tap: "tap0", Restrict: true}); err == nil {
+		t.Error("restrict on a tap NIC was taken")
+	}
+}

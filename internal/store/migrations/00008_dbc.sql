@@ -8,6 +8,8 @@ ALTER TABLE hosts ADD COLUMN gpus INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE vms ADD COLUMN port_forwards TEXT NOT NULL DEFAULT '';
 -- A VM's data disks (beside its system disk), as JSON.
 ALTER TABLE vms ADD COLUMN data_disks TEXT NOT NULL DEFAULT '';
+-- A VM's network filters (DBC security group rules), as JSON.
+ALTER TABLE vms ADD COLUMN network_filters TEXT NOT NULL DEFAULT '';
 -- Session ids issued to DBC renters: the wallet that asked owns the
 -- session, and its users prove it with the wallet's signature of the id.
 CREATE TABLE dbc_sessions (
@@ -65,6 +67,7 @@ DROP TABLE lan_members;
 DROP TABLE lans;
 DROP TABLE dbc_nonces;
 DROP TABLE dbc_sessions;
+ALTER TABLE vms DROP COLUMN network_filters;
 ALTER TABLE vms DROP COLUMN data_disks;
 ALTER TABLE vms DROP COLUMN port_forwards;
 ALTER TABLE hosts DROP COLUMN gpus;
