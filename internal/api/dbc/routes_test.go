@@ -1,6 +1,8 @@
 package dbc
 
 import (
+	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -46,5 +48,22 @@ func TestEveryEndpointRouted(t *testing.T) {
 	}
 	for path := range routed {
 		t.Errorf("route %s is not in the document", path)
+	}
+}
+
+// TestUnknownCallsAnswerTheEnvelope checks that what no route serves is
+// answered in DBC's envelope too.
+func TestUnknownCallsAnswerTheEnvelope(t *testing.T) {
+	s := New(nil, nil, Options{})
+	for _, c := range []struct{ method, path string }{{"GET", "/api/v1/tasks"}, {"POST", "/api/v1/nothing"}, {"PUT", "/"}} {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest(c.method, c.path, nil))
+		var env struct {
+			ErrCode int    `json:"errcode"`
+			Message string `json:"message"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &env); err != nil || w.Code != 404 || env.ErrCode != 404 || env.Message == "" {
+			t.Errorf("%s %s: HTTP %d %s", c.method, c.path, w.Code, w.Body)
+		}
 	}
 }
