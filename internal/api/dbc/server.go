@@ -210,8 +210,7 @@ func writeEnvelope(w http.ResponseWriter, status, code int, msg any) {
 // errNotImplemented marks what Kumo cannot do yet, naming what is
 // missing.
 func errNotImplemented(format string, args ...any) error {
-	e := model.Errorf(codeNotImplemented, format, args...)
-	return e
+	return model.Errorf(codeNotImplemented, format, args...)
 }
 
 const codeNotImplemented model.ErrorCode = "not_implemented"
