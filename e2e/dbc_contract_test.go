@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/kumo-cloud/kumo/internal/server"
 )
 
 // dbcEndpoint is one row of the DBC document's endpoint list.
@@ -117,5 +119,21 @@ func TestDBCContract(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDBCWalletAllowlist checks that with --dbc-wallet only the listed
+// wallets may use the node.
+func TestDBCWalletAllowlist(t *testing.T) {
+	renter := newDBCWallet(t)
+	k := startKumo(t, func(c *server.Config) { c.DBCWallets = []string{renter.wallet} })
+	renter.base = "http://" + k.srv.DBCAddr() + "/api/v1"
+	node := dbcNode(t, renter)
+	renter.login(node)
+	renter.must("/tasks", []string{node}, map[string]any{}, nil)
+	stranger := k.dbc(t)
+	b, _ := json.Marshal(stranger.walletBody([]string{node}, map[string]any{}))
+	if r := stranger.post("/mining_nodes/session_id", b); r.Status != 403 || !strings.Contains(r.text(), "renter") {
+		t.Errorf("unlisted wallet: HTTP %d %s, want 403", r.Status, r.text())
 	}
 }

@@ -45,11 +45,18 @@ func (r dbcReply) text() string {
 }
 
 func (k *kumo) dbc(t *testing.T) *dbcClient {
+	d := newDBCWallet(t)
+	d.base = "http://" + k.srv.DBCAddr() + "/api/v1"
+	return d
+}
+
+// newDBCWallet is a client of a new wallet, to be pointed at a server.
+func newDBCWallet(t *testing.T) *dbcClient {
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dbcClient{t: t, base: "http://" + k.srv.DBCAddr() + "/api/v1", key: priv, wallet: service.SS58Address(pub)}
+	return &dbcClient{t: t, key: priv, wallet: service.SS58Address(pub)}
 }
 
 func (d *dbcClient) sign(msg string) string {

@@ -62,6 +62,7 @@ func serverCmd(g *globals) *cobra.Command {
 	f.StringVar(&cfg.ClusterAdvertise, "cluster-advertise", "", "host name or IP remote agents use to reach --cluster-listen")
 	f.StringVar(&cfg.NanoListen, "nano-listen", "127.0.0.1:5870", "address of the Project Nano API (/api/v1); empty turns it off")
 	f.StringVar(&cfg.DBCListen, "dbc-listen", "127.0.0.1:5873", "address of the DBC client API (/api/v1); empty turns it off")
+	f.StringSliceVar(&cfg.DBCWallets, "dbc-wallet", nil, "a wallet (SS58 address) that may use the DBC API; repeatable; none lets any wallet that proves its key")
 	f.StringToStringVar(&cfg.DBCImageServers, "dbc-image-server", nil, "an image server of the DBC API as ID=URL (HTTP: GET URL/ lists, GET URL/FILE downloads, PUT URL/FILE uploads); repeatable")
 	f.StringVar(&cfg.AgentListen, "agent-listen", "127.0.0.1:0", "address of the local agent's RPC listener")
 	f.BoolVar(&noAgent, "no-local-agent", false, "do not run VMs on this machine (control plane only)")

@@ -46,6 +46,8 @@ type Config struct {
 	DBCListen string
 	// DBCImageServers are the DBC API's image servers: id to base URL.
 	DBCImageServers map[string]string
+	// DBCWallets, if any, are the only wallets that may use the DBC API.
+	DBCWallets []string
 	// LocalAgent runs a host agent for this machine in-process.
 	LocalAgent      bool
 	AgentListen     string
@@ -236,7 +238,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	var dbcSrv *http.Server
 	if s.dbcLn != nil {
-		dbcSrv = &http.Server{Handler: dbc.New(s.svc, s.log, dbc.Options{ImageServers: s.cfg.DBCImageServers}), ReadHeaderTimeout: 10 * time.Second,
+		dbcSrv = &http.Server{Handler: dbc.New(s.svc, s.log, dbc.Options{ImageServers: s.cfg.DBCImageServers, Wallets: s.cfg.DBCWallets}), ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 		go func() { errc <- ignoreClosed(dbcSrv.Serve(s.dbcLn)) }()
 		s.log.Info("DBC API ready", "address", "http://"+s.DBCAddr()+dbc.Prefix)

@@ -25,6 +25,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,9 @@ type Options struct {
 	ImageServers map[string]string
 	// HTTPClient talks to image servers; nil is http.DefaultClient.
 	HTTPClient *http.Client
+	// Wallets, if any, are the only wallets that may use the node (its
+	// renters); without, any wallet that proves its key may.
+	Wallets []string
 }
 
 // auth says which credentials a route takes.
@@ -191,6 +195,9 @@ func (s *Server) authenticate(c *call, a auth) error {
 			return err
 		}
 		c.wallet = b.Wallet
+	}
+	if len(s.opts.Wallets) > 0 && !slices.Contains(s.opts.Wallets, c.wallet) {
+		return model.Errorf(model.CodePermissionDenied, "wallet %s is not a renter of this node", c.wallet)
 	}
 	c.r = c.r.WithContext(service.WithPrincipal(c.r.Context(), service.DBCPrincipal(c.wallet)))
 	return nil
