@@ -48,8 +48,11 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 			return notFound(err, "pool", vm.PoolID)
 		}
 		if targetHost == "" {
-			target, err = s.placeVM(ctx, q, pool, vm.MemoryMiB, vm.HostID)
-			return err
+			if target, err = s.placeVM(ctx, q, pool, vm.MemoryMiB, vm.HostID); err != nil {
+				return err
+			}
+			// The forwarded host ports must be free on the destination.
+			return portForwardsFree(ctx, q, target.ID, vm.ID, vm.PortForwards)
 		}
 		if target, err = q.GetHost(ctx, targetHost); err != nil {
 			return notFound(err, "host", targetHost)
@@ -61,6 +64,9 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 			return model.Errorf(model.CodeInvalidArgument, "host %s is not in pool %s of VM %s: VMs migrate within their pool", target.Name, pool.Name, vm.Name)
 		case target.State != model.HostOnline || !target.Enabled:
 			return model.Errorf(model.CodeUnavailable, "host %s takes no VMs now (it is %s, enabled %v)", target.Name, target.State, target.Enabled)
+		}
+		if err := portForwardsFree(ctx, q, target.ID, vm.ID, vm.PortForwards); err != nil {
+			return err
 		}
 		return s.hostHasRoom(ctx, q, target.ID, vm.MemoryMiB)
 	})
