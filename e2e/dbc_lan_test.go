@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,7 +88,12 @@ func TestDBCLAN(t *testing.T) {
 			LANIP  string `json:"lan_ip"`
 			Net    string `json:"network_name"`
 		}
-		d.must("/tasks/start", []string{node}, map[string]any{"image_name": "guest", "cpu_cores": "1", "mem_size": "0.25", "network_name": lan}, &created)
+		create := map[string]any{"image_name": "guest", "cpu_cores": "1", "mem_size": "0.25", "network_name": lan}
+		if lan == "lanred1" {
+			// The red guests share a multicast segment too, a third NIC.
+			create["multicast"] = []string{"230.0.0.1:5558"}
+		}
+		d.must("/tasks/start", []string{node}, create, &created)
 		if created.Net != lan || !strings.HasPrefix(created.LANIP, "192.168.66.") {
 			t.Fatalf("task on %s: %+v", lan, created)
 		}
@@ -114,6 +120,16 @@ func TestDBCLAN(t *testing.T) {
 	if !strings.Contains(page, vms[1].vm.ID) {
 		t.Errorf("page over the LAN: %q, want the second guest's (%s)", page, vms[1].vm.ID)
 	}
+	// Over the multicast segment (eth2) the red guests reach each other.
+	for i, m := range vms[:2] {
+		if code, out := k.guestExec(m.vm, fmt.Sprintf("ip addr add 10.77.0.%d/24 dev eth2 && ip link set eth2 up", i+1)); code != 0 {
+			t.Fatalf("configure eth2 of %s: exit %d: %s", m.vm.ID, code, out)
+		}
+	}
+	eventually(t, 30*time.Second, "red guest pings the other over the multicast segment", func() (bool, string) {
+		code, out := k.guestExec(vms[0].vm, "ping -c 1 -W 2 10.77.0.2")
+		return code == 0, out
+	})
 	if _, out := k.guestExec(vms[2].vm, fetch); strings.Contains(out, "kumo-guest") {
 		t.Errorf("blue guest reached a red guest: %q", out)
 	}

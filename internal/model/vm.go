@@ -65,6 +65,10 @@ type VM struct {
 	// NetworkFilters are DBC security group rules, of the forms its
 	// user-mode NAT enforces (see service.NetworkFiltersBlockOutbound).
 	NetworkFilters []string `json:"network_filters,omitempty"`
+	// Multicast are multicast addresses ("230.0.0.1:5558") of segments
+	// the VM joins with a NIC each; its owner's VMs naming the same
+	// address share the segment (see service.MulticastSegment).
+	Multicast []string `json:"multicast,omitempty"`
 	// Status is the last observed state.
 	Status    PowerState `json:"status"`
 	Accel     string     `json:"accel,omitempty"`

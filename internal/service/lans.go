@@ -27,11 +27,11 @@ import (
 // lanNameRE is what a LAN may be called (DBC: 6-10 letters or digits).
 var lanNameRE = regexp.MustCompile(`^[A-Za-z0-9]{6,10}$`)
 
-// Multicast addresses of LANs: organisation-local scope 239.192.0.0/14,
-// on ports 20000-59999.
+// Multicast addresses of LANs: organisation-local scope 239.192.0.0/16
+// (multicast segments have 239.193.0.0/16), on ports 20000-59999.
 const (
 	lanGroupBase = 0xefc00000 // 239.192.0.0
-	lanGroupSpan = 1 << 18
+	lanGroupSpan = 1 << 16
 	lanPortBase  = 20000
 	lanPortSpan  = 40000
 )

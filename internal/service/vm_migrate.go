@@ -37,6 +37,9 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 		// A LAN is a segment of its host.
 		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is on a LAN, which spans its host only", vm.Name)
 	}
+	if len(vm.Multicast) > 0 {
+		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is on multicast segments, which span its host only", vm.Name)
+	}
 	if len(vm.DataDisks) > 0 {
 		// The destination prepares the system disk only.
 		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s has data disks, which live migration does not carry yet", vm.Name)

@@ -45,6 +45,9 @@ type CreateVMRequest struct {
 	// NetworkFilters are DBC security group rules (see
 	// NetworkFiltersBlockOutbound).
 	NetworkFilters []string
+	// Multicast are multicast addresses the VM joins a segment of each
+	// with a NIC (see MulticastSegment).
+	Multicast []string
 	// Host (an id), if set, is the only host of the pool the VM may be
 	// placed on (DBC names the GPU node a VM goes to).
 	Host string
@@ -90,6 +93,9 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		return model.VM{}, model.Task{}, err
 	}
 	if _, err := NetworkFiltersBlockOutbound("network_filters", req.NetworkFilters, req.PortForwards); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if err := validMulticast("multicast", req.Multicast); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
 	if req.CloneMode != model.CloneCOW && req.CloneMode != model.CloneFull {
@@ -165,7 +171,8 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
 		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
 		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
-		QoS: req.QoS, PortForwards: req.PortForwards, NetworkFilters: req.NetworkFilters, CreatedAt: now(), UpdatedAt: now(),
+		QoS: req.QoS, PortForwards: req.PortForwards, NetworkFilters: req.NetworkFilters,
+		Multicast: req.Multicast, CreatedAt: now(), UpdatedAt: now(),
 	}
 	if req.Start {
 		vm.PowerState = model.PowerRunning
@@ -530,6 +537,7 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	if lanNIC != nil {
 		nics = append(nics, *lanNIC)
 	}
+	nics = append(nics, multicastNICs(vm)...)
 	return hostlink.VMConfig{
 		ID: vm.ID, Name: vm.Name, Cores: vm.Cores, MemoryMiB: vm.MemoryMiB, DiskBytes: vm.DiskBytes,
 		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},

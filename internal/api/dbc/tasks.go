@@ -48,6 +48,9 @@ type task struct {
 	CustomPort []string `json:"custom_port"`
 	// NetworkFilters are the VM's security group rules.
 	NetworkFilters []string `json:"network_filters"`
+	// Multicast are the VM's multicast addresses, a NIC each after the
+	// LAN's (if any).
+	Multicast []string `json:"multicast"`
 	// NetworkName and LANIP are the VM's LAN and its address there; the
 	// guest configures the address on its second NIC itself.
 	NetworkName string `json:"network_name,omitempty"`
@@ -73,9 +76,12 @@ func (s *Server) taskOf(c *call, vm model.VM) task {
 	if t.CustomPort == nil {
 		t.CustomPort = []string{}
 	}
-	t.NetworkFilters = vm.NetworkFilters
+	t.NetworkFilters, t.Multicast = vm.NetworkFilters, vm.Multicast
 	if t.NetworkFilters == nil {
 		t.NetworkFilters = []string{}
+	}
+	if t.Multicast == nil {
+		t.Multicast = []string{}
 	}
 	if m, err := s.svc.VMLAN(c.ctx(), vm.ID); err == nil {
 		t.NetworkName, t.LANIP = m.LAN, m.Address
@@ -236,9 +242,6 @@ func (s *Server) createTask(c *call) (any, error) {
 	if p.DataFileName != "" {
 		return nil, errNotImplemented("additional.data_file_name: attaching an existing disk file is not implemented in Kumo yet; add an empty data disk with /disk/add instead")
 	}
-	if len(p.Multicast) > 0 {
-		return nil, errNotImplemented("additional.multicast: multicast networks between VMs are not implemented in Kumo yet")
-	}
 	if p.NetworkName != "" {
 		if _, err := s.ownLAN(c, p.NetworkName); err != nil {
 			return nil, err
@@ -260,6 +263,7 @@ func (s *Server) createTask(c *call) (any, error) {
 		Name: randomName(), Description: p.Desc, Image: img.ID, Cores: cores,
 		MemoryMiB: int(math.Round(float64(p.MemSize) * 1024)), DiskBytes: int64(float64(p.DiskSize) * (1 << 30)),
 		Start: true, Host: h.ID, PortForwards: fwds, LAN: p.NetworkName, NetworkFilters: p.NetworkFilters,
+		Multicast: p.Multicast,
 		// The image's account gets a password of its own, as DBC hands
 		// every new VM's login out with it.
 		CloudInit: &model.CloudInit{AdminName: "root", AdminSecret: password, RootEnabled: true},

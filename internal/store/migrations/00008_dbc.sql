@@ -10,6 +10,8 @@ ALTER TABLE vms ADD COLUMN port_forwards TEXT NOT NULL DEFAULT '';
 ALTER TABLE vms ADD COLUMN data_disks TEXT NOT NULL DEFAULT '';
 -- A VM's network filters (DBC security group rules), as JSON.
 ALTER TABLE vms ADD COLUMN network_filters TEXT NOT NULL DEFAULT '';
+-- A VM's multicast segments (DBC's multicast addresses), as JSON.
+ALTER TABLE vms ADD COLUMN multicast TEXT NOT NULL DEFAULT '';
 -- Session ids issued to DBC renters: the wallet that asked owns the
 -- session, and its users prove it with the wallet's signature of the id.
 CREATE TABLE dbc_sessions (
@@ -67,6 +69,7 @@ DROP TABLE lan_members;
 DROP TABLE lans;
 DROP TABLE dbc_nonces;
 DROP TABLE dbc_sessions;
+ALTER TABLE vms DROP COLUMN multicast;
 ALTER TABLE vms DROP COLUMN network_filters;
 ALTER TABLE vms DROP COLUMN data_disks;
 ALTER TABLE vms DROP COLUMN port_forwards;
