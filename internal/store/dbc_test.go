@@ -52,12 +52,13 @@ func TestVMPortForwardsAndDataDisks(t *testing.T) {
 			vm.PortForwards = []model.PortForward{{Protocol: "tcp", HostPort: 2222, GuestPort: 22}}
 			vm.DataDisks = []model.DataDisk{{Name: "vdb", SizeBytes: 1 << 30, MountDir: "/data"}}
 			vm.NetworkFilters = []string{"out,all,all,0.0.0.0/0,drop"}
+			vm.Multicast = []string{"230.0.0.1:5558"}
 			if err := db.UpdateVM(ctx, vm); err != nil {
 				t.Fatal(err)
 			}
 			got, err := db.GetVM(ctx, id)
 			if err != nil || !reflect.DeepEqual(got.PortForwards, vm.PortForwards) || !reflect.DeepEqual(got.DataDisks, vm.DataDisks) ||
-				!reflect.DeepEqual(got.NetworkFilters, vm.NetworkFilters) {
+				!reflect.DeepEqual(got.NetworkFilters, vm.NetworkFilters) || !reflect.DeepEqual(got.Multicast, vm.Multicast) {
 				t.Errorf("after update: %+v %+v, %v", got.PortForwards, got.DataDisks, err)
 			}
 			h, _ := db.GetHost(ctx, "h")
