@@ -79,7 +79,7 @@ func startKumo(t testing.TB, opts ...option) *kumo {
 	requireQEMU(t)
 	k := &kumo{t: t, dataDir: t.TempDir()}
 	k.cfg = server.Config{
-		DataDir: k.dataDir, Listen: "127.0.0.1:0", ClusterListen: "127.0.0.1:0", NanoListen: "127.0.0.1:0", LocalAgent: true,
+		DataDir: k.dataDir, Listen: "127.0.0.1:0", ClusterListen: "127.0.0.1:0", NanoListen: "127.0.0.1:0", DBCListen: "127.0.0.1:0", LocalAgent: true,
 		AdminPassword: adminPassword, Accel: hypervisor.AccelTCG,
 		Service: service.Config{HeartbeatInterval: 300 * time.Millisecond, HostOfflineAfter: 2 * time.Second, StopTimeout: 30 * time.Second},
 		Logger:  testLogger(t),

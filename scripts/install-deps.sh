@@ -5,6 +5,7 @@
 #   busybox-static ... qemu-guest-agent: what the test guest is built from
 #   postgresql: the store's tests run on PostgreSQL as well as SQLite
 #   slapd ldap-utils: the ZStack LDAP tests run their own OpenLDAP server
+#   openipmi: ipmi_sim, the BMC the bare metal tests power on and off
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
@@ -13,6 +14,7 @@ packages=(
 	linux-image-cloud-amd64 qemu-guest-agent
 	postgresql ca-certificates
 	slapd ldap-utils
+	openipmi
 )
 missing=()
 for p in "${packages[@]}"; do

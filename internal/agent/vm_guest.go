@@ -81,12 +81,21 @@ func (a *Agent) changeDisk(ctx context.Context, id string, req hostlink.DiskRequ
 		return hostlink.DiskInfo{}, model.Errorf(model.CodeConflict, "VM %s is %s: its disk can change only while it is stopped", id, state)
 	}
 	disk := a.rootDisk(id)
-	switch req.Op {
-	case hostlink.DiskResize:
+	if req.Disk != "" {
+		if !dataDiskName.MatchString(req.Disk) || req.Op != hostlink.DiskResize {
+			return hostlink.DiskInfo{}, model.FieldError("disk", "%s of data disk %q: data disks vdb to vdz can be resized only", req.Op, req.Disk)
+		}
+		disk = a.dataDisk(id, req.Disk)
+	}
+	switch {
+	case req.Op == hostlink.DiskResize && req.Disk != "":
+		// A data disk not used since it was added has no file yet.
+		err = a.growDataDisk(ctx, disk, req.SizeBytes)
+	case req.Op == hostlink.DiskResize:
 		err = a.cfg.Volumes.Resize(ctx, disk, req.SizeBytes, false)
-	case hostlink.DiskCompact:
+	case req.Op == hostlink.DiskCompact:
 		err = a.cfg.Volumes.Compact(ctx, disk)
-	case hostlink.DiskReimage:
+	case req.Op == hostlink.DiskReimage:
 		err = a.reimage(ctx, disk, req)
 	default:
 		return hostlink.DiskInfo{}, model.FieldError("op", "unknown disk operation %q", req.Op)

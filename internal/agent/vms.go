@@ -135,6 +135,13 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("DELETE /agent/v1/vms/{id}/snapshots/{name}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return struct{}{}, a.deleteSnapshot(ctx, id, r.PathValue("name"))
 	}))
+	mux.HandleFunc("GET /agent/v1/vms/{id}/serial", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+		req, err := serialRequestOf(r)
+		if err != nil {
+			return nil, err
+		}
+		return a.serialLog(id, req)
+	}))
 	// Not under vm(): a console session lasts long and must not hold
 	// the VM's lock.
 	mux.HandleFunc("GET /agent/v1/vms/{id}/vnc", a.serveVNC)
@@ -254,6 +261,12 @@ func (a *Agent) start(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMSt
 	if err != nil {
 		return hostlink.VMStatus{}, err
 	}
+	data, err := a.ensureDataDisks(ctx, cfg.ID, cfg.DataDisks)
+	if err != nil {
+		return hostlink.VMStatus{}, fmt.Errorf("data disks of VM %s: %w", cfg.ID, err)
+	}
+	// Right after the system disk, so the guest names them vdb, vdc...
+	spec.Disks = append(spec.Disks[:1], append(data, spec.Disks[1:]...)...)
 	if _, err := a.cfg.Driver.Start(ctx, dir, spec); err != nil {
 		return hostlink.VMStatus{}, fmt.Errorf("start VM %s: %w", cfg.ID, err)
 	}
@@ -404,6 +417,7 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 	rep.DataDir = a.vmDir
 	rep.CPUUsage = a.cpu.usage()
 	rep.MemoryAvailableBytes = memAvailable()
+	rep.GPUs = countGPUs(pciDevices)
 	rep.BootedAt = bootTime()
 	if !a.cfg.BootedAt.IsZero() {
 		rep.BootedAt = a.cfg.BootedAt

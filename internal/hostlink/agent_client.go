@@ -31,6 +31,7 @@ type Agent interface {
 	DeleteVM(ctx context.Context, id string) error
 	SetVMQoS(ctx context.Context, id string, qos hypervisor.QoS) error
 	SetGuestPassword(ctx context.Context, id string, req PasswordRequest) error
+	SerialLog(ctx context.Context, id string, req SerialRequest) (SerialLog, error)
 	ChangeDisk(ctx context.Context, id string, req DiskRequest) (DiskInfo, error)
 	PrepareIncoming(ctx context.Context, cfg VMConfig) (IncomingResponse, error)
 	MigrateVM(ctx context.Context, id string, req hypervisor.MigrateRequest) (VMStatus, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 )
@@ -16,6 +17,16 @@ func (c *AgentClient) SetVMQoS(ctx context.Context, id string, qos hypervisor.Qo
 // SetGuestPassword sets a guest user's password through the guest agent.
 func (c *AgentClient) SetGuestPassword(ctx context.Context, id string, req PasswordRequest) error {
 	return c.call(ctx, http.MethodPut, "/agent/v1/vms/"+url.PathEscape(id)+"/password", req, nil)
+}
+
+// SerialLog returns an excerpt of a VM's serial console log.
+func (c *AgentClient) SerialLog(ctx context.Context, id string, req SerialRequest) (l SerialLog, err error) {
+	q := url.Values{"lines": {strconv.Itoa(req.Lines)}, "max_bytes": {strconv.Itoa(req.MaxBytes)}}
+	if req.FromHead {
+		q.Set("from", "head")
+	}
+	err = c.call(ctx, http.MethodGet, "/agent/v1/vms/"+url.PathEscape(id)+"/serial?"+q.Encode(), nil, &l)
+	return l, err
 }
 
 // ChangeDisk resizes, compacts or reimages a stopped VM's system disk.

@@ -79,6 +79,10 @@ type VMConfig struct {
 	// StorageDir, if set, is where the VM's disks go instead of its
 	// directory under the agent's data dir (a local storage pool).
 	StorageDir string `json:"storage_dir,omitempty"`
+	// DataDisks are empty disks after the system disk; the agent makes
+	// missing ones, grows smaller ones, and removes the files of disks
+	// no longer listed when it starts the VM.
+	DataDisks []model.DataDisk `json:"data_disks,omitempty"`
 }
 
 // VMStatus is what an agent observes about one VM.
@@ -106,6 +110,8 @@ type HostReport struct {
 	MemoryBytes   int64  `json:"memory_bytes"`
 	DiskBytes     int64  `json:"disk_bytes"`
 	DiskFreeBytes int64  `json:"disk_free_bytes"`
+	// GPUs counts the host's PCI display controllers.
+	GPUs int `json:"gpus,omitempty"`
 	// DataDir is where the agent keeps VM disks; the disk figures are of
 	// its file system.
 	DataDir string `json:"data_dir,omitempty"`
@@ -186,6 +192,21 @@ type PasswordRequest struct {
 	Password string `json:"password"`
 }
 
+// SerialRequest asks for an excerpt of a VM's serial console log: Lines
+// lines from its head or its tail, at most MaxBytes bytes.
+type SerialRequest struct {
+	FromHead bool
+	Lines    int
+	MaxBytes int
+}
+
+// SerialLog is an excerpt of a VM's serial console log.
+type SerialLog struct {
+	Text string `json:"text"`
+	// Truncated is set when the lines asked for held more than MaxBytes.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
 // Disk operations on a stopped VM's system disk.
 const (
 	DiskResize  = "resize"  // grow to SizeBytes
@@ -195,7 +216,9 @@ const (
 
 // DiskRequest changes a stopped VM's system disk.
 type DiskRequest struct {
-	Op        string          `json:"op"`
+	Op string `json:"op"`
+	// Disk names a data disk (vdb, ...); empty is the system disk.
+	Disk      string          `json:"disk,omitempty"`
 	SizeBytes int64           `json:"size_bytes,omitempty"`
 	Image     ImageRef        `json:"image,omitempty"`
 	CloneMode model.CloneMode `json:"clone_mode,omitempty"`

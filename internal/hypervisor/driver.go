@@ -89,9 +89,18 @@ type NIC struct {
 	Model string // default "virtio-net-pci"
 	// Mode "user" is QEMU user-mode NAT (works without privileges).
 	// Mode "tap" attaches to an existing tap device named by Tap.
-	Mode         string
-	Tap          string
-	PortForwards []PortForward
+	// Mode "mcast" joins the layer-2 segment of the VMs whose NICs send
+	// to the multicast group and port Multicast ("239.192.1.2:20001"),
+	// through the host interface of address MulticastLocal (empty:
+	// 127.0.0.1, a segment of this host's VMs only).
+	Mode           string
+	Tap            string
+	Multicast      string
+	MulticastLocal string
+	PortForwards   []PortForward
+	// Restrict, in mode user, cuts the guest off from everything outside
+	// its NAT (QEMU restrict=on); forwarded ports still reach it.
+	Restrict bool
 	// UserNet shapes the virtual network of mode "user"; nil keeps QEMU's
 	// 10.0.2.0/24.
 	UserNet *UserNet

@@ -29,6 +29,9 @@ type Host struct {
 	MemoryBytes     int64  `json:"memory_bytes"`
 	DiskBytes       int64  `json:"disk_bytes"`
 	DiskFreeBytes   int64  `json:"disk_free_bytes"`
+	// GPUs is the number of PCI display controllers (VGA and 3D) the
+	// agent found on the host.
+	GPUs int `json:"gpus"`
 	// DataDir is the directory the agent keeps VM disks in; DiskBytes and
 	// DiskFreeBytes are of the file system holding it.
 	DataDir string `json:"data_dir"`

@@ -56,6 +56,19 @@ type VM struct {
 	// GuestAuth is the guest account whose password Kumo last set
 	// through the guest agent, if any.
 	GuestAuth *GuestAuth `json:"-"`
+	// PortForwards are host ports forwarded to the guest through its
+	// user-mode NAT; they apply from the VM's next start.
+	PortForwards []PortForward `json:"port_forwards,omitempty"`
+	// DataDisks are the VM's disks beside its system disk, in the order
+	// the guest sees them after it.
+	DataDisks []DataDisk `json:"data_disks,omitempty"`
+	// NetworkFilters are DBC security group rules, of the forms its
+	// user-mode NAT enforces (see service.NetworkFiltersBlockOutbound).
+	NetworkFilters []string `json:"network_filters,omitempty"`
+	// Multicast are multicast addresses ("230.0.0.1:5558") of segments
+	// the VM joins with a NIC each; its owner's VMs naming the same
+	// address share the segment (see service.MulticastSegment).
+	Multicast []string `json:"multicast,omitempty"`
 	// Status is the last observed state.
 	Status    PowerState `json:"status"`
 	Accel     string     `json:"accel,omitempty"`
@@ -94,3 +107,22 @@ const (
 	MinMemoryMiB = 16
 	MaxCores     = 256
 )
+
+// PortForward forwards a host port to a guest port (QEMU user-mode
+// hostfwd).
+type PortForward struct {
+	Protocol  string `json:"protocol"` // "tcp" or "udp"
+	HostPort  int    `json:"host_port"`
+	GuestPort int    `json:"guest_port"`
+}
+
+// DataDisk is an empty qcow2 disk of a VM beside its system disk.
+type DataDisk struct {
+	// Name is the disk's virtio name in a guest with no other disks
+	// (vdb, vdc, ...): the system disk is vda.
+	Name      string `json:"name"`
+	SizeBytes int64  `json:"size_bytes"`
+	// MountDir is where the owner wants it mounted in the guest; Kumo
+	// keeps it for the owner, the guest mounts it.
+	MountDir string `json:"mount_dir,omitempty"`
+}

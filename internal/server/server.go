@@ -17,6 +17,7 @@ import (
 
 	"github.com/kumo-cloud/kumo/internal/agent"
 	"github.com/kumo-cloud/kumo/internal/api/cloudtower"
+	"github.com/kumo-cloud/kumo/internal/api/dbc"
 	"github.com/kumo-cloud/kumo/internal/api/nano"
 	"github.com/kumo-cloud/kumo/internal/api/native"
 	"github.com/kumo-cloud/kumo/internal/api/zstack"
@@ -48,6 +49,12 @@ type Config struct {
 	CloudTowerListen string
 	// ZStackListen is the address of the ZStack API; empty turns it off.
 	ZStackListen string
+	// DBCListen is the address of the DBC client API; empty turns it off.
+	DBCListen string
+	// DBCImageServers are the DBC API's image servers: id to base URL.
+	DBCImageServers map[string]string
+	// DBCWallets, if any, are the only wallets that may use the DBC API.
+	DBCWallets []string
 	// LocalAgent runs a host agent for this machine in-process.
 	LocalAgent      bool
 	AgentListen     string
@@ -71,6 +78,7 @@ type Server struct {
 	nanoLn  net.Listener // nil when the Nano API is off
 	towerLn net.Listener // nil when the CloudTower API is off
 	zsLn    net.Listener // nil when the ZStack API is off
+	dbcLn   net.Listener // nil when the DBC API is off
 
 	// AdminPassword is set when the first admin was created by this start
 	// with a generated password.
@@ -138,6 +146,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("listen for the ZStack API on %s: %w", cfg.ZStackListen, err)
 		}
 	}
+	if cfg.DBCListen != "" {
+		if s.dbcLn, err = net.Listen("tcp", cfg.DBCListen); err != nil {
+			return nil, fmt.Errorf("listen for the DBC API on %s: %w", cfg.DBCListen, err)
+		}
+	}
 	ok = true
 	return s, nil
 }
@@ -169,11 +182,19 @@ func (s *Server) ZStackAddr() string {
 	return s.zsLn.Addr().String()
 }
 
+// DBCAddr is the DBC API's address, empty when it is off.
+func (s *Server) DBCAddr() string {
+	if s.dbcLn == nil {
+		return ""
+	}
+	return s.dbcLn.Addr().String()
+}
+
 // Service returns the service layer (for dialects and tests).
 func (s *Server) Service() *service.Service { return s.svc }
 
 func (s *Server) closeListeners() {
-	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn, s.towerLn, s.zsLn} {
+	for _, ln := range []net.Listener{s.apiLn, s.cluster, s.nanoLn, s.towerLn, s.zsLn, s.dbcLn} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -216,7 +237,7 @@ func (s *Server) Run(ctx context.Context) error {
 	apiSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	go func() { errc <- ignoreClosed(clusterSrv.ServeTLS(s.cluster, "", "")) }()
 	if err := s.svc.Start(ctx); err != nil {
 		clusterSrv.Close()
@@ -267,6 +288,13 @@ func (s *Server) Run(ctx context.Context) error {
 		go func() { errc <- ignoreClosed(zsSrv.Serve(s.zsLn)) }()
 		s.log.Info("ZStack API ready", "address", "http://"+s.ZStackAddr()+zstack.Prefix)
 	}
+	var dbcSrv *http.Server
+	if s.dbcLn != nil {
+		dbcSrv = &http.Server{Handler: dbc.New(s.svc, s.log, dbc.Options{ImageServers: s.cfg.DBCImageServers, Wallets: s.cfg.DBCWallets}), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		go func() { errc <- ignoreClosed(dbcSrv.Serve(s.dbcLn)) }()
+		s.log.Info("DBC API ready", "address", "http://"+s.DBCAddr()+dbc.Prefix)
+	}
 	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)
 
 	var runErr error
@@ -290,6 +318,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if zsSrv != nil {
 		zsSrv.Shutdown(shut)
 		zsAPI.Close()
+	}
+	if dbcSrv != nil {
+		dbcSrv.Shutdown(shut)
 	}
 	stopAgent()
 	<-agentDone

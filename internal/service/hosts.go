@@ -117,6 +117,7 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 	h.Address, h.Accel, h.CPUs, h.MemoryBytes = rep.Address, rep.Accel, rep.CPUs, rep.MemoryBytes
 	h.DiskBytes, h.DiskFreeBytes, h.DataDir, h.LastHeartbeat = rep.DiskBytes, rep.DiskFreeBytes, rep.DataDir, now()
 	h.CPUUsage, h.MemoryAvailableBytes, h.BootedAt = rep.CPUUsage, rep.MemoryAvailableBytes, rep.BootedAt
+	h.GPUs = rep.GPUs
 	if err := s.db.UpdateHostHeartbeat(ctx, h); err != nil {
 		return hostlink.HeartbeatResponse{}, err
 	}

@@ -184,38 +184,52 @@ const maxDiskBytes = 64 << 40
 
 // diskOpParams are the parameters of a disk task.
 type diskOpParams struct {
+	// Disk names a data disk; empty is the system disk.
+	Disk      string `json:"disk,omitempty"`
 	SizeBytes int64  `json:"size_bytes,omitempty"`
 	ImageID   string `json:"image_id,omitempty"`
 }
 
 // stoppedForDisk checks what every disk operation needs: a stopped VM and
-// its system disk (index 0; Kumo VMs have no data disks yet).
+// its system disk (index 0).
 func stoppedForDisk(vm model.VM, index int, what string) error {
 	if index != 0 {
-		return model.Errorf(model.CodeNotFound, "VM %s has no disk %d: it has only its system disk (0)", vm.Name, index)
+		return model.Errorf(model.CodeNotFound, "VM %s has no disk %d here: only its system disk (0) can %s", vm.Name, index, what)
 	}
+	return stopped(vm, what)
+}
+
+func stopped(vm model.VM, what string) error {
 	if vm.Status != model.PowerStopped || vm.PowerState != model.PowerStopped {
 		return model.Errorf(model.CodeConflict, "VM %s is %s: stop it before you %s", vm.Name, vm.Status, what)
 	}
 	return nil
 }
 
-// ResizeVMDisk grows a stopped VM's disk to sizeBytes.
+// ResizeVMDisk grows a stopped VM's disk to sizeBytes: its system disk
+// (index 0) or data disk index-1.
 func (s *Service) ResizeVMDisk(ctx context.Context, idOrName string, index int, sizeBytes int64) (model.Task, error) {
 	vm, err := s.GetVM(ctx, idOrName)
 	if err != nil {
 		return model.Task{}, err
 	}
-	if err := stoppedForDisk(vm, index, "resize its disk"); err != nil {
+	if index < 0 || index > len(vm.DataDisks) {
+		return model.Task{}, model.Errorf(model.CodeNotFound, "VM %s has no disk %d: it has its system disk (0) and %d data disks", vm.Name, index, len(vm.DataDisks))
+	}
+	if err := stopped(vm, "resize its disk"); err != nil {
 		return model.Task{}, err
 	}
-	if sizeBytes <= vm.DiskBytes {
-		return model.Task{}, model.FieldError("size", "%d bytes is not larger than the disk's %d: disks only grow (shrink compacts the file instead)", sizeBytes, vm.DiskBytes)
+	current, p := vm.DiskBytes, diskOpParams{SizeBytes: sizeBytes}
+	if index > 0 {
+		current, p.Disk = vm.DataDisks[index-1].SizeBytes, vm.DataDisks[index-1].Name
+	}
+	if sizeBytes <= current {
+		return model.Task{}, model.FieldError("size", "%d bytes is not larger than the disk's %d: disks only grow (shrink compacts the file instead)", sizeBytes, current)
 	}
 	if sizeBytes%512 != 0 || sizeBytes > maxDiskBytes {
 		return model.Task{}, model.FieldError("size", "%d bytes: must be a multiple of 512 and at most %d", sizeBytes, int64(maxDiskBytes))
 	}
-	return s.submitDiskTask(ctx, vm, kindVMDiskResize, diskOpParams{SizeBytes: sizeBytes})
+	return s.submitDiskTask(ctx, vm, kindVMDiskResize, p)
 }
 
 // CompactVMDisk rewrites a stopped VM's disk file to take only the room
@@ -270,10 +284,10 @@ func (s *Service) diskTask(op string) func(ctx context.Context, run *task.Run, v
 			return nil, err
 		}
 		// Checked again: a start may have run between submit and now.
-		if err := stoppedForDisk(vm, 0, "change its disk"); err != nil {
+		if err := stopped(vm, "change its disk"); err != nil {
 			return nil, err
 		}
-		req := hostlink.DiskRequest{Op: op, SizeBytes: p.SizeBytes}
+		req := hostlink.DiskRequest{Op: op, Disk: p.Disk, SizeBytes: p.SizeBytes}
 		if op == hostlink.DiskReimage {
 			img, err := s.db.GetImage(ctx, p.ImageID)
 			if err != nil {
@@ -293,7 +307,15 @@ func (s *Service) diskTask(op string) func(ctx context.Context, run *task.Run, v
 			if err != nil {
 				return notFound(err, "VM", vm.ID)
 			}
-			cur.DiskBytes, cur.UpdatedAt = info.VirtualBytes, now()
+			cur.UpdatedAt = now()
+			if p.Disk == "" {
+				cur.DiskBytes = info.VirtualBytes
+			}
+			for i := range cur.DataDisks {
+				if p.Disk != "" && cur.DataDisks[i].Name == p.Disk {
+					cur.DataDisks[i].SizeBytes = info.VirtualBytes
+				}
+			}
 			if op == hostlink.DiskReimage {
 				cur.ImageID = p.ImageID
 			}

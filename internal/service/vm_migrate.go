@@ -33,6 +33,17 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 	if vm.Status != model.PowerRunning && vm.Status != model.PowerPaused {
 		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is %s: only a running VM migrates live", vm.Name, vm.Status)
 	}
+	if _, err := s.db.VMLANMember(ctx, vm.ID); err == nil {
+		// A LAN is a segment of its host.
+		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is on a LAN, which spans its host only", vm.Name)
+	}
+	if len(vm.Multicast) > 0 {
+		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is on multicast segments, which span its host only", vm.Name)
+	}
+	if len(vm.DataDisks) > 0 {
+		// The destination prepares the system disk only.
+		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s has data disks, which live migration does not carry yet", vm.Name)
+	}
 	var target model.Host
 	err = s.db.InTx(ctx, func(q store.Queries) error {
 		pool, err := q.GetPool(ctx, vm.PoolID)
@@ -40,8 +51,11 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 			return notFound(err, "pool", vm.PoolID)
 		}
 		if targetHost == "" {
-			target, err = s.placeVM(ctx, q, pool, vm.MemoryMiB, vm.HostID)
-			return err
+			if target, err = s.placeVM(ctx, q, pool, vm.MemoryMiB, vm.HostID); err != nil {
+				return err
+			}
+			// The forwarded host ports must be free on the destination.
+			return portForwardsFree(ctx, q, target.ID, vm.ID, vm.PortForwards)
 		}
 		if target, err = q.GetHost(ctx, targetHost); err != nil {
 			return notFound(err, "host", targetHost)
@@ -53,6 +67,9 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 			return model.Errorf(model.CodeInvalidArgument, "host %s is not in pool %s of VM %s: VMs migrate within their pool", target.Name, pool.Name, vm.Name)
 		case target.State != model.HostOnline || !target.Enabled:
 			return model.Errorf(model.CodeUnavailable, "host %s takes no VMs now (it is %s, enabled %v)", target.Name, target.State, target.Enabled)
+		}
+		if err := portForwardsFree(ctx, q, target.ID, vm.ID, vm.PortForwards); err != nil {
+			return err
 		}
 		return s.hostHasRoom(ctx, q, target.ID, vm.MemoryMiB)
 	})

@@ -40,6 +40,20 @@ type CreateVMRequest struct {
 	// SecurityPolicyGroup (an id; optional) initialises the VM's
 	// security policy with a copy of the group's rules.
 	SecurityPolicyGroup string
+	// PortForwards forward host ports to the guest (user-mode NAT).
+	PortForwards []model.PortForward
+	// NetworkFilters are DBC security group rules (see
+	// NetworkFiltersBlockOutbound).
+	NetworkFilters []string
+	// Multicast are multicast addresses the VM joins a segment of each
+	// with a NIC (see MulticastSegment).
+	Multicast []string
+	// Host (an id), if set, is the only host of the pool the VM may be
+	// placed on (DBC names the GPU node a VM goes to).
+	Host string
+	// LAN, if set, is a LAN (by name) the VM joins with a second NIC; the
+	// VM goes to the LAN's host.
+	LAN string
 }
 
 // Defaults of a new VM.
@@ -73,6 +87,15 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		req.CloneMode = model.CloneCOW
 	}
 	if err := validSize(req.Cores, req.MemoryMiB); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if err := validPortForwards("port_forwards", req.PortForwards); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if _, err := NetworkFiltersBlockOutbound("network_filters", req.NetworkFilters, req.PortForwards); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
+	if err := validMulticast("multicast", req.Multicast); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
 	if req.CloneMode != model.CloneCOW && req.CloneMode != model.CloneFull {
@@ -118,6 +141,19 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	if req.Owner, req.Group, err = s.ownership(ctx, req.Owner, req.Group); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
+	var lan model.LAN
+	if req.LAN != "" {
+		if lan, err = s.GetLAN(ctx, req.LAN); err != nil {
+			return model.VM{}, model.Task{}, err
+		}
+		if lan.Owner != req.Owner {
+			return model.VM{}, model.Task{}, model.NotFound("network", req.LAN)
+		}
+		if req.Host != "" && req.Host != lan.HostID {
+			return model.VM{}, model.Task{}, model.Errorf(model.CodeConflict, "network %s is on another host: its VMs run on its host", lan.Name)
+		}
+		req.Host = lan.HostID
+	}
 	var policy *model.SecurityPolicy
 	if req.SecurityPolicyGroup != "" {
 		if policy, err = s.policyFromGroup(ctx, req.SecurityPolicyGroup); err != nil {
@@ -135,7 +171,8 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
 		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
 		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
-		QoS: req.QoS, CreatedAt: now(), UpdatedAt: now(),
+		QoS: req.QoS, PortForwards: req.PortForwards, NetworkFilters: req.NetworkFilters,
+		Multicast: req.Multicast, CreatedAt: now(), UpdatedAt: now(),
 	}
 	if req.Start {
 		vm.PowerState = model.PowerRunning
@@ -146,13 +183,33 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		if _, err := q.GetVM(ctx, req.Name); err == nil {
 			return model.Errorf(model.CodeConflict, "a VM named %q already exists", req.Name)
 		}
-		host, err := s.placeVM(ctx, q, pool, req.MemoryMiB)
+		var others []string
+		if req.Host != "" {
+			hosts, err := q.ListHosts(ctx)
+			if err != nil {
+				return internal(err, "list hosts")
+			}
+			for _, h := range hosts {
+				if h.ID != req.Host {
+					others = append(others, h.ID)
+				}
+			}
+		}
+		host, err := s.placeVM(ctx, q, pool, req.MemoryMiB, others...)
 		if err != nil {
 			return err
 		}
 		vm.HostID = host.ID
+		if err := portForwardsFree(ctx, q, host.ID, vm.ID, vm.PortForwards); err != nil {
+			return err
+		}
 		if err := conflict(q.CreateVM(ctx, vm), "a VM named %q already exists", req.Name); err != nil {
 			return err
+		}
+		if lan.Name != "" {
+			if err := joinLAN(ctx, q, lan, vm.ID); err != nil {
+				return err
+			}
 		}
 		// The address is taken in the VM's transaction: a failed create
 		// holds none, and the allocation goes with the VM row.
@@ -267,6 +324,12 @@ type UpdateVMRequest struct {
 	Cores       *int
 	MemoryMiB   *int
 	AutoStart   *bool
+	// PortForwards replaces the VM's forwards; they apply from its next
+	// start, as QEMU binds them when it starts.
+	PortForwards *[]model.PortForward
+	// NetworkFilters replaces the VM's network filters, from its next
+	// start.
+	NetworkFilters *[]string
 }
 
 // UpdateVM changes a VM's description, or its cores and memory while it
@@ -295,6 +358,21 @@ func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMReq
 		}
 		vm.Name = *req.Name
 	}
+	if req.PortForwards != nil {
+		if err := validPortForwards("port_forwards", *req.PortForwards); err != nil {
+			return vm, err
+		}
+		vm.PortForwards = *req.PortForwards
+	}
+	if req.NetworkFilters != nil {
+		vm.NetworkFilters = *req.NetworkFilters
+	}
+	if req.PortForwards != nil || req.NetworkFilters != nil {
+		// Filters are checked against the forwards they will meet.
+		if _, err := NetworkFiltersBlockOutbound("network_filters", vm.NetworkFilters, vm.PortForwards); err != nil {
+			return vm, err
+		}
+	}
 	if resized {
 		if err := validSize(vm.Cores, vm.MemoryMiB); err != nil {
 			return vm, err
@@ -305,6 +383,11 @@ func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMReq
 	}
 	vm.UpdatedAt = now()
 	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if req.PortForwards != nil {
+			if err := portForwardsFree(ctx, q, vm.HostID, vm.ID, vm.PortForwards); err != nil {
+				return err
+			}
+		}
 		if resized {
 			// The host must still hold the VM with its new memory.
 			cur, err := q.GetVM(ctx, vm.ID)
@@ -430,7 +513,11 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	if err != nil {
 		return hostlink.VMConfig{}, err
 	}
-	nic := hypervisor.NIC{MAC: MACFor(vm.ID), Mode: "user"}
+	restrict, err := NetworkFiltersBlockOutbound("network_filters", vm.NetworkFilters, vm.PortForwards)
+	if err != nil {
+		return hostlink.VMConfig{}, err
+	}
+	nic := hypervisor.NIC{MAC: MACFor(vm.ID), Mode: "user", PortForwards: hypervisorPortForwards(vm.PortForwards), Restrict: restrict}
 	if network != nil {
 		nic.UserNet = userNetFor(*network)
 		if len(network.DNS) == 0 && nic.UserNet != nil {
@@ -442,12 +529,21 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	if err != nil {
 		return hostlink.VMConfig{}, err
 	}
+	nics := []hypervisor.NIC{nic}
+	lanNIC, err := s.lanNIC(ctx, vm.ID)
+	if err != nil {
+		return hostlink.VMConfig{}, err
+	}
+	if lanNIC != nil {
+		nics = append(nics, *lanNIC)
+	}
+	nics = append(nics, multicastNICs(vm)...)
 	return hostlink.VMConfig{
 		ID: vm.ID, Name: vm.Name, Cores: vm.Cores, MemoryMiB: vm.MemoryMiB, DiskBytes: vm.DiskBytes,
 		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},
 		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true, CloudInit: vm.CloudInit,
 		QoS:  hypervisorQoS(vm.QoS),
-		NICs: []hypervisor.NIC{nic}, Network: network, StorageDir: storageDir,
+		NICs: nics, Network: network, StorageDir: storageDir, DataDisks: vm.DataDisks,
 	}, nil
 }
 

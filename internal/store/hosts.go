@@ -7,13 +7,13 @@ import (
 )
 
 const hostColumns = `id, name, pool_id, state, enabled, address, cert_fingerprint, accel, cpus, memory_bytes, disk_bytes, disk_free_bytes, last_heartbeat, created_at,
-	cpu_usage_milli, memory_available_bytes, booted_at, data_dir`
+	cpu_usage_milli, memory_available_bytes, booted_at, data_dir, gpus`
 
 func scanHost(s scanner) (model.Host, error) {
 	var h model.Host
 	var hb, created, cpuMilli, booted int64
 	err := s.Scan(&h.ID, &h.Name, &h.PoolID, &h.State, &h.Enabled, &h.Address, &h.CertFingerprint, &h.Accel, &h.CPUs,
-		&h.MemoryBytes, &h.DiskBytes, &h.DiskFreeBytes, &hb, &created, &cpuMilli, &h.MemoryAvailableBytes, &booted, &h.DataDir)
+		&h.MemoryBytes, &h.DiskBytes, &h.DiskFreeBytes, &hb, &created, &cpuMilli, &h.MemoryAvailableBytes, &booted, &h.DataDir, &h.GPUs)
 	h.LastHeartbeat, h.CreatedAt, h.BootedAt = fromMicros(hb), fromMicros(created), fromMicros(booted)
 	h.CPUUsage = float64(cpuMilli) / 1000
 	return h, classify(err)
@@ -21,9 +21,9 @@ func scanHost(s scanner) (model.Host, error) {
 
 // CreateHost inserts a host.
 func (q Queries) CreateHost(ctx context.Context, h model.Host) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO hosts (`+hostColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+	_, err := q.q.ExecContext(ctx, `INSERT INTO hosts (`+hostColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		h.ID, h.Name, h.PoolID, h.State, h.Enabled, h.Address, h.CertFingerprint, h.Accel, h.CPUs, h.MemoryBytes, h.DiskBytes,
-		h.DiskFreeBytes, micros(h.LastHeartbeat), micros(h.CreatedAt), int64(h.CPUUsage*1000), h.MemoryAvailableBytes, micros(h.BootedAt), h.DataDir)
+		h.DiskFreeBytes, micros(h.LastHeartbeat), micros(h.CreatedAt), int64(h.CPUUsage*1000), h.MemoryAvailableBytes, micros(h.BootedAt), h.DataDir, h.GPUs)
 	return classify(err)
 }
 
@@ -42,9 +42,9 @@ func (q Queries) ListHosts(ctx context.Context) ([]model.Host, error) {
 func (q Queries) UpdateHostHeartbeat(ctx context.Context, h model.Host) error {
 	return q.execOne(ctx, `UPDATE hosts SET state = $2, address = $3, accel = $4, cpus = $5, memory_bytes = $6,
 		disk_bytes = $7, disk_free_bytes = $8, last_heartbeat = $9, cpu_usage_milli = $10, memory_available_bytes = $11,
-		booted_at = $12, data_dir = $13 WHERE id = $1`,
+		booted_at = $12, data_dir = $13, gpus = $14 WHERE id = $1`,
 		h.ID, model.HostOnline, h.Address, h.Accel, h.CPUs, h.MemoryBytes, h.DiskBytes, h.DiskFreeBytes, micros(h.LastHeartbeat),
-		int64(h.CPUUsage*1000), h.MemoryAvailableBytes, micros(h.BootedAt), h.DataDir)
+		int64(h.CPUUsage*1000), h.MemoryAvailableBytes, micros(h.BootedAt), h.DataDir, h.GPUs)
 }
 
 // MarkHostsOffline sets every online host whose last heartbeat is older

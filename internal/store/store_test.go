@@ -32,11 +32,11 @@ func openTestDBs(t *testing.T) map[string]*DB {
 		// The built-in admin role and group stay, as a migration made them.
 		for _, stmt := range []string{"DELETE FROM zstack_resources", "DELETE FROM vm_run_intervals", "DELETE FROM operation_logs", "DELETE FROM user_group_members",
 			"DELETE FROM user_group_roles WHERE group_name <> 'admin'", "DELETE FROM user_groups WHERE name <> 'admin'",
-			"DELETE FROM roles WHERE name <> 'admin'", "DELETE FROM address_allocations", "DELETE FROM address_ranges",
+			"DELETE FROM roles WHERE name <> 'admin'", "DELETE FROM bare_metals", "DELETE FROM lan_members", "DELETE FROM lans", "DELETE FROM address_allocations", "DELETE FROM address_ranges",
 			"DELETE FROM address_pools", "DELETE FROM storage_pools", "DELETE FROM vm_security_policies",
 			"DELETE FROM security_policy_groups", "DELETE FROM vm_snapshots", "DELETE FROM tasks", "DELETE FROM vms",
 			"DELETE FROM images", "DELETE FROM join_tokens", "DELETE FROM hosts", "DELETE FROM pools", "DELETE FROM sessions",
-			"DELETE FROM users"} {
+			"DELETE FROM users", "DELETE FROM dbc_sessions", "DELETE FROM dbc_nonces"} {
 			if _, err := pg.sql.ExecContext(ctx, stmt); err != nil {
 				t.Fatal(err)
 			}

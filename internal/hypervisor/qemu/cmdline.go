@@ -257,12 +257,21 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 			}
 			netdev += ",hostfwd=" + fwd
 		}
+		if nic.Restrict {
+			netdev += ",restrict=on"
+		}
+	case "mcast":
+		opts, err := mcastOptions(nic)
+		if err != nil {
+			return nil, err
+		}
+		netdev = "socket,id=net" + id + opts
 	case "tap":
 		if !tapPattern.MatchString(nic.Tap) {
 			return nil, fmt.Errorf("tap device name %q is not valid", nic.Tap)
 		}
-		if len(nic.PortForwards) > 0 || nic.UserNet != nil {
-			return nil, fmt.Errorf("port forwards and a user network need mode user, not tap")
+		if len(nic.PortForwards) > 0 || nic.UserNet != nil || nic.Restrict {
+			return nil, fmt.Errorf("port forwards, restrict and a user network need mode user, not tap")
 		}
 		// The tap exists already (made by the host's network setup):
 		// QEMU must not run scripts to create or tear it down.
@@ -287,6 +296,27 @@ func nicArgs(i int, nic hypervisor.NIC) ([]string, error) {
 		dev += ",mac=" + strings.ToLower(nic.MAC)
 	}
 	return []string{"-netdev", netdev, "-device", dev}, nil
+}
+
+// mcastOptions formats a multicast NIC's socket netdev options, checking
+// the addresses, since they end up on QEMU's command line.
+func mcastOptions(nic hypervisor.NIC) (string, error) {
+	if len(nic.PortForwards) > 0 || nic.UserNet != nil || nic.Restrict {
+		return "", fmt.Errorf("port forwards, restrict and a user network need mode user, not mcast")
+	}
+	group, err := netip.ParseAddrPort(nic.Multicast)
+	if err != nil || !group.Addr().Is4() || !group.Addr().IsMulticast() || group.Port() == 0 {
+		return "", fmt.Errorf("multicast address %q is not an IPv4 multicast group and port", nic.Multicast)
+	}
+	local := nic.MulticastLocal
+	if local == "" {
+		local = "127.0.0.1"
+	}
+	la, err := netip.ParseAddr(local)
+	if err != nil || !la.Is4() {
+		return "", fmt.Errorf("multicast local address %q is not an IPv4 address", nic.MulticastLocal)
+	}
+	return ",mcast=" + group.String() + ",localaddr=" + la.String(), nil
 }
 
 // userNetOptions formats a UserNet as netdev user options, checking each

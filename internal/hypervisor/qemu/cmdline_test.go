@@ -253,3 +253,38 @@ func TestTailFile(t *testing.T) {
 		t.Fatalf("tail of a short file = %q", got)
 	}
 }
+
+func TestMulticastNIC(t *testing.T) {
+	args, err := nicArgs(1, hypervisor.NIC{Mode: "mcast", MAC: "52:54:01:00:00:01", Multicast: "239.192.3.4:20001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "socket,id=net1,mcast=239.192.3.4:20001,localaddr=127.0.0.1"; args[1] != want {
+		t.Errorf("netdev %q, want %q", args[1], want)
+	}
+	for _, bad := range []hypervisor.NIC{
+		{Mode: "mcast", Multicast: "10.0.0.1:20001"},
+		{Mode: "mcast", Multicast: "239.192.3.4"},
+		{Mode: "mcast", Multicast: "239.192.3.4:1,x=y"},
+		{Mode: "mcast", Multicast: "239.192.3.4:20001", MulticastLocal: "eth0"},
+		{Mode: "mcast", Multicast: "239.192.3.4:20001", PortForwards: []hypervisor.PortForward{{HostPort: 1, GuestPort: 1}}},
+	} {
+		if _, err := nicArgs(1, bad); err == nil {
+			t.Errorf("nicArgs(%+v) took it", bad)
+		}
+	}
+}
+
+func TestRestrictedUserNIC(t *testing.T) {
+	args, err := nicArgs(0, hypervisor.NIC{Mode: "user", Restrict: true,
+		PortForwards: []hypervisor.PortForward{{Protocol: "tcp", HostPort: 2222, GuestPort: 22}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,restrict=on"; args[1] != want {
+		t.Errorf("netdev %q, want %q", args[1], want)
+	}
+	if _, err := nicArgs(0, hypervisor.NIC{Mode: "tap", Tap: "tap0", Restrict: true}); err == nil {
+		t.Error("restrict on a tap NIC was taken")
+	}
+}

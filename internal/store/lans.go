@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+
+	"github.com/kumo-cloud/kumo/internal/model"
+)
+
+const lanColumns = `name, cidr, host_id, owner, mcast_group, mcast_port, created_at`
+
+func scanLAN(s scanner) (model.LAN, error) {
+	var l model.LAN
+	var created int64
+	err := s.Scan(&l.Name, &l.CIDR, &l.HostID, &l.Owner, &l.MulticastGroup, &l.MulticastPort, &created)
+	l.CreatedAt = fromMicros(created)
+	return l, classify(err)
+}
+
+// CreateLAN inserts a LAN; ErrConflict if its name or multicast address
+// is taken.
+func (q Queries) CreateLAN(ctx context.Context, l model.LAN) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO lans (`+lanColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		l.Name, l.CIDR, l.HostID, l.Owner, l.MulticastGroup, l.MulticastPort, micros(l.CreatedAt))
+	return classify(err)
+}
+
+// GetLAN returns a LAN by name.
+func (q Queries) GetLAN(ctx context.Context, name string) (model.LAN, error) {
+	return scanLAN(q.q.QueryRowContext(ctx, `SELECT `+lanColumns+` FROM lans WHERE name = $1`, name))
+}
+
+// DeleteLAN removes a LAN without members.
+func (q Queries) DeleteLAN(ctx context.Context, name string) error {
+	return q.execOne(ctx, `DELETE FROM lans WHERE name = $1`, name)
+}
+
+// AddLANMember puts a VM on a LAN at address; ErrConflict if the address
+// is taken.
+func (q Queries) AddLANMember(ctx context.Context, m model.LANMember) error {
+	_, err := q.q.ExecContext(ctx, `INSERT INTO lan_members (vm_id, lan_name, address) VALUES ($1, $2, $3)`, m.VMID, m.LAN, m.Address)
+	return classify(err)
+}
+
+// LANMembers returns the members of a LAN by address.
+func (q Queries) LANMembers(ctx context.Context, lan string) ([]model.LANMember, error) {
+	return queryAll(ctx, q.q, scanLANMember, `SELECT vm_id, lan_name, address FROM lan_members WHERE lan_name = $1 ORDER BY address`, lan)
+}
+
+// VMLANMember returns the VM's place on a LAN, ErrNotFound if it is on
+// none.
+func (q Queries) VMLANMember(ctx context.Context, vmID string) (model.LANMember, error) {
+	return scanLANMember(q.q.QueryRowContext(ctx, `SELECT vm_id, lan_name, address FROM lan_members WHERE vm_id = $1`, vmID))
+}
+
+func scanLANMember(s scanner) (model.LANMember, error) {
+	var m model.LANMember
+	return m, classify(s.Scan(&m.VMID, &m.LAN, &m.Address))
+}
