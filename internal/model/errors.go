@@ -19,7 +19,9 @@ const (
 	CodeQuotaExceeded        ErrorCode = "quota_exceeded"
 	CodeInsufficientCapacity ErrorCode = "insufficient_capacity"
 	CodeUnavailable          ErrorCode = "unavailable"
-	CodeInternal             ErrorCode = "internal"
+	// CodeNotImplemented is a feature of a dialect Kumo does not have.
+	CodeNotImplemented ErrorCode = "not_implemented"
+	CodeInternal       ErrorCode = "internal"
 )
 
 // Error is a failure with a code, a message meant for the API user, and

@@ -220,22 +220,10 @@ func errNotImplemented(format string, args ...any) error {
 	return model.Errorf(codeNotImplemented, format, args...)
 }
 
-const codeNotImplemented model.ErrorCode = "not_implemented"
-
-func statusOf(code model.ErrorCode) int {
-	if code == codeNotImplemented {
-		return http.StatusNotImplemented
-	}
-	return httpstatus.Of(code)
-}
+const codeNotImplemented = model.CodeNotImplemented
 
 func writeError(w http.ResponseWriter, err error) {
-	status := statusOf(model.CodeOf(err))
-	msg := err.Error()
-	var me *model.Error
-	if !errors.As(err, &me) {
-		msg = "internal error: " + msg
-	}
+	status, msg := httpstatus.Of(model.CodeOf(err)), httpstatus.Message(err)
 	writeEnvelope(w, status, status, msg)
 }
 

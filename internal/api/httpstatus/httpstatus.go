@@ -4,6 +4,7 @@
 package httpstatus
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/kumo-cloud/kumo/internal/model"
@@ -24,6 +25,18 @@ func Of(code model.ErrorCode) int {
 		return http.StatusConflict
 	case model.CodeUnavailable:
 		return http.StatusServiceUnavailable
+	case model.CodeNotImplemented:
+		return http.StatusNotImplemented
 	}
 	return http.StatusInternalServerError
+}
+
+// Message is the text of an error for a reply: a Kumo error's own
+// message, anything else marked as internal.
+func Message(err error) string {
+	var me *model.Error
+	if errors.As(err, &me) {
+		return err.Error()
+	}
+	return "internal error: " + err.Error()
 }

@@ -147,7 +147,7 @@ func (s *Server) record(r *http.Request, rt route, err error) {
 		http.MethodPatch: "synchronize"}[r.Method]
 	content := p.Name + " " + verb + " " + strings.Trim(strings.TrimPrefix(r.URL.Path, Prefix), "/")
 	if err != nil {
-		content += fmt.Sprintf(" (failed with %d: %s)", statusOf(model.CodeOf(err)), err)
+		content += fmt.Sprintf(" (failed with %d: %s)", httpstatus.Of(model.CodeOf(err)), err)
 	}
 	if err := s.svc.RecordOperation(context.WithoutCancel(r.Context()), clientAddress(r), content); err != nil {
 		s.log.Warn("record operation log", "content", content, "err", err)
@@ -171,22 +171,10 @@ func errNotImplemented(what string) error {
 	return &model.Error{Code: codeNotImplemented, Message: what + " is not implemented in Kumo yet"}
 }
 
-const codeNotImplemented model.ErrorCode = "not_implemented"
-
-func statusOf(code model.ErrorCode) int {
-	if code == codeNotImplemented {
-		return http.StatusNotImplemented
-	}
-	return httpstatus.Of(code)
-}
+const codeNotImplemented = model.CodeNotImplemented
 
 func writeError(w http.ResponseWriter, err error) {
-	status := statusOf(model.CodeOf(err))
-	msg := err.Error()
-	var me *model.Error
-	if !errors.As(err, &me) {
-		msg = "internal error: " + msg
-	}
+	status, msg := httpstatus.Of(model.CodeOf(err)), httpstatus.Message(err)
 	writeEnvelope(w, status, status, msg, nil)
 }
 
