@@ -112,7 +112,8 @@ func (s *Service) NewDBCSession(ctx context.Context, wallet string) (model.DBCSe
 }
 
 // VerifyDBCSession authenticates a request by session id: the id must
-// have been issued, and sign must be its wallet's signature of the id.
+// have been issued no longer than the session TTL ago, and sign must be
+// its wallet's signature of the id.
 func (s *Service) VerifyDBCSession(ctx context.Context, id, sign string) (model.DBCSession, error) {
 	sess, err := s.db.GetDBCSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -123,6 +124,9 @@ func (s *Service) VerifyDBCSession(ctx context.Context, id, sign string) (model.
 	}
 	if err := VerifyWalletSignature(sess.Wallet, sess.ID, sign); err != nil {
 		return model.DBCSession{}, model.Errorf(model.CodeUnauthenticated, "session_id_sign: %v", err)
+	}
+	if now().Sub(sess.CreatedAt) > s.cfg.SessionTTL {
+		return model.DBCSession{}, model.Errorf(model.CodeUnauthenticated, "session_id %q expired %s after it was issued: ask the wallet for a new one", id, s.cfg.SessionTTL)
 	}
 	return sess, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"testing"
+	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
@@ -77,5 +78,16 @@ func TestDBCSessions(t *testing.T) {
 	}
 	if _, err := s.VerifyDBCSession(ctx, "unknown", sign("unknown")); model.CodeOf(err) != model.CodeUnauthenticated {
 		t.Errorf("unknown session: %v, want unauthenticated", err)
+	}
+
+	// Sessions expire like Kumo's own.
+	short := newTestService(t, Config{SessionTTL: 50 * time.Millisecond})
+	old, err := short.NewDBCSession(ctx, wallet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, err := short.VerifyDBCSession(ctx, old.ID, sign(old.ID)); model.CodeOf(err) != model.CodeUnauthenticated {
+		t.Errorf("expired session: %v, want unauthenticated", err)
 	}
 }
