@@ -15,11 +15,12 @@ import (
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
-// The CloudTower Go SDK (github.com/smartxworks/cloudtower-go-sdk/v2) is
-// not served by the module proxy this project builds with, so these tests
-// speak plain HTTP, making the calls the SDK makes: POST /v2/api/<op>
-// with a JSON body and `Authorization: <token>`, expecting only HTTP
-// 200, 400, 404 or 500.
+// These tests speak plain HTTP, making the calls the CloudTower Go SDK
+// makes: POST /v2/api/<op> with a JSON body and `Authorization: <token>`,
+// expecting only HTTP 200, 400, 404 or 500; so they see what the SDK
+// hides (raw bodies, bad input it would not send). cloudtower_sdk_test.go
+// drives the same API with the SDK itself
+// (github.com/smartxworks/cloudtower-go-sdk/v2, a test-only dependency).
 
 func withCloudTower(c *server.Config) { c.CloudTowerListen = "127.0.0.1:0" }
 

@@ -1,9 +1,7 @@
 package cloudtower
 
 import (
-	"net"
 	"net/http"
-	"net/url"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
@@ -27,6 +25,38 @@ type host struct {
 	RunningVMNum         int          `json:"running_vm_num"`
 	LocalCreatedAt       *string      `json:"local_created_at"`
 	Maintenance          bool         `json:"in_maintenance_mode"`
+
+	// Required by the SDK's Host. Kumo knows no hardware inventory (disks
+	// by kind, PMem, fans, temperatures, CPU model and clock): those are
+	// 0, "" or [].
+	LocalID                   string    `json:"local_id"`
+	AllocatableMemoryBytes    int64     `json:"allocatable_memory_bytes"`
+	OSMemoryBytes             int64     `json:"os_memory_bytes"`
+	ProvisionedCPUCores       int       `json:"provisioned_cpu_cores"`
+	ProvisionedMemoryBytes    int64     `json:"provisioned_memory_bytes"`
+	RunningPauseVMMemoryBytes int64     `json:"running_pause_vm_memory_bytes"`
+	TotalDataCapacity         int64     `json:"total_data_capacity"`
+	UsedDataSpace             int64     `json:"used_data_space"`
+	FailureDataSpace          int64     `json:"failure_data_space"`
+	HDDDataCapacity           int64     `json:"hdd_data_capacity"`
+	HDDDiskCount              int       `json:"hdd_disk_count"`
+	SSDDataCapacity           int64     `json:"ssd_data_capacity"`
+	SSDDiskCount              int       `json:"ssd_disk_count"`
+	PMemDimmCapacity          int64     `json:"pmem_dimm_capacity"`
+	PMemDimmCount             int       `json:"pmem_dimm_count"`
+	PMemDiskCount             int       `json:"pmem_disk_count"`
+	NicCount                  int       `json:"nic_count"`
+	ChunkID                   string    `json:"chunk_id"`
+	Model                     string    `json:"model"`
+	CPUBrand                  string    `json:"cpu_brand"`
+	CPUModel                  string    `json:"cpu_model"`
+	CPUHzPerCore              int64     `json:"cpu_hz_per_core"`
+	TotalCPUHz                int64     `json:"total_cpu_hz"`
+	CPUFanSpeed               []float64 `json:"cpu_fan_speed"`
+	CPUTemperatureCelsius     []int     `json:"cpu_temperature_celsius"`
+	CompatibleCPUModels       []string  `json:"compatible_cpu_models"`
+	NestedVirtualization      bool      `json:"nested_virtualization"`
+	LSMCapDiskSafeUmount      bool      `json:"lsm_cap_disk_safe_umount"`
 }
 
 // hostCluster is a host's cluster, with the cluster's datacenters so
@@ -49,21 +79,26 @@ func hostStatus(st model.HostState) string {
 func hosts(inv *inventory) []host {
 	out := make([]host, 0, len(inv.hosts))
 	for _, h := range inv.hosts {
-		ip := ""
-		if u, err := url.Parse(h.Address); err == nil {
-			ip, _, _ = net.SplitHostPort(u.Host)
-		}
+		ip := hostIP(h)
 		o := host{ID: h.ID, Name: h.Name, Status: hostStatus(h.State), State: "IDLE", ManagementIP: ip, DataIP: ip,
 			CPUCores: h.CPUs, TotalMemoryBytes: h.MemoryBytes, AvailableMemoryBytes: h.MemoryAvailableBytes,
-			CPUUsage: h.CPUUsage, Accel: h.Accel, VMs: []ref{}, LocalCreatedAt: timestamp(h.CreatedAt), Maintenance: !h.Enabled}
+			CPUUsage: h.CPUUsage, Accel: h.Accel, VMs: []ref{}, LocalCreatedAt: timestamp(h.CreatedAt), Maintenance: !h.Enabled,
+			LocalID: h.ID, AllocatableMemoryBytes: h.MemoryAvailableBytes, TotalDataCapacity: h.DiskBytes,
+			UsedDataSpace: h.DiskBytes - h.DiskFreeBytes, CPUFanSpeed: []float64{}, CPUTemperatureCelsius: []int{},
+			CompatibleCPUModels: []string{}}
 		if p, ok := inv.pool[h.PoolID]; ok {
 			o.Cluster = &hostCluster{ID: p.ID, Name: p.Name, Datacenters: []ref{}}
 		}
 		for _, v := range inv.vms {
 			if v.HostID == h.ID {
 				o.VMs = append(o.VMs, ref{v.ID, v.Name})
+				o.ProvisionedCPUCores += v.Cores
+				o.ProvisionedMemoryBytes += int64(v.MemoryMiB) << 20
 				if v.Status == model.PowerRunning {
 					o.RunningVMNum++
+				}
+				if v.Status == model.PowerRunning || v.Status == model.PowerPaused {
+					o.RunningPauseVMMemoryBytes += int64(v.MemoryMiB) << 20
 				}
 			}
 		}

@@ -2,6 +2,9 @@ package cloudtower
 
 import (
 	"context"
+	"net"
+	"net/url"
+	"runtime"
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
@@ -61,13 +64,50 @@ func (inv *inventory) poolRef(id string) *ref {
 	return &ref{p.ID, p.Name}
 }
 
-func (inv *inventory) hostRef(id string) *ref {
+// nestedHost is how CloudTower nests a host: with its management IP.
+type nestedHost struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	ManagementIP string `json:"management_ip"`
+}
+
+func (inv *inventory) hostRef(id string) *nestedHost {
 	h, ok := inv.host[id]
 	if !ok {
 		return nil
 	}
-	return &ref{h.ID, h.Name}
+	return &nestedHost{h.ID, h.Name, hostIP(h)}
 }
+
+// hostIP is the address a host's agent listens on.
+func hostIP(h model.Host) string {
+	u, err := url.Parse(h.Address)
+	if err != nil {
+		return ""
+	}
+	ip, _, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return u.Hostname()
+	}
+	return ip
+}
+
+// architecture is CloudTower's name for the CPU architecture Kumo's hosts
+// share with the control plane.
+func architecture() string {
+	if runtime.GOARCH == "arm64" {
+		return "AARCH64"
+	}
+	return "X86_64"
+}
+
+// The settings CloudTower VMs, templates and snapshots carry that Kumo
+// has no choice of: guests keep their clock in UTC, run the CPU model
+// QEMU's accelerator gives them, and have no Windows tuning.
+const (
+	clockOffset = "UTC"
+	cpuModel    = ""
+)
 
 func (inv *inventory) imageRef(id string) *ref {
 	img, ok := inv.image[id]

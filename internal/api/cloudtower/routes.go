@@ -21,7 +21,7 @@ func (s *Server) operations() []operation {
 		{name: "suspend-vm", handle: s.power(service.ActionPause), menus: instance, note: notes["suspend-vm"]},                     // 暂停虚拟机
 		{name: "resume-vm", handle: s.power(service.ActionResume), menus: instance},                                                // 恢复虚拟机
 		{name: "migrate-vm", handle: s.migrateVM, menus: instance, note: notes["migrate-vm"]},                                      // 迁移虚拟机
-		{name: "delete-vm", handle: s.deleteVM, menus: instance},                                                                   // 删除虚拟机
+		{name: "delete-vm", handle: s.deleteVM, menus: instance, note: notes["delete-vm"]},                                         // 删除虚拟机
 		{name: "update-vm-basic-info", handle: s.updateVMBasicInfo, menus: instance, note: notes["update-vm-basic-info"]},          // 扩容虚拟机
 		{name: "create-vm-snapshot", handle: s.createVMSnapshot, menus: instance, note: notes["create-vm-snapshot"]},               // 创建快照
 		{name: "delete-vm-snapshot", handle: s.deleteVMSnapshot, menus: instance},                                                  // 删除虚拟机快照
@@ -78,6 +78,7 @@ var notes = map[string]string{
 	"shutdown-vm":             "ACPI shutdown; does not force off when the guest ignores it",
 	"suspend-vm":              "pauses the guest's CPUs; RAM stays in QEMU",
 	"migrate-vm":              "live, within the VM's cluster, running or suspended VMs only; without `host_id` Kumo picks the host with most free memory",
+	"delete-vm":               "a VM's snapshots are kept in its disk and go with it: `effect.include_snapshots` false is refused",
 	"update-vm-basic-info":    "name, description, vcpu and memory (of a stopped VM, for its next start), `ha` false only; applied at once, so `task_id` is null; the guide's `data` inside `where` is accepted",
 	"create-vm-snapshot":      "CRASH_CONSISTENT only (a live snapshot holds RAM and disk); FILE_SYSTEM_CONSISTENT refused: Kumo does not freeze guest file systems. Names that are not Kumo names are kept whole (see docs/architecture.md)",
 	"get-vms":                 "every VM shows its system disk, its one CD-ROM drive and its one NAT NIC",

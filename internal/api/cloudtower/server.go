@@ -23,7 +23,11 @@
 //     refuses (code NOT_SUPPORTED, with the reason); 500 Kumo's own
 //     failures, a host that cannot be reached included.
 //   - an error is the SDK's ErrorBody: {"code", "message",
-//     "operationName"}; the guide shows none.
+//     "operationName", "path", "status"}; the guide shows none.
+//   - replies carry every field the SDK's models require, even those
+//     Kumo has no value for (then false, 0, "" or []): the SDK's
+//     validation is the ground truth of the wire format
+//     (e2e/cloudtower_sdk_test.go drives Kumo with the SDK itself).
 //
 // Where the guide slips (update-vm-basic-info and add-vm-volume show
 // data inside where), the obvious intent is accepted too; see the
@@ -85,7 +89,7 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 	s.mux.Handle("/api", s.wrap(s.vncOperation()))
 	s.mux.Handle("GET /websockify/", s.consoles.Handler())
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, "", model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST %s/<operation>)", r.Method, r.URL.Path, Prefix))
+		writeError(w, r, "", model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST %s/<operation>)", r.Method, r.URL.Path, Prefix))
 	})
 	return s
 }
@@ -96,7 +100,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 func (s *Server) wrap(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
-			writeError(w, op.name, model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST)", r.Method, r.URL.Path))
+			writeError(w, r, op.name, model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST)", r.Method, r.URL.Path))
 			return
 		}
 		if !op.public {
@@ -105,23 +109,23 @@ func (s *Server) wrap(op operation) http.Handler {
 			token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 			p, _, err := s.svc.Authenticate(r.Context(), token)
 			if err != nil {
-				writeError(w, op.name, err)
+				writeError(w, r, op.name, err)
 				return
 			}
 			r = r.WithContext(service.WithPrincipal(r.Context(), p))
 			if err := service.Authorize(r.Context(), op.menus...); err != nil {
 				s.record(r, op, err)
-				writeError(w, op.name, err)
+				writeError(w, r, op.name, err)
 				return
 			}
 		}
 		if op.refused != "" {
-			writeError(w, op.name, errRefused(op.refused))
+			writeError(w, r, op.name, errRefused(op.refused))
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil {
-			writeError(w, op.name, model.Errorf(model.CodeInvalidArgument, "read request body: %v", err))
+			writeError(w, r, op.name, model.Errorf(model.CodeInvalidArgument, "read request body: %v", err))
 			return
 		}
 		out, err := op.handle(r, body)
@@ -130,7 +134,7 @@ func (s *Server) wrap(op operation) http.Handler {
 			if status(err) == http.StatusInternalServerError {
 				s.log.Error("cloudtower request failed", "operation", op.name, "err", err)
 			}
-			writeError(w, op.name, err)
+			writeError(w, r, op.name, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -181,22 +185,27 @@ func status(err error) int {
 	return http.StatusInternalServerError
 }
 
-// errorBody is the SDK's ErrorBody.
+// errorBody is the SDK's ErrorBody; its schema requires message, path
+// (the request's) and status (the reply's HTTP status).
 type errorBody struct {
 	Code          string `json:"code"`
 	Message       string `json:"message"`
 	OperationName string `json:"operationName,omitempty"`
+	Path          string `json:"path"`
+	Status        int    `json:"status"`
 }
 
-func writeError(w http.ResponseWriter, op string, err error) {
+func writeError(w http.ResponseWriter, r *http.Request, op string, err error) {
 	msg := err.Error()
 	var me *model.Error
 	if !errors.As(err, &me) {
 		msg = "internal error: " + msg
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status(err))
-	json.NewEncoder(w).Encode(errorBody{Code: strings.ToUpper(string(model.CodeOf(err))), Message: msg, OperationName: op})
+	st := status(err)
+	w.WriteHeader(st)
+	json.NewEncoder(w).Encode(errorBody{Code: strings.ToUpper(string(model.CodeOf(err))), Message: msg, OperationName: op,
+		Path: r.URL.Path, Status: st})
 }
 
 // decodeStrict reads a JSON body into v, refusing unknown fields.

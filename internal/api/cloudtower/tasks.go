@@ -24,6 +24,11 @@ type task struct {
 	LocalCreatedAt   *string `json:"local_created_at"`
 	StartedAt        *string `json:"started_at"`
 	FinishedAt       *string `json:"finished_at"`
+	// Args, Snapshot and Steps are required by the SDK's Task; Kumo's
+	// tasks have no arguments, resource snapshot or steps to show.
+	Args     map[string]any `json:"args"`
+	Snapshot string         `json:"snapshot"`
+	Steps    []struct{}     `json:"steps"`
 }
 
 // taskStatus maps Kumo's task states to CloudTower's: a cancelled task
@@ -43,7 +48,8 @@ func taskStatus(st model.TaskState) string {
 func toTask(t model.Task) task {
 	out := task{ID: t.ID, Description: t.Kind, Status: taskStatus(t.State), Progress: float64(t.Progress) / 100,
 		ResourceID: t.TargetID, ResourceType: t.TargetType, ResourceMutation: mutationOf(t.Kind),
-		LocalCreatedAt: timestamp(t.CreatedAt), StartedAt: timestamp(t.StartedAt), FinishedAt: timestamp(t.FinishedAt)}
+		LocalCreatedAt: timestamp(t.CreatedAt), StartedAt: timestamp(t.StartedAt), FinishedAt: timestamp(t.FinishedAt),
+		Args: map[string]any{}, Snapshot: "{}", Steps: []struct{}{}}
 	if t.Requester != "" {
 		out.User = &ref{t.Requester, t.Requester}
 	}

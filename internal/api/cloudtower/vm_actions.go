@@ -157,12 +157,22 @@ func (s *Server) migrateVM(r *http.Request, body []byte) (any, error) {
 
 // deleteVM is /delete-vm; its data is the ids of the deleted VMs.
 func (s *Server) deleteVM(r *http.Request, body []byte) (any, error) {
-	var c vmChange
+	var c struct {
+		vmChange
+		// Effect is the SDK's VmDeleteParams effect. Kumo keeps a VM's
+		// snapshots inside its disk, so they go with it.
+		Effect *struct {
+			IncludeSnapshots *bool `json:"include_snapshots"`
+		} `json:"effect"`
+	}
 	if err := decodeStrict(body, &c); err != nil {
 		return nil, err
 	}
 	if !noData(c.Data) {
 		return nil, model.FieldError("data", "this operation takes no data")
+	}
+	if c.Effect != nil && c.Effect.IncludeSnapshots != nil && !*c.Effect.IncludeSnapshots {
+		return nil, errRefused("effect.include_snapshots false: Kumo keeps a VM's snapshots in its disk, so deleting the VM deletes them")
 	}
 	ctx := r.Context()
 	inv, err := s.inventory(ctx)

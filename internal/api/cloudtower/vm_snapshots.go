@@ -20,6 +20,29 @@ type vmSnapshot struct {
 	VM             ref     `json:"vm"`
 	Cluster        *ref    `json:"cluster"`
 	LocalCreatedAt *string `json:"local_created_at"`
+	frozenVM
+}
+
+// frozenVM is what the SDK's VmSnapshot requires of the VM it froze.
+// Kumo keeps no copy of the VM's settings with a snapshot (a revert
+// keeps the VM's current CPU and memory), so they are the VM's own.
+type frozenVM struct {
+	LocalID     string      `json:"local_id"`
+	Vcpu        int         `json:"vcpu"`
+	CPU         cpuTopology `json:"cpu"`
+	CPUModel    string      `json:"cpu_model"`
+	Memory      int64       `json:"memory"`
+	Size        int64       `json:"size"`
+	Firmware    string      `json:"firmware"`
+	ClockOffset string      `json:"clock_offset"`
+	HA          bool        `json:"ha"`
+	WinOpt      bool        `json:"win_opt"`
+}
+
+func frozen(inv *inventory, id string, v model.VM) frozenVM {
+	return frozenVM{LocalID: id, Vcpu: v.Cores, CPU: cpuTopology{Cores: v.Cores, Sockets: 1}, CPUModel: cpuModel,
+		Memory: int64(v.MemoryMiB) << 20, Size: v.DiskBytes, Firmware: "BIOS", ClockOffset: clockOffset,
+		HA: inv.pool[v.PoolID].Failover}
 }
 
 // A snapshot's id is its VM's id and its Kumo name: Kumo names
@@ -80,7 +103,7 @@ func (s *Server) snapshots(ctx context.Context, inv *inventory) ([]vmSnapshot, e
 			}
 			out = append(out, vmSnapshot{ID: snapshotID(v.ID, sn.Name), Name: snapshotName(sn), Description: desc,
 				ConsistentType: "CRASH_CONSISTENT", VM: ref{v.ID, v.Name}, Cluster: inv.poolRef(v.PoolID),
-				LocalCreatedAt: timestamp(sn.CreatedAt)})
+				LocalCreatedAt: timestamp(sn.CreatedAt), frozenVM: frozen(inv, snapshotID(v.ID, sn.Name), v)})
 		}
 	}
 	if out == nil {
@@ -184,7 +207,7 @@ func (s *Server) createVMSnapshot(r *http.Request, body []byte) (any, error) {
 		}
 		out = append(out, withTask[vmSnapshot]{taskOf(t), vmSnapshot{ID: snapshotID(p.vm.ID, p.name), Name: shown,
 			ConsistentType: "CRASH_CONSISTENT", VM: ref{p.vm.ID, p.vm.Name}, Cluster: inv.poolRef(p.vm.PoolID),
-			LocalCreatedAt: timestamp(t.CreatedAt)}})
+			LocalCreatedAt: timestamp(t.CreatedAt), frozenVM: frozen(inv, snapshotID(p.vm.ID, p.name), p.vm)}})
 	}
 	return out, nil
 }

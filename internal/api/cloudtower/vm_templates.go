@@ -20,6 +20,16 @@ type vmTemplate struct {
 	Firmware       string  `json:"firmware"`
 	Cluster        *ref    `json:"cluster"`
 	LocalCreatedAt *string `json:"local_created_at"`
+
+	// Required by the SDK's VmTemplate: what a VM made from the image
+	// gets.
+	LocalID            string      `json:"local_id"`
+	CPU                cpuTopology `json:"cpu"`
+	CPUModel           string      `json:"cpu_model"`
+	ClockOffset        string      `json:"clock_offset"`
+	CloudInitSupported bool        `json:"cloud_init_supported"`
+	HA                 bool        `json:"ha"`
+	WinOpt             bool        `json:"win_opt"`
 }
 
 func vmTemplates(inv *inventory) []vmTemplate {
@@ -29,7 +39,8 @@ func vmTemplates(inv *inventory) []vmTemplate {
 			continue
 		}
 		out = append(out, vmTemplate{ID: img.ID, Name: img.Name, Description: img.Description, Size: img.VirtualSize,
-			Vcpu: service.DefaultCores, Memory: service.DefaultMemoryMiB << 20, Firmware: "BIOS", Cluster: inv.imageCluster(), LocalCreatedAt: timestamp(img.CreatedAt)})
+			Vcpu: service.DefaultCores, Memory: service.DefaultMemoryMiB << 20, Firmware: "BIOS", Cluster: inv.imageCluster(), LocalCreatedAt: timestamp(img.CreatedAt),
+			LocalID: img.ID, CPU: cpuTopology{Cores: service.DefaultCores, Sockets: 1}, CPUModel: cpuModel, ClockOffset: clockOffset})
 	}
 	return out
 }

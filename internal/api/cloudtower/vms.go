@@ -22,7 +22,7 @@ type vm struct {
 	GuestOSType    string      `json:"guest_os_type"`
 	InRecycleBin   bool        `json:"in_recycle_bin"`
 	Cluster        *ref        `json:"cluster"`
-	Host           *ref        `json:"host"`
+	Host           *nestedHost `json:"host"`
 	VMDisks        []vmDisk    `json:"vm_disks"`
 	VMNics         []vmNic     `json:"vm_nics"`
 	Snapshots      []ref       `json:"snapshots"`
@@ -30,6 +30,21 @@ type vm struct {
 	MaxIOPS        *int64      `json:"max_iops"`
 	MaxBandwidth   *int64      `json:"max_bandwidth"`
 	LocalCreatedAt *string     `json:"local_created_at"`
+
+	// Required by the SDK's Vm. Kumo guests have no guest tools, USB
+	// passthrough, nested virtualization, deletion protection or Windows
+	// tuning; their addresses are on user-mode NAT, so ips is empty.
+	LocalID              string   `json:"local_id"`
+	ClockOffset          string   `json:"clock_offset"`
+	CPUModel             string   `json:"cpu_model"`
+	Internal             bool     `json:"internal"`
+	IPs                  string   `json:"ips"`
+	NodeIP               string   `json:"node_ip"`
+	NestedVirtualization bool     `json:"nested_virtualization"`
+	OutUninstallUSB      []string `json:"out_uninstall_usb"`
+	Protected            bool     `json:"protected"`
+	VMToolsStatus        string   `json:"vm_tools_status"`
+	WinOpt               bool     `json:"win_opt"`
 }
 
 type cpuTopology struct {
@@ -88,6 +103,10 @@ func (s *Server) toVM(ctx context.Context, inv *inventory, v model.VM, media *st
 		HA: inv.pool[v.PoolID].Failover, Firmware: "BIOS", GuestOSType: "UNKNOWN",
 		Cluster: inv.poolRef(v.PoolID), Host: inv.hostRef(v.HostID), LocalCreatedAt: timestamp(v.CreatedAt),
 		Snapshots: []ref{},
+		LocalID:   v.ID, ClockOffset: clockOffset, CPUModel: cpuModel, OutUninstallUSB: []string{}, VMToolsStatus: "NOT_INSTALLED",
+	}
+	if out.Host != nil {
+		out.NodeIP = out.Host.ManagementIP
 	}
 	if v.QoS.ReadIOPS > 0 || v.QoS.ReadBPS > 0 {
 		p := "RESTRICT_WHOLE_VM"

@@ -59,6 +59,14 @@ func shapeOf(t reflect.Type) *shape {
 		s := &shape{kind: kindObject, fields: map[string]*shape{}}
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
+			if f.Anonymous && f.Tag.Get("json") == "" && f.Type.Kind() == reflect.Struct {
+				// An embedded struct's fields are encoded as the
+				// outer struct's own.
+				for name, fs := range shapeOf(f.Type).fields {
+					s.fields[name] = fs
+				}
+				continue
+			}
 			if !f.IsExported() {
 				continue
 			}
