@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 
 	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
@@ -86,6 +87,11 @@ func (a *Agent) changeDisk(ctx context.Context, id string, req hostlink.DiskRequ
 			return hostlink.DiskInfo{}, model.FieldError("disk", "%s of data disk %q: data disks vdb to vdz can be resized only", req.Op, req.Disk)
 		}
 		disk = a.dataDisk(id, req.Disk)
+	}
+	// In a storage pool the path is a link to the disk in the pool's
+	// directory; work on that file, so a rewritten disk stays there.
+	if real, err := filepath.EvalSymlinks(disk); err == nil {
+		disk = real
 	}
 	switch {
 	case req.Op == hostlink.DiskResize && req.Disk != "":
