@@ -38,7 +38,7 @@ var towerContract = map[string]struct {
 	"create-vm-snapshot": {404, "create"}, "delete-vm-snapshot": {404, "change"}, "get-vm-snapshots": {200, "list"},
 	"get-vms": {200, "list"}, "add-vm-cd-rom": {404, "change"}, "remove-vm-cd-rom": {404, "change"},
 	"get-elf-images": {200, "list"}, "create-vm-volume": {400, "refused"}, "get-vm-volumes": {200, "list"},
-	"delete-vm-volume": {400, "refused"}, "add-vm-volume": {400, "refused"}, "remove-vm-volume": {400, "refused"},
+	"delete-vm-volume": {400, "refused"}, "add-vm-volume": {404, "change"}, "remove-vm-volume": {404, "change"},
 	"get-hosts": {200, "list"}, "get-clusters": {200, "list"}, "get-vm-templates": {200, "list"},
 	"create-vm-vlan": {400, "refused"}, "delete-vm-vlan": {400, "refused"}, "get-vlans": {200, "list"},
 	"update-vm-vlan": {400, "refused"}, "add-vm-nic": {400, "refused"}, "remove-vm-nic": {400, "refused"},

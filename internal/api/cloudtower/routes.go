@@ -33,8 +33,8 @@ func (s *Server) operations() []operation {
 		{name: "create-vm-volume", refused: noVolumes},                                                                             // 创建虚拟磁盘
 		{name: "get-vm-volumes", handle: s.getVMVolumes, menus: instance, note: notes["get-vm-volumes"]},                           // 获取虚拟磁盘列表
 		{name: "delete-vm-volume", refused: noVolumes},                                                                             // 删除虚拟磁盘
-		{name: "add-vm-volume", refused: noVolumes},                                                                                // 挂载虚拟磁盘
-		{name: "remove-vm-volume", refused: noVolumes},                                                                             // 卸载虚拟磁盘
+		{name: "add-vm-volume", handle: s.addVMVolume, menus: instance, note: notes["add-vm-volume"]},                              // 挂载虚拟磁盘
+		{name: "remove-vm-volume", handle: s.removeVMVolume, menus: instance, note: notes["remove-vm-volume"]},                     // 卸载虚拟磁盘
 		{name: "get-hosts", handle: s.getHosts, menus: hostReaders, note: notes["get-hosts"]},                                      // 获取物理机列表
 		{name: "get-clusters", handle: s.getClusters, menus: hostReaders, note: notes["get-clusters"]},                             // 获取集群列表
 		{name: "get-vm-templates", handle: s.getVMTemplates, menus: templateReaders, note: notes["get-vm-templates"]},              // 查询模板
@@ -62,8 +62,9 @@ var (
 
 // Why operations are refused.
 const (
-	noVolumes = "Kumo has no free-standing volumes: a VM has one system disk, made with it and deleted with it " +
-		"(/get-vm-volumes lists them)"
+	noVolumes = "Kumo has no free-standing volumes: every volume is a disk of one VM, made and deleted with it " +
+		"(its system disk) or added to and removed from it (data disks: /add-vm-volume with mount_new_create_disks, " +
+		"/remove-vm-volume); /get-vm-volumes lists them"
 	noVlans = "Kumo cannot make VLANs: guests are on user-mode NAT, one private network per guest, until bridged " +
 		"networks come (/get-vlans lists the NAT network of each cluster)"
 	oneNic = "Kumo VMs have exactly one NIC, on user-mode NAT; it cannot be added or removed"
@@ -81,11 +82,13 @@ var notes = map[string]string{
 	"delete-vm":               "a VM's snapshots are kept in its disk and go with it: `effect.include_snapshots` false is refused",
 	"update-vm-basic-info":    "name, description, vcpu and memory (of a stopped VM, for its next start), `ha` false only; applied at once, so `task_id` is null; the guide's `data` inside `where` is accepted",
 	"create-vm-snapshot":      "CRASH_CONSISTENT only (a live snapshot holds RAM and disk); FILE_SYSTEM_CONSISTENT refused: Kumo does not freeze guest file systems. Names that are not Kumo names are kept whole (see docs/architecture.md)",
-	"get-vms":                 "every VM shows its system disk, its one CD-ROM drive and its one NAT NIC",
+	"get-vms":                 "every VM shows its system disk, its one CD-ROM drive, its data disks and its one NAT NIC",
 	"add-vm-cd-rom":           "puts one ISO into the VM's single CD-ROM drive; the VM must run; applied at once (`task_id` null)",
 	"remove-vm-cd-rom":        "ejects the drive; `cd_rom_ids` must name that drive; the VM must run; `task_id` null",
 	"get-elf-images":          "ISO images of Kumo's image store, shown in the first cluster (images belong to the whole control plane)",
-	"get-vm-volumes":          "each VM's system disk, as a volume mounted on it",
+	"get-vm-volumes":          "each VM's system disk and data disks, as volumes mounted on it",
+	"add-vm-volume":           "only `mount_new_create_disks` (object or list): new empty thin VIRTIO data disks (vdb, vdc, ...) of a stopped VM, made by its host at its next start; the volume's `name` is not kept (a data disk is named by its device); `mount_disks`, other buses, THICK policies, `sharing` and `boot` refused; `task_id` null; the guide's `data` inside `where` is accepted",
+	"remove-vm-volume":        "`disk_ids` are data disks' vm_disk or vm_volume ids; the disk and its data are deleted (Kumo volumes do not outlive their VM), by the host at the VM's next start; the VM must be stopped; the system disk is refused; `task_id` null",
 	"get-hosts":               "clusters have no datacenters (`datacenters_some` selects nothing)",
 	"get-clusters":            "Kumo's pools",
 	"get-vm-templates":        "disk images (qcow2, raw) of Kumo's image store",

@@ -52,8 +52,8 @@ type cpuTopology struct {
 	Sockets int `json:"sockets"`
 }
 
-// vmDisk is a drive of a VM: the system disk, and the CD-ROM drive every
-// Kumo VM has.
+// vmDisk is a drive of a VM: the system disk, the CD-ROM drive every
+// Kumo VM has, and its data disks.
 type vmDisk struct {
 	ID       string `json:"id"`
 	Type     string `json:"type"` // DISK or CD_ROM
@@ -128,6 +128,10 @@ func (s *Server) toVM(ctx context.Context, inv *inventory, v model.VM, media *st
 	out.VMDisks = []vmDisk{
 		{ID: diskID(v.ID), Type: "DISK", Bus: "VIRTIO", Boot: boot, Key: 0, VMVolume: &ref{volumeID(v.ID), v.Name + "-disk-0"}},
 		{ID: cdromID(v.ID), Type: "CD_ROM", Bus: "IDE", Boot: 3 - boot, Key: 1, ElfImage: inv.imageRef(inDrive)},
+	}
+	for i, d := range v.DataDisks {
+		out.VMDisks = append(out.VMDisks, vmDisk{ID: dataDiskID(v.ID, d.Name), Type: "DISK", Bus: "VIRTIO", Boot: 3 + i, Key: 2 + i,
+			VMVolume: &ref{dataVolumeID(v.ID, d.Name), v.Name + "-" + d.Name}})
 	}
 	out.VMNics = []vmNic{{ID: nicID(v.ID), MacAddress: service.MACFor(v.ID), Model: "VIRTIO", Enabled: true,
 		Vlan: &ref{vlanID(v.PoolID), natVlanName}}}
