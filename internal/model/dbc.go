@@ -23,6 +23,9 @@ type LAN struct {
 	MulticastGroup string    `json:"multicast_group"`
 	MulticastPort  int       `json:"multicast_port"`
 	CreatedAt      time.Time `json:"created_at"`
+	// VlanID is the VLAN id a CloudTower client labelled the LAN with:
+	// frames are not tagged, the multicast group isolates the LAN.
+	VlanID int `json:"vlan_id"`
 }
 
 // LANMember is a VM's place on a LAN.

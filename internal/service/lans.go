@@ -149,3 +149,59 @@ func LANMACFor(id string) string {
 	}
 	return fmt.Sprintf("52:54:01:%02x:%02x:%02x", u[13], u[14], u[15])
 }
+
+// ListLANs returns every LAN.
+func (s *Service) ListLANs(ctx context.Context) ([]model.LAN, error) {
+	ls, err := s.db.ListLANs(ctx)
+	return ls, internal(err, "list LANs")
+}
+
+// SetLANVlanID labels a LAN with a VLAN id (0-4094), as CloudTower
+// clients name their networks; frames on the LAN are not tagged.
+func (s *Service) SetLANVlanID(ctx context.Context, name string, vlanID int) error {
+	if vlanID < 0 || vlanID > 4094 {
+		return model.FieldError("vlan_id", "%d: must be from 0 to 4094", vlanID)
+	}
+	return notFound(s.db.SetLANVlanID(ctx, name, vlanID), "network", name)
+}
+
+// JoinLAN puts an existing stopped VM on a LAN, at the LAN's first free
+// address: its second NIC appears at its next start. The VM must be on
+// the LAN's host (LANs are host-local) and on no other LAN.
+func (s *Service) JoinLAN(ctx context.Context, idOrName, lanName string) error {
+	vm, err := s.GetVM(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	if err := stopped(vm, "put it on a network"); err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(q store.Queries) error {
+		l, err := q.GetLAN(ctx, lanName)
+		if err != nil {
+			return notFound(err, "network", lanName)
+		}
+		if vm.HostID != l.HostID {
+			return model.Errorf(model.CodeConflict, "VM %s is on host %s, network %s on host %s: a network spans one host", vm.Name, vm.HostID, l.Name, l.HostID)
+		}
+		if m, err := q.VMLANMember(ctx, vm.ID); err == nil {
+			return model.Errorf(model.CodeConflict, "VM %s is on network %s already: a VM is on one network at most", vm.Name, m.LAN)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return internal(err, "look up the VM's LAN")
+		}
+		return joinLAN(ctx, q, l, vm.ID)
+	})
+}
+
+// LeaveLAN takes a stopped VM off its LAN: its second NIC is gone at
+// its next start.
+func (s *Service) LeaveLAN(ctx context.Context, idOrName string) error {
+	vm, err := s.GetVM(ctx, idOrName)
+	if err != nil {
+		return err
+	}
+	if err := stopped(vm, "take it off its network"); err != nil {
+		return err
+	}
+	return notFound(s.db.RemoveLANMember(ctx, vm.ID), "LAN member", vm.ID)
+}

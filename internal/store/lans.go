@@ -6,12 +6,12 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-const lanColumns = `name, cidr, host_id, owner, mcast_group, mcast_port, created_at`
+const lanColumns = `name, cidr, host_id, owner, mcast_group, mcast_port, created_at, vlan_id`
 
 func scanLAN(s scanner) (model.LAN, error) {
 	var l model.LAN
 	var created int64
-	err := s.Scan(&l.Name, &l.CIDR, &l.HostID, &l.Owner, &l.MulticastGroup, &l.MulticastPort, &created)
+	err := s.Scan(&l.Name, &l.CIDR, &l.HostID, &l.Owner, &l.MulticastGroup, &l.MulticastPort, &created, &l.VlanID)
 	l.CreatedAt = fromMicros(created)
 	return l, classify(err)
 }
@@ -19,14 +19,29 @@ func scanLAN(s scanner) (model.LAN, error) {
 // CreateLAN inserts a LAN; ErrConflict if its name or multicast address
 // is taken.
 func (q Queries) CreateLAN(ctx context.Context, l model.LAN) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO lans (`+lanColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		l.Name, l.CIDR, l.HostID, l.Owner, l.MulticastGroup, l.MulticastPort, micros(l.CreatedAt))
+	_, err := q.q.ExecContext(ctx, `INSERT INTO lans (`+lanColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		l.Name, l.CIDR, l.HostID, l.Owner, l.MulticastGroup, l.MulticastPort, micros(l.CreatedAt), l.VlanID)
 	return classify(err)
 }
 
 // GetLAN returns a LAN by name.
 func (q Queries) GetLAN(ctx context.Context, name string) (model.LAN, error) {
 	return scanLAN(q.q.QueryRowContext(ctx, `SELECT `+lanColumns+` FROM lans WHERE name = $1`, name))
+}
+
+// ListLANs returns every LAN by name.
+func (q Queries) ListLANs(ctx context.Context) ([]model.LAN, error) {
+	return queryAll(ctx, q.q, scanLAN, `SELECT `+lanColumns+` FROM lans ORDER BY name`)
+}
+
+// SetLANVlanID changes the VLAN id label of a LAN.
+func (q Queries) SetLANVlanID(ctx context.Context, name string, vlanID int) error {
+	return q.execOne(ctx, `UPDATE lans SET vlan_id = $2 WHERE name = $1`, name, vlanID)
+}
+
+// RemoveLANMember takes a VM off its LAN.
+func (q Queries) RemoveLANMember(ctx context.Context, vmID string) error {
+	return q.execOne(ctx, `DELETE FROM lan_members WHERE vm_id = $1`, vmID)
 }
 
 // DeleteLAN removes a LAN without members.
