@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kumo-cloud/kumo/pkg/api"
@@ -13,10 +14,19 @@ type towerVolume struct {
 	VMDisks []struct{ ID, Name string } `json:"vm_disks"`
 }
 
-// TestCloudTowerVolumes adds a data disk to a stopped VM through
-// /add-vm-volume, boots it and sees the guest find the disk, then
-// removes the disk with /remove-vm-volume.
-func TestCloudTowerVolumes(t *testing.T) {
+type towerVlan struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	VlanID int    `json:"vlan_id"`
+	Vds    *struct{ ID string }
+	VMNics []struct{ ID, Name string } `json:"vm_nics"`
+}
+
+// TestCloudTowerVolumesAndNICs adds a data disk to a stopped VM through
+// /add-vm-volume and a NIC on a new vlan (a Kumo LAN) through
+// /create-vm-vlan and /add-vm-nic, boots it and sees the guest find the
+// disk and the NIC, then removes both and the vlan.
+func TestCloudTowerVolumesAndNICs(t *testing.T) {
 	k := startKumo(t, withCloudTower)
 	c := k.tower(t)
 	c.login()
@@ -63,8 +73,56 @@ func TestCloudTowerVolumes(t *testing.T) {
 		t.Errorf("removing the system disk: HTTP %d %s, want 400", st, raw)
 	}
 
+	// A vlan on the VM's host, and a NIC on it.
+	var hosts []struct{ ID string }
+	c.must("get-hosts", map[string]any{}, &hosts)
+	var created []struct {
+		TaskID *string   `json:"task_id"`
+		Data   towerVlan `json:"data"`
+	}
+	c.must("create-vm-vlan", []any{map[string]any{"vds_id": hosts[0].ID, "vlan_id": 42, "name": "towerlan"}}, &created)
+	if len(created) != 1 || created[0].TaskID != nil || created[0].Data.VlanID != 42 || created[0].Data.Vds == nil || created[0].Data.Vds.ID != hosts[0].ID {
+		t.Fatalf("create-vm-vlan: %+v", created)
+	}
+	vl := created[0].Data
+	if st, raw := c.call("create-vm-vlan", []any{map[string]any{"vds_id": hosts[0].ID, "vlan_id": 1, "name": "towerlan"}}); st != 400 {
+		t.Errorf("a second vlan of that name: HTTP %d %s, want 400", st, raw)
+	}
+	var upd towerVlan
+	c.change("update-vm-vlan", map[string]any{"where": map[string]any{"id": vl.ID}, "data": map[string]any{"vlan_id": 43}}, &upd)
+	if upd.VlanID != 43 {
+		t.Errorf("update-vm-vlan: %+v", upd)
+	}
+	nic := map[string]any{"where": map[string]any{"id": vm.ID}, "data": map[string]any{"vm_nics": map[string]any{"connect_vlan_id": vl.ID}}}
+	var withNic struct {
+		VMNics []struct {
+			ID         string
+			MacAddress string `json:"mac_address"`
+			Vlan       struct{ ID string }
+		} `json:"vm_nics"`
+	}
+	c.change("add-vm-nic", nic, &withNic)
+	if len(withNic.VMNics) != 2 || withNic.VMNics[1].Vlan.ID != vl.ID {
+		t.Fatalf("add-vm-nic: %+v", withNic)
+	}
+	var vls []towerVlan
+	c.must("get-vlans", map[string]any{"where": map[string]any{"id": vl.ID}}, &vls)
+	if len(vls) != 1 || len(vls[0].VMNics) != 1 || vls[0].VMNics[0].ID != withNic.VMNics[1].ID {
+		t.Fatalf("get-vlans after add-vm-nic: %+v", vls)
+	}
+	if st, raw := c.call("add-vm-nic", nic); st != 400 {
+		t.Errorf("a second NIC on a network: HTTP %d %s, want 400", st, raw)
+	}
+	if st, raw := c.call("delete-vm-vlan", byID(vl.ID)); st != 400 {
+		t.Errorf("deleting a vlan with a NIC on it: HTTP %d %s, want 400", st, raw)
+	}
+
 	c.waitTask(c.change("start-vm", byID(vm.ID), nil))
 	k.waitSerial(vm, "KUMO-GUEST-DISK vdb 16777216", 1)
+	k.waitSerial(vm, "KUMO-GUEST-READY", 1)
+	if code, out := k.guestExec(vm, "cat /sys/class/net/eth1/address"); code != 0 || strings.TrimSpace(out) != withNic.VMNics[1].MacAddress {
+		t.Errorf("eth1 of the guest: exit %d %q, want MAC %s", code, out, withNic.VMNics[1].MacAddress)
+	}
 	if st, raw := c.call("add-vm-volume", add); st != 400 {
 		t.Errorf("add-vm-volume to a running VM: HTTP %d %s, want 400", st, raw)
 	}
@@ -78,5 +136,18 @@ func TestCloudTowerVolumes(t *testing.T) {
 	}
 	if st, raw := c.call("remove-vm-volume", remove); st != 404 {
 		t.Errorf("removing it again: HTTP %d %s, want 404", st, raw)
+	}
+
+	if st, raw := c.call("remove-vm-nic", map[string]any{"where": map[string]any{"id": vm.ID}, "data": map[string]any{"nic_index": []int{0}}}); st != 400 {
+		t.Errorf("removing the NAT NIC: HTTP %d %s, want 400", st, raw)
+	}
+	c.change("remove-vm-nic", nic, &withNic)
+	if len(withNic.VMNics) != 1 {
+		t.Fatalf("remove-vm-nic: %+v", withNic)
+	}
+	c.change("delete-vm-vlan", byID(vl.ID), nil)
+	c.must("get-vlans", map[string]any{"where": map[string]any{"id": vl.ID}}, &vls)
+	if len(vls) != 0 {
+		t.Fatalf("get-vlans after delete-vm-vlan: %+v", vls)
 	}
 }

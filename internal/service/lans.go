@@ -205,3 +205,9 @@ func (s *Service) LeaveLAN(ctx context.Context, idOrName string) error {
 	}
 	return notFound(s.db.RemoveLANMember(ctx, vm.ID), "LAN member", vm.ID)
 }
+
+// LANMembers returns the VMs on a LAN, by address.
+func (s *Service) LANMembers(ctx context.Context, name string) ([]model.LANMember, error) {
+	ms, err := s.db.LANMembers(ctx, name)
+	return ms, internal(err, "list the LAN's VMs")
+}

@@ -32,6 +32,9 @@ func TestJoinAndLeaveLAN(t *testing.T) {
 	if nic, err := s.lanNIC(ctx, vm.ID); err != nil || nic == nil || nic.Mode != "mcast" {
 		t.Fatalf("lanNIC = %+v, %v", nic, err)
 	}
+	if ms, err := s.LANMembers(ctx, l.Name); err != nil || len(ms) != 1 || ms[0].VMID != vm.ID {
+		t.Fatalf("LANMembers = %+v, %v", ms, err)
+	}
 	wantCodeText(t, "join twice", s.JoinLAN(ctx, vm.ID, l.Name), model.CodeConflict, "already")
 	wantCodeText(t, "delete a used LAN", s.DeleteLAN(ctx, l.Name), model.CodeConflict, "VMs on it")
 	if err := s.LeaveLAN(ctx, vm.ID); err != nil {

@@ -18,13 +18,17 @@ type inventory struct {
 	hosts  []model.Host
 	images []model.Image
 	vms    []model.VM
+	lans   []model.LAN
 	pool   map[string]model.Pool
 	host   map[string]model.Host
 	image  map[string]model.Image
+	// lanOf is the LAN place of each VM on one.
+	lanOf map[string]model.LANMember
 }
 
 func (s *Server) inventory(ctx context.Context) (*inventory, error) {
-	inv := &inventory{pool: map[string]model.Pool{}, host: map[string]model.Host{}, image: map[string]model.Image{}}
+	inv := &inventory{pool: map[string]model.Pool{}, host: map[string]model.Host{}, image: map[string]model.Image{},
+		lanOf: map[string]model.LANMember{}}
 	var err error
 	if inv.pools, err = s.svc.ListPools(ctx); err != nil {
 		return nil, err
@@ -37,6 +41,18 @@ func (s *Server) inventory(ctx context.Context) (*inventory, error) {
 	}
 	if inv.vms, err = s.svc.ListVMs(ctx); err != nil {
 		return nil, err
+	}
+	if inv.lans, err = s.svc.ListLANs(ctx); err != nil {
+		return nil, err
+	}
+	for _, l := range inv.lans {
+		ms, err := s.svc.LANMembers(ctx, l.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			inv.lanOf[m.VMID] = m
+		}
 	}
 	for _, p := range inv.pools {
 		inv.pool[p.ID] = p

@@ -38,12 +38,12 @@ func (s *Server) operations() []operation {
 		{name: "get-hosts", handle: s.getHosts, menus: hostReaders, note: notes["get-hosts"]},                                      // 获取物理机列表
 		{name: "get-clusters", handle: s.getClusters, menus: hostReaders, note: notes["get-clusters"]},                             // 获取集群列表
 		{name: "get-vm-templates", handle: s.getVMTemplates, menus: templateReaders, note: notes["get-vm-templates"]},              // 查询模板
-		{name: "create-vm-vlan", refused: noVlans},                                                                                 // 创建虚拟网络
-		{name: "delete-vm-vlan", refused: noVlans},                                                                                 // 删除虚拟网络
+		{name: "create-vm-vlan", handle: s.createVMVlan, menus: networkWriters, note: notes["create-vm-vlan"]},                     // 创建虚拟网络
+		{name: "delete-vm-vlan", handle: s.deleteVMVlan, menus: networkWriters, note: notes["delete-vm-vlan"]},                     // 删除虚拟网络
 		{name: "get-vlans", handle: s.getVlans, menus: networkReaders, note: notes["get-vlans"]},                                   // 查询虚拟网络
-		{name: "update-vm-vlan", refused: noVlans},                                                                                 // 编辑虚拟网络
-		{name: "add-vm-nic", refused: oneNic},                                                                                      // 为虚拟机增加虚拟网卡
-		{name: "remove-vm-nic", refused: oneNic},                                                                                   // 为虚拟机移除虚拟网卡
+		{name: "update-vm-vlan", handle: s.updateVMVlan, menus: networkWriters, note: notes["update-vm-vlan"]},                     // 编辑虚拟网络
+		{name: "add-vm-nic", handle: s.addVMNic, menus: instance, note: notes["add-vm-nic"]},                                       // 为虚拟机增加虚拟网卡
+		{name: "remove-vm-nic", handle: s.removeVMNic, menus: instance, note: notes["remove-vm-nic"]},                              // 为虚拟机移除虚拟网卡
 		{name: "get-system-audit-logs", handle: s.getSystemAuditLogs, menus: logReaders, note: notes["get-system-audit-logs"]},     // 获取系统事件
 		{name: "get-user-audit-logs", handle: s.getUserAuditLogs, menus: logReaders, note: notes["get-user-audit-logs"]},           // 获取用户事件
 		{name: "get-tasks", handle: s.getTasks, note: notes["get-tasks"]},                                                          // 任务中心
@@ -57,6 +57,7 @@ var (
 	isoReaders      = []string{model.MenuMediaImage, model.MenuInstance}
 	templateReaders = []string{model.MenuDiskImage, model.MenuTemplate, model.MenuInstance}
 	networkReaders  = []string{model.MenuAddressPool, model.MenuInstance}
+	networkWriters  = []string{model.MenuAddressPool}
 	logReaders      = []string{model.MenuLog}
 )
 
@@ -65,9 +66,6 @@ const (
 	noVolumes = "Kumo has no free-standing volumes: every volume is a disk of one VM, made and deleted with it " +
 		"(its system disk) or added to and removed from it (data disks: /add-vm-volume with mount_new_create_disks, " +
 		"/remove-vm-volume); /get-vm-volumes lists them"
-	noVlans = "Kumo cannot make VLANs: guests are on user-mode NAT, one private network per guest, until bridged " +
-		"networks come (/get-vlans lists the NAT network of each cluster)"
-	oneNic = "Kumo VMs have exactly one NIC, on user-mode NAT; it cannot be added or removed"
 )
 
 // notes say where Kumo differs from CloudTower (docs/cloudtower-endpoints.md).
@@ -82,7 +80,7 @@ var notes = map[string]string{
 	"delete-vm":               "a VM's snapshots are kept in its disk and go with it: `effect.include_snapshots` false is refused",
 	"update-vm-basic-info":    "name, description, vcpu and memory (of a stopped VM, for its next start), `ha` false only; applied at once, so `task_id` is null; the guide's `data` inside `where` is accepted",
 	"create-vm-snapshot":      "CRASH_CONSISTENT only (a live snapshot holds RAM and disk); FILE_SYSTEM_CONSISTENT refused: Kumo does not freeze guest file systems. Names that are not Kumo names are kept whole (see docs/architecture.md)",
-	"get-vms":                 "every VM shows its system disk, its one CD-ROM drive, its data disks and its one NAT NIC",
+	"get-vms":                 "every VM shows its system disk, its one CD-ROM drive, its data disks, its NAT NIC and its NIC on a network (LAN) if it is on one",
 	"add-vm-cd-rom":           "puts one ISO into the VM's single CD-ROM drive; the VM must run; applied at once (`task_id` null)",
 	"remove-vm-cd-rom":        "ejects the drive; `cd_rom_ids` must name that drive; the VM must run; `task_id` null",
 	"get-elf-images":          "ISO images of Kumo's image store, shown in the first cluster (images belong to the whole control plane)",
@@ -92,7 +90,12 @@ var notes = map[string]string{
 	"get-hosts":               "clusters have no datacenters (`datacenters_some` selects nothing)",
 	"get-clusters":            "Kumo's pools",
 	"get-vm-templates":        "disk images (qcow2, raw) of Kumo's image store",
-	"get-vlans":               "one NAT network per cluster",
+	"get-vlans":               "one NAT network per cluster, and Kumo's networks (LANs, also those DBC clients made): host-local isolated segments, `vds` being their host",
+	"create-vm-vlan":          "makes a Kumo network (LAN): an isolated segment on one host (a loopback multicast group, not 802.1Q), `vds_id` naming that host (see get-hosts); `name` 6-10 letters or digits; `vlan_id` (0-4094) is kept as a label, frames are not tagged; VMs are numbered from " + lanCIDR + " (no DHCP); QoS and `mode_type` refused; `task_id` null",
+	"delete-vm-vlan":          "deletes networks (LANs) with no NIC on them; the NAT networks are refused; `task_id` null",
+	"update-vm-vlan":          "changes a network's `vlan_id` label; renaming is refused (a network's name is its key); the NAT networks are refused; `task_id` null",
+	"add-vm-nic":              "one NIC, `connect_vlan_id` a network (LAN) on the VM's own host: a second VIRTIO NIC on that segment, for a stopped VM, present from its next start; a VM is on one network at most; `task_id` null",
+	"remove-vm-nic":           "removes a stopped VM's NIC on a network (LAN), named by `vm_nics.connect_vlan_id` (the guide) or `nic_index` 1 (the SDK); the NAT NIC (index 0) is refused; applied at the next start; `task_id` null",
 	"get-system-audit-logs":   "Kumo's task history",
 	"get-user-audit-logs":     "Kumo's operation log (changes through any API)",
 	"get-tasks":               "Kumo's tasks; progress is 0 to 1; a cancelled task is FAILED",

@@ -135,6 +135,10 @@ func (s *Server) toVM(ctx context.Context, inv *inventory, v model.VM, media *st
 	}
 	out.VMNics = []vmNic{{ID: nicID(v.ID), MacAddress: service.MACFor(v.ID), Model: "VIRTIO", Enabled: true,
 		Vlan: &ref{vlanID(v.PoolID), natVlanName}}}
+	if m, ok := inv.lanOf[v.ID]; ok {
+		out.VMNics = append(out.VMNics, vmNic{ID: lanNicID(v.ID), MacAddress: service.LANMACFor(v.ID), Model: "VIRTIO", Enabled: true,
+			Vlan: &ref{lanVlanID(m.LAN), m.LAN}})
+	}
 	if snaps, err := s.svc.ListSnapshots(ctx, v.ID); err == nil {
 		for _, sn := range snaps {
 			out.Snapshots = append(out.Snapshots, ref{snapshotID(v.ID, sn.Name), snapshotName(sn)})
