@@ -76,6 +76,15 @@ func TestCloudTowerVolumesAndNICs(t *testing.T) {
 	// A vlan on the VM's host, and a NIC on it.
 	var hosts []struct{ ID string }
 	c.must("get-hosts", map[string]any{}, &hosts)
+	if st, raw := c.call("create-vm-vlan", []any{map[string]any{"vds_id": hosts[0].ID, "name": "goodlan"},
+		map[string]any{"vds_id": hosts[0].ID, "name": "sample name"}}); st != 400 {
+		t.Errorf("a batch with a bad name: HTTP %d %s, want 400", st, raw)
+	}
+	var vls []towerVlan
+	c.must("get-vlans", map[string]any{"where": map[string]any{"name": "goodlan"}}, &vls)
+	if len(vls) != 0 {
+		t.Errorf("a refused batch made vlans: %+v", vls)
+	}
 	var created []struct {
 		TaskID *string   `json:"task_id"`
 		Data   towerVlan `json:"data"`
@@ -105,7 +114,6 @@ func TestCloudTowerVolumesAndNICs(t *testing.T) {
 	if len(withNic.VMNics) != 2 || withNic.VMNics[1].Vlan.ID != vl.ID {
 		t.Fatalf("add-vm-nic: %+v", withNic)
 	}
-	var vls []towerVlan
 	c.must("get-vlans", map[string]any{"where": map[string]any{"id": vl.ID}}, &vls)
 	if len(vls) != 1 || len(vls[0].VMNics) != 1 || vls[0].VMNics[0].ID != withNic.VMNics[1].ID {
 		t.Fatalf("get-vlans after add-vm-nic: %+v", vls)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -119,6 +120,10 @@ func (s *Server) getVlans(r *http.Request, body []byte) (any, error) {
 	return list(q, vlans(inv))
 }
 
+// lanNameRE is what a Kumo network may be called (service.CreateLAN):
+// checked for the whole batch before any network is made.
+var lanNameRE = regexp.MustCompile(`^[A-Za-z0-9]{6,10}$`)
+
 // lanCIDR is the network Kumo numbers the VMs of a CloudTower-made LAN
 // from (CloudTower gives none; no DHCP runs on a LAN).
 const lanCIDR = "192.168.66.0/24"
@@ -161,10 +166,15 @@ func (s *Server) createVMVlan(r *http.Request, body []byte) (any, error) {
 	ctx := r.Context()
 	ids := make([]int, len(req))
 	hosts := make([]string, len(req))
+	seen := map[string]bool{}
 	for i, c := range req {
-		if c.Name == "" {
-			return nil, model.FieldError("name", "is required")
+		if !lanNameRE.MatchString(c.Name) {
+			return nil, model.FieldError("name", "%q: a Kumo network is named with 6-10 letters or digits", c.Name)
 		}
+		if seen[c.Name] {
+			return nil, model.FieldError("name", "%q is given twice", c.Name)
+		}
+		seen[c.Name] = true
 		if c.VdsID == "" {
 			return nil, model.FieldError("vds_id", "is required: the id of the host the network is on (a Kumo network spans one host)")
 		}
