@@ -121,6 +121,20 @@ func TestCloudTowerVolumesAndNICs(t *testing.T) {
 	if st, raw := c.call("add-vm-nic", nic); st != 400 {
 		t.Errorf("a second NIC on a network: HTTP %d %s, want 400", st, raw)
 	}
+	// A DBC wallet's network is listed, but CloudTower does not change
+	// or join it.
+	if _, err := k.srv.Service().CreateLAN(ctxT(t), "walletlan", "10.9.0.0/24", hosts[0].ID, "dbc:wallet"); err != nil {
+		t.Fatal(err)
+	}
+	for op, body := range map[string]any{
+		"add-vm-nic":     map[string]any{"where": map[string]any{"id": vm.ID}, "data": map[string]any{"vm_nics": map[string]any{"connect_vlan_id": "lan-walletlan"}}},
+		"delete-vm-vlan": byID("lan-walletlan"),
+		"update-vm-vlan": map[string]any{"where": map[string]any{"id": "lan-walletlan"}, "data": map[string]any{"vlan_id": 7}},
+	} {
+		if st, raw := c.call(op, body); st != 400 || !strings.Contains(string(raw), "dbc:wallet") {
+			t.Errorf("%s on a wallet's network: HTTP %d %s, want 400", op, st, raw)
+		}
+	}
 	if st, raw := c.call("delete-vm-vlan", byID(vl.ID)); st != 400 {
 		t.Errorf("deleting a vlan with a NIC on it: HTTP %d %s, want 400", st, raw)
 	}

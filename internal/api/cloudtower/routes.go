@@ -90,7 +90,7 @@ var notes = map[string]string{
 	"get-hosts":               "clusters have no datacenters (`datacenters_some` selects nothing)",
 	"get-clusters":            "Kumo's pools",
 	"get-vm-templates":        "disk images (qcow2, raw) of Kumo's image store",
-	"get-vlans":               "one NAT network per cluster, and Kumo's networks (LANs, also those DBC clients made): host-local isolated segments, `vds` being their host",
+	"get-vlans":               "one NAT network per cluster, and Kumo's networks (LANs, also those DBC clients made, which CloudTower cannot change or join): host-local isolated segments, `vds` being their host",
 	"create-vm-vlan":          "makes a Kumo network (LAN): an isolated segment on one host (a loopback multicast group, not 802.1Q), `vds_id` naming that host (see get-hosts); `name` 6-10 letters or digits; `vlan_id` (0-4094) is kept as a label, frames are not tagged; VMs are numbered from " + lanCIDR + " (no DHCP); QoS and `mode_type` refused; `task_id` null",
 	"delete-vm-vlan":          "deletes networks (LANs) with no NIC on them; the NAT networks are refused; `task_id` null",
 	"update-vm-vlan":          "changes a network's `vlan_id` label; renaming is refused (a network's name is its key); the NAT networks are refused; `task_id` null",
