@@ -114,6 +114,22 @@ func processesIn(dir string) []int {
 	return pids
 }
 
+// noProcessesIn fails the test if processes stay in dir after what. A
+// killed process is gone at once on an idle machine, but a loaded one may
+// take a moment to tear it down; one that lives on is a leak.
+func noProcessesIn(t testing.TB, dir, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		pids := processesIn(dir)
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s left processes %v", what, pids)
+		}
+	}
+}
+
 // testGuestFile copies a file of the test guest (scripts/build-test-guest.sh)
 // into a temporary directory, checked against SHA256SUMS so that a guest
 // being rebuilt right now is not used half-written. ok is false if there
@@ -285,9 +301,7 @@ func TestLifecycle(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, specFileName)); err != nil {
 		t.Errorf("spec.json gone after power-off: %v", err)
 	}
-	if pids := processesIn(dir); len(pids) > 0 {
-		t.Fatalf("processes left after power-off: %v", pids)
-	}
+	noProcessesIn(t, dir, "power-off")
 
 	// Stopping a stopped VM is fine; running it otherwise is not.
 	if err := d2.PowerOff(ctx, dir); err != nil {
@@ -561,17 +575,7 @@ func TestStartFailureLeavesNoProcess(t *testing.T) {
 				t.Fatalf("start: %v; want an error containing %q", err, tc.wantErr)
 			}
 			t.Logf("error: %v", err)
-			// SIGKILL is delivered at once but a loaded machine may take
-			// a moment to tear a process down; one that lives on is a leak.
-			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-				pids := processesIn(dir)
-				if len(pids) == 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("failed start left processes %v", pids)
-				}
-			}
+			noProcessesIn(t, dir, "failed start")
 			mustState(t, d, dir, hypervisor.StateStopped)
 			if _, err := os.Stat(filepath.Join(dir, pidFileName)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("pidfile left behind: %v", err)
