@@ -1,8 +1,6 @@
 package cloudtower
 
 import (
-	"net/http"
-
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
@@ -71,17 +69,4 @@ func clusters(inv *inventory) []cluster {
 		out = append(out, c)
 	}
 	return out
-}
-
-// getClusters is /get-clusters.
-func (s *Server) getClusters(r *http.Request, body []byte) (any, error) {
-	q, err := decodeList(body)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := s.inventory(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	return list(q, clusters(inv))
 }

@@ -1,8 +1,6 @@
 package cloudtower
 
 import (
-	"net/http"
-
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
@@ -46,17 +44,4 @@ func elfImages(inv *inventory) []elfImage {
 		out = append(out, e)
 	}
 	return out
-}
-
-// getElfImages is /get-elf-images.
-func (s *Server) getElfImages(r *http.Request, body []byte) (any, error) {
-	q, err := decodeList(body)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := s.inventory(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	return list(q, elfImages(inv))
 }

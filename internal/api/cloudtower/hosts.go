@@ -1,8 +1,6 @@
 package cloudtower
 
 import (
-	"net/http"
-
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
@@ -109,17 +107,4 @@ func hosts(inv *inventory) []host {
 		out = append(out, o)
 	}
 	return out
-}
-
-// getHosts is /get-hosts.
-func (s *Server) getHosts(r *http.Request, body []byte) (any, error) {
-	q, err := decodeList(body)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := s.inventory(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	return list(q, hosts(inv))
 }

@@ -3,6 +3,7 @@ package cloudtower
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/url"
 	"runtime"
 	"time"
@@ -140,4 +141,20 @@ func timestamp(t time.Time) *string {
 	}
 	s := t.UTC().Format("2006-01-02T15:04:05.000Z")
 	return &s
+}
+
+// inventoryList answers a /get-<things> call: the list, read from the
+// inventory, filtered, ordered and paged as the body asks.
+func inventoryList[T any](s *Server, build func(*inventory) []T) func(r *http.Request, body []byte) (any, error) {
+	return func(r *http.Request, body []byte) (any, error) {
+		q, err := decodeList(body)
+		if err != nil {
+			return nil, err
+		}
+		inv, err := s.inventory(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		return list(q, build(inv))
+	}
 }

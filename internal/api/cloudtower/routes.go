@@ -29,18 +29,18 @@ func (s *Server) operations() []operation {
 		{name: "get-vms", handle: s.getVMs, menus: instance, note: notes["get-vms"]},                                               // 查询虚拟机
 		{name: "add-vm-cd-rom", handle: s.addVMCDROM, menus: instance, note: notes["add-vm-cd-rom"]},                               // 挂载 CD-ROM
 		{name: "remove-vm-cd-rom", handle: s.removeVMCDROM, menus: instance, note: notes["remove-vm-cd-rom"]},                      // 卸载 CD-ROM
-		{name: "get-elf-images", handle: s.getElfImages, menus: isoReaders, note: notes["get-elf-images"]},                         // 获取 ISO 映像列表
+		{name: "get-elf-images", handle: inventoryList(s, elfImages), menus: isoReaders, note: notes["get-elf-images"]},            // 获取 ISO 映像列表
 		{name: "create-vm-volume", refused: noVolumes},                                                                             // 创建虚拟磁盘
-		{name: "get-vm-volumes", handle: s.getVMVolumes, menus: instance, note: notes["get-vm-volumes"]},                           // 获取虚拟磁盘列表
+		{name: "get-vm-volumes", handle: inventoryList(s, vmVolumes), menus: instance, note: notes["get-vm-volumes"]},              // 获取虚拟磁盘列表
 		{name: "delete-vm-volume", refused: noVolumes},                                                                             // 删除虚拟磁盘
 		{name: "add-vm-volume", handle: s.addVMVolume, menus: instance, note: notes["add-vm-volume"]},                              // 挂载虚拟磁盘
 		{name: "remove-vm-volume", handle: s.removeVMVolume, menus: instance, note: notes["remove-vm-volume"]},                     // 卸载虚拟磁盘
-		{name: "get-hosts", handle: s.getHosts, menus: hostReaders, note: notes["get-hosts"]},                                      // 获取物理机列表
-		{name: "get-clusters", handle: s.getClusters, menus: hostReaders, note: notes["get-clusters"]},                             // 获取集群列表
-		{name: "get-vm-templates", handle: s.getVMTemplates, menus: templateReaders, note: notes["get-vm-templates"]},              // 查询模板
+		{name: "get-hosts", handle: inventoryList(s, hosts), menus: hostReaders, note: notes["get-hosts"]},                         // 获取物理机列表
+		{name: "get-clusters", handle: inventoryList(s, clusters), menus: hostReaders, note: notes["get-clusters"]},                // 获取集群列表
+		{name: "get-vm-templates", handle: inventoryList(s, vmTemplates), menus: templateReaders, note: notes["get-vm-templates"]}, // 查询模板
 		{name: "create-vm-vlan", handle: s.createVMVlan, menus: networkWriters, note: notes["create-vm-vlan"]},                     // 创建虚拟网络
 		{name: "delete-vm-vlan", handle: s.deleteVMVlan, menus: networkWriters, note: notes["delete-vm-vlan"]},                     // 删除虚拟网络
-		{name: "get-vlans", handle: s.getVlans, menus: networkReaders, note: notes["get-vlans"]},                                   // 查询虚拟网络
+		{name: "get-vlans", handle: inventoryList(s, vlans), menus: networkReaders, note: notes["get-vlans"]},                      // 查询虚拟网络
 		{name: "update-vm-vlan", handle: s.updateVMVlan, menus: networkWriters, note: notes["update-vm-vlan"]},                     // 编辑虚拟网络
 		{name: "add-vm-nic", handle: s.addVMNic, menus: instance, note: notes["add-vm-nic"]},                                       // 为虚拟机增加虚拟网卡
 		{name: "remove-vm-nic", handle: s.removeVMNic, menus: instance, note: notes["remove-vm-nic"]},                              // 为虚拟机移除虚拟网卡

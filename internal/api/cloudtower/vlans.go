@@ -107,19 +107,6 @@ func (s *Server) vlanPool(ctx context.Context, id string) (model.Pool, error) {
 	return p, nil
 }
 
-// getVlans is /get-vlans.
-func (s *Server) getVlans(r *http.Request, body []byte) (any, error) {
-	q, err := decodeList(body)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := s.inventory(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	return list(q, vlans(inv))
-}
-
 // towerOwner begins the owner of the LANs made through CloudTower.
 const towerOwner = "cloudtower"
 

@@ -1,8 +1,6 @@
 package cloudtower
 
 import (
-	"net/http"
-
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -43,17 +41,4 @@ func vmTemplates(inv *inventory) []vmTemplate {
 			LocalID: img.ID, CPU: cpuTopology{Cores: service.DefaultCores, Sockets: 1}, CPUModel: cpuModel, ClockOffset: clockOffset})
 	}
 	return out
-}
-
-// getVMTemplates is /get-vm-templates.
-func (s *Server) getVMTemplates(r *http.Request, body []byte) (any, error) {
-	q, err := decodeList(body)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := s.inventory(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	return list(q, vmTemplates(inv))
 }

@@ -36,6 +36,8 @@ func dataVolumeID(vmID, name string) string { return vmID + "-volume-" + name }
 
 const thinPolicy = "REPLICA_2_THIN_PROVISION"
 
+// The guide filters get-vm-volumes by cluster_id, which is served as a
+// field next to the cluster relation.
 func vmVolumes(inv *inventory) []vmVolume {
 	out := make([]vmVolume, 0, len(inv.vms))
 	for _, v := range inv.vms {
@@ -49,20 +51,6 @@ func vmVolumes(inv *inventory) []vmVolume {
 		}
 	}
 	return out
-}
-
-// getVMVolumes is /get-vm-volumes. The guide filters by cluster_id,
-// which is served as a field next to the cluster relation.
-func (s *Server) getVMVolumes(r *http.Request, body []byte) (any, error) {
-	q, err := decodeList(body)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := s.inventory(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	return list(q, vmVolumes(inv))
 }
 
 // volumeAdd is the data of /add-vm-volume. The guide writes
