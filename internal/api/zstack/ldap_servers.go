@@ -332,7 +332,9 @@ func ldapQuery(r *http.Request) (string, int, error) {
 	return filter, limit, nil
 }
 
-func (s *Server) getLdapEntry(r *http.Request) (any, error) {
+// searchLdap runs the request's LDAP query (admins only) on the current
+// LDAP server.
+func (s *Server) searchLdap(r *http.Request) ([]*ldap.Entry, error) {
 	filter, limit, err := ldapQuery(r)
 	if err != nil {
 		return nil, err
@@ -344,7 +346,11 @@ func (s *Server) getLdapEntry(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	es, err := l.search(filter, limit)
+	return l.search(filter, limit)
+}
+
+func (s *Server) getLdapEntry(r *http.Request) (any, error) {
+	es, err := s.searchLdap(r)
 	if err != nil {
 		return nil, err
 	}
@@ -352,18 +358,7 @@ func (s *Server) getLdapEntry(r *http.Request) (any, error) {
 }
 
 func (s *Server) getCandidateLdapEntryForBinding(r *http.Request) (any, error) {
-	filter, limit, err := ldapQuery(r)
-	if err != nil {
-		return nil, err
-	}
-	if err := requireAdmin(r.Context(), "read the LDAP directory"); err != nil {
-		return nil, err
-	}
-	l, err := s.currentLdapServer(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	es, err := l.search(filter, limit)
+	es, err := s.searchLdap(r)
 	if err != nil {
 		return nil, err
 	}
