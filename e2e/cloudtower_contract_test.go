@@ -189,7 +189,7 @@ func TestCloudTowerContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.srv.Service().CreateUser(service.WithPrincipal(ctxT(t), admin), "plain", "plain-password", "user"); err != nil {
+	if _, err := k.srv.Service().CreateUser(service.WithPrincipal(ctxT(t), admin), service.CreateUserRequest{Name: "plain", Password: "plain-password"}); err != nil {
 		t.Fatal(err)
 	}
 	plain := &towerClient{t: t, base: c.base}

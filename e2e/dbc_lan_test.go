@@ -52,7 +52,7 @@ func (k *kumo) guestExec(vm api.VM, script string) (int, string) {
 // the LAN, the third reaches neither.
 func TestDBCLAN(t *testing.T) {
 	k := startKumo(t)
-	k.uploadGuest("guest")
+	k.uploadPublicGuest("guest")
 	d := k.dbc(t)
 	node := dbcNode(t, d)
 	d.login(node)

@@ -176,7 +176,7 @@ func freePort(t *testing.T) int {
 // and its deletion.
 func TestDBCTaskLifecycle(t *testing.T) {
 	k := startKumo(t)
-	k.uploadGuest("guest")
+	k.uploadPublicGuest("guest")
 	d := k.dbc(t)
 	node := dbcNode(t, d)
 

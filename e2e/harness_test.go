@@ -191,6 +191,18 @@ func (k *kumo) uploadGuest(name string) api.Image {
 	return k.uploadFile(name, filepath.Join(guestDir(k.t), "kumo-test-guest.qcow2"))
 }
 
+// uploadPublicGuest uploads the test guest as the admin and shares it
+// with every tenant, as a node's operator does with the images renters
+// (DBC wallets, ZStack accounts) make VMs from.
+func (k *kumo) uploadPublicGuest(name string) api.Image {
+	k.t.Helper()
+	img := k.uploadGuest(name)
+	if err := k.c.ShareImage(ctxT(k.t), img.ID, api.SharesPost{Public: true}); err != nil {
+		k.t.Fatalf("share %s: %v", name, err)
+	}
+	return img
+}
+
 func (k *kumo) uploadFile(name, path string) api.Image {
 	k.t.Helper()
 	f, err := os.Open(path)

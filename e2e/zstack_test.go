@@ -230,6 +230,9 @@ func TestZStackDialect(t *testing.T) {
 	admin.mustJob("PUT", "/zstack/v1/accounts/quotas/actions", map[string]any{"updateQuota": map[string]any{"identityUuid": aliceUUID, "name": "vm.cpuNum", "value": 1}}, nil)
 	alice := &zstackClient{t: t, base: base}
 	alice.session = alice.login("/zstack/v1/accounts/login", "logInByAccount", map[string]any{"accountName": "alice", "password": "alice-password"})
+	// The admin's image is alice's to use once it is shared with her.
+	admin.mustJob("PUT", "/zstack/v1/accounts/resources/actions", map[string]any{"shareResource": map[string]any{
+		"resourceUuids": []string{strings.ReplaceAll(img.ID, "-", "")}, "accountUuids": []string{aliceUUID}}}, nil)
 	big := map[string]any{"params": map[string]any{"name": "too-big", "imageUuid": strings.ReplaceAll(img.ID, "-", ""), "cpuNum": 2, "memorySize": 256 << 20}}
 	if r := alice.job("POST", "/zstack/v1/vm-instances", big, nil); r.status != http.StatusServiceUnavailable || errorCodeOf(r) != "ID.1003" {
 		t.Fatalf("over quota: %d %v", r.status, r.body)

@@ -20,6 +20,7 @@ type LAN struct {
 	CIDR           string    `json:"cidr"`
 	HostID         string    `json:"host_id"`
 	Owner          string    `json:"owner"`
+	TenantID       string    `json:"tenant_id"`
 	MulticastGroup string    `json:"multicast_group"`
 	MulticastPort  int       `json:"multicast_port"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -49,5 +50,6 @@ type BareMetal struct {
 	IPMIUser     string    `json:"ipmi_username"`
 	IPMIPassword string    `json:"-"`
 	Owner        string    `json:"owner"`
+	TenantID     string    `json:"tenant_id"`
 	CreatedAt    time.Time `json:"created_at"`
 }

@@ -34,6 +34,7 @@ type Image struct {
 	SHA256      string      `json:"sha256"`
 	Owner       string      `json:"owner"`
 	Group       string      `json:"group"`
+	TenantID    string      `json:"tenant_id"`
 	Tags        []string    `json:"tags"`
 	CreatedAt   time.Time   `json:"created_at"`
 	UpdatedAt   time.Time   `json:"updated_at"`

@@ -30,6 +30,7 @@ type SecurityPolicyGroup struct {
 	Description   string         `json:"description"`
 	Owner         string         `json:"owner"`
 	Group         string         `json:"group"`
+	TenantID      string         `json:"tenant_id"`
 	Enabled       bool           `json:"enabled"`
 	Global        bool           `json:"global"`
 	DefaultAction string         `json:"default_action"`

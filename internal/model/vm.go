@@ -45,9 +45,11 @@ type VM struct {
 	BootMedia bool `json:"boot_media"`
 	// PowerState is the desired power state.
 	PowerState PowerState `json:"power_state"`
-	// Owner and Group are the user and user group the VM belongs to.
-	Owner string `json:"owner"`
-	Group string `json:"group"`
+	// Owner and Group are the user and user group the VM belongs to,
+	// TenantID the owner's tenant.
+	Owner    string `json:"owner"`
+	Group    string `json:"group"`
+	TenantID string `json:"tenant_id"`
 	// AutoStart starts the VM when its host's agent starts.
 	AutoStart  bool       `json:"auto_start"`
 	TemplateID string     `json:"template_id,omitempty"`

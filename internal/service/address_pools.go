@@ -74,18 +74,24 @@ func checkAddressPool(set *AddressPoolSettings) error {
 
 // ListAddressPools returns all address pools.
 func (s *Service) ListAddressPools(ctx context.Context) ([]model.AddressPool, error) {
+	if err := Authorize(ctx, model.PermAddressPoolRead); err != nil {
+		return nil, err
+	}
 	return s.db.ListAddressPools(ctx)
 }
 
 // GetAddressPool returns an address pool by id or name.
 func (s *Service) GetAddressPool(ctx context.Context, idOrName string) (model.AddressPool, error) {
+	if err := Authorize(ctx, model.PermAddressPoolRead); err != nil {
+		return model.AddressPool{}, err
+	}
 	p, err := s.db.GetAddressPool(ctx, idOrName)
 	return p, notFound(err, "address pool", idOrName)
 }
 
 // CreateAddressPool adds an address pool (admin only).
 func (s *Service) CreateAddressPool(ctx context.Context, name string, set AddressPoolSettings) (model.AddressPool, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermAddressPoolCreate); err != nil {
 		return model.AddressPool{}, err
 	}
 	if err := validName("name", name); err != nil {
@@ -105,7 +111,7 @@ func (s *Service) CreateAddressPool(ctx context.Context, name string, set Addres
 // must stay inside every range's network, and cannot change while guests
 // hold addresses (their configuration was made with the old one).
 func (s *Service) UpdateAddressPool(ctx context.Context, idOrName string, set AddressPoolSettings) (model.AddressPool, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermAddressPoolUpdate); err != nil {
 		return model.AddressPool{}, err
 	}
 	if err := checkAddressPool(&set); err != nil {
@@ -145,7 +151,7 @@ func (s *Service) UpdateAddressPool(ctx context.Context, idOrName string, set Ad
 // DeleteAddressPool removes an address pool and its ranges (admin only);
 // a pool that a compute pool uses or that has allocated addresses stays.
 func (s *Service) DeleteAddressPool(ctx context.Context, idOrName string) error {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermAddressPoolDelete); err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(q store.Queries) error {
@@ -302,7 +308,7 @@ func parseAddressRange(rangeType, start, end, netmask string) (model.AddressRang
 // hold the pool's gateway (outside the range), and the range may overlap
 // no other range of any pool.
 func (s *Service) AddAddressRange(ctx context.Context, pool, rangeType, start, end, netmask string) (model.AddressRange, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermAddressPoolUpdate); err != nil {
 		return model.AddressRange{}, err
 	}
 	r, err := parseAddressRange(rangeType, start, end, netmask)
@@ -345,6 +351,9 @@ type AddressRangeUsage struct {
 // GetAddressRange returns the range starting at start with its
 // allocations.
 func (s *Service) GetAddressRange(ctx context.Context, start string) (AddressRangeUsage, error) {
+	if err := Authorize(ctx, model.PermAddressPoolRead); err != nil {
+		return AddressRangeUsage{}, err
+	}
 	if _, err := parseIPv4("start", start); err != nil {
 		return AddressRangeUsage{}, err
 	}
@@ -367,6 +376,9 @@ func (s *Service) GetAddressRange(ctx context.Context, start string) (AddressRan
 
 // ListAddressRanges returns the ranges of one type of a pool.
 func (s *Service) ListAddressRanges(ctx context.Context, pool, rangeType string) ([]model.AddressRange, error) {
+	if err := Authorize(ctx, model.PermAddressPoolRead); err != nil {
+		return nil, err
+	}
 	if rangeType != model.RangeInternal && rangeType != model.RangeExternal {
 		return nil, model.FieldError("type", "%q is not a range type: use internal or external", rangeType)
 	}
@@ -390,7 +402,7 @@ func (s *Service) ListAddressRanges(ctx context.Context, pool, rangeType string)
 // RemoveAddressRange removes a range none of whose addresses is allocated
 // (admin only).
 func (s *Service) RemoveAddressRange(ctx context.Context, start string) error {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermAddressPoolUpdate); err != nil {
 		return err
 	}
 	if _, err := parseIPv4("start", start); err != nil {
@@ -405,7 +417,11 @@ func (s *Service) RemoveAddressRange(ctx context.Context, start string) error {
 
 // VMAddress returns the address allocated to a VM, if any.
 func (s *Service) VMAddress(ctx context.Context, vmID string) (model.AddressAllocation, bool, error) {
-	a, err := s.db.GetVMAddress(ctx, vmID)
+	vm, err := s.GetVM(ctx, vmID)
+	if err != nil {
+		return model.AddressAllocation{}, false, err
+	}
+	a, err := s.db.GetVMAddress(ctx, vm.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return a, false, nil
 	}
@@ -415,8 +431,11 @@ func (s *Service) VMAddress(ctx context.Context, vmID string) (model.AddressAllo
 // guestNetwork is the static configuration of a VM's first NIC made from
 // its allocation, or nil when the VM has none.
 func (s *Service) guestNetwork(ctx context.Context, vmID string) (*model.GuestNetwork, error) {
-	a, ok, err := s.VMAddress(ctx, vmID)
-	if err != nil || !ok {
+	a, err := s.db.GetVMAddress(ctx, vmID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	r, err := s.db.GetAddressRange(ctx, a.RangeStart)
@@ -436,13 +455,23 @@ func (s *Service) guestNetwork(ctx context.Context, vmID string) (*model.GuestNe
 
 // AddressAllocations returns every allocated address, by VM id.
 func (s *Service) AddressAllocations(ctx context.Context) (map[string]string, error) {
+	vms, err := s.ListVMs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	all, err := s.db.ListAddressAllocations(ctx, "")
 	if err != nil {
 		return nil, err
 	}
+	visible := make(map[string]bool, len(vms))
+	for _, vm := range vms {
+		visible[vm.ID] = true
+	}
 	out := make(map[string]string, len(all))
 	for _, a := range all {
-		out[a.VMID] = a.Address
+		if visible[a.VMID] {
+			out[a.VMID] = a.Address
+		}
 	}
 	return out, nil
 }

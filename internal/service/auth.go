@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
@@ -18,87 +19,6 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/store"
 )
-
-// Principal is the authenticated caller of a service method.
-type Principal struct {
-	UserID    string
-	Name      string
-	Role      string
-	SessionID string
-	// Group is the caller's user group ("" for none); Menu the menus its
-	// roles grant; Visibility what of other members it may see.
-	Group      string
-	Menu       []string
-	Visibility model.Visibility
-}
-
-// FullAccess reports whether the caller is an admin, who may do and see
-// everything whatever its group says, so a mistake in roles can never
-// lock the platform's administrators out.
-func (p Principal) FullAccess() bool { return p.Role == model.RoleAdmin }
-
-// Allows reports whether the caller holds one of the menus.
-func (p Principal) Allows(menus ...string) bool {
-	if p.FullAccess() {
-		return true
-	}
-	for _, have := range p.Menu {
-		for _, m := range menus {
-			if have == m {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-type principalKey struct{}
-
-// WithPrincipal returns a context carrying the caller.
-func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
-}
-
-// PrincipalFrom returns the caller carried by ctx.
-func PrincipalFrom(ctx context.Context) (Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(Principal)
-	return p, ok
-}
-
-// requireAdmin fails unless the caller is an admin.
-func requireAdmin(ctx context.Context) error {
-	p, ok := PrincipalFrom(ctx)
-	if !ok {
-		return model.Errorf(model.CodeUnauthenticated, "login required")
-	}
-	if p.Role != model.RoleAdmin {
-		return model.Errorf(model.CodePermissionDenied, "user %s may not do this: admin role required", p.Name)
-	}
-	return nil
-}
-
-// Authorize fails unless the caller holds one of the menus (admins hold
-// them all). No menus means any logged-in caller.
-func Authorize(ctx context.Context, menus ...string) error {
-	p, ok := PrincipalFrom(ctx)
-	if !ok {
-		return model.Errorf(model.CodeUnauthenticated, "login required")
-	}
-	if len(menus) == 0 || p.Allows(menus...) {
-		return nil
-	}
-	group := "no user group"
-	if p.Group != "" {
-		group = "user group " + p.Group
-	}
-	return model.Errorf(model.CodePermissionDenied, "user %s may not do this: it needs the %s permission, and the roles of %s grant %v",
-		p.Name, strings.Join(menus, " or "), group, p.Menu)
-}
-
-func requesterOf(ctx context.Context) string {
-	p, _ := PrincipalFrom(ctx)
-	return p.Name
-}
 
 // Password hashing: argon2id with the OWASP minimum parameters (19 MiB,
 // two passes), encoded in the PHC string format so parameters can change.
@@ -154,6 +74,52 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// Passwords are stored as argon2id hashes of their SHA-512 form: the
+// lowercase hex SHA-512 of the password as typed. ZStack's clients send
+// exactly that form, the other APIs the password itself, so one stored
+// hash verifies both (docs/iam.md). A password given as 128 hex digits
+// is taken to be in that form already.
+
+// passwordForm returns the SHA-512 form of a password as given.
+func passwordForm(given string) string {
+	if isSHA512Hex(given) {
+		return strings.ToLower(given)
+	}
+	sum := sha512.Sum512([]byte(given))
+	return hex.EncodeToString(sum[:])
+}
+
+func isSHA512Hex(s string) bool {
+	if len(s) != 2*sha512.Size {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// hashNewPassword validates a password and returns its stored hash.
+func hashNewPassword(field, password string) (string, error) {
+	if !isSHA512Hex(password) {
+		if err := validPassword(field, password); err != nil {
+			return "", err
+		}
+	}
+	return HashPassword(passwordForm(password))
+}
+
+// passwordMatches reports whether a password as given matches a user's
+// stored hash. Hashes stored before the SHA-512 form take the password
+// as typed.
+func passwordMatches(u model.User, given string) bool {
+	if u.PasswordHash == "" {
+		return false // users that log in otherwise (DBC wallets)
+	}
+	if u.PasswordForm == model.PasswordPlain {
+		return CheckPassword(u.PasswordHash, given)
+	}
+	return CheckPassword(u.PasswordHash, passwordForm(given))
+}
+
 // EnsureAdmin creates the first admin if there are no users. If password
 // is empty one is generated; the password is returned only when a user was
 // created, so it can be shown once.
@@ -167,53 +133,11 @@ func (s *Service) EnsureAdmin(ctx context.Context, name, password string) (creat
 	}
 	// The first admin is in the built-in admin group, so the portal shows
 	// it as such; its full access does not depend on it.
-	if _, err := s.createUser(ctx, model.User{Name: name, Role: model.RoleAdmin, Group: model.AdminGroupName}, password); err != nil {
+	if _, err := s.createUser(ctx, model.User{Name: name, Role: model.RoleAdmin, TenantID: model.DefaultTenantID},
+		password, []string{model.AdminGroupName}); err != nil {
 		return false, "", err
 	}
 	return true, password, nil
-}
-
-// CreateUser adds a user (admin only).
-func (s *Service) CreateUser(ctx context.Context, name, password, role string) (model.User, error) {
-	if err := requireAdmin(ctx); err != nil {
-		return model.User{}, err
-	}
-	return s.createUser(ctx, model.User{Name: name, Role: role}, password)
-}
-
-// createUser validates and stores a new user with a hashed password, in
-// u.Group if set.
-func (s *Service) createUser(ctx context.Context, u model.User, password string) (model.User, error) {
-	if err := validName("name", u.Name); err != nil {
-		return model.User{}, err
-	}
-	if err := validPassword("password", password); err != nil {
-		return model.User{}, err
-	}
-	if u.Role != model.RoleAdmin && u.Role != model.RoleUser {
-		return model.User{}, model.FieldError("role", "must be %q or %q", model.RoleAdmin, model.RoleUser)
-	}
-	hash, err := HashPassword(password)
-	if err != nil {
-		return model.User{}, err
-	}
-	u.ID, u.PasswordHash, u.CreatedAt = uuid.NewString(), hash, now()
-	err = s.db.InTx(ctx, func(q store.Queries) error {
-		if err := q.CreateUser(ctx, u); err != nil {
-			return conflict(err, "user %q already exists", u.Name)
-		}
-		if u.Group == "" {
-			return nil
-		}
-		if _, err := q.GetUserGroup(ctx, u.Group); err != nil {
-			return notFound(err, "user group", u.Group)
-		}
-		return q.AddGroupMember(ctx, u.Group, u.ID)
-	})
-	if err != nil {
-		return model.User{}, err
-	}
-	return u, nil
 }
 
 func validPassword(field, password string) error {
@@ -226,33 +150,44 @@ func validPassword(field, password string) error {
 	return nil
 }
 
+// wrongLogin is the one answer to a failed login, so names cannot be
+// told from passwords.
+var wrongLogin = model.Errorf(model.CodeUnauthenticated, "wrong user name or password")
+
 // Login checks a password and opens a session. The token is returned only
 // here; the database keeps its hash.
 func (s *Service) Login(ctx context.Context, name, password string) (token string, sess model.Session, err error) {
-	u, err := s.db.GetUserByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		// Spend the same time as a wrong password, so names cannot be probed.
-		CheckPassword("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", password)
-		return "", sess, model.Errorf(model.CodeUnauthenticated, "wrong user name or password")
-	}
+	u, err := s.checkLogin(ctx, name, password)
 	if err != nil {
 		return "", sess, err
-	}
-	if !CheckPassword(u.PasswordHash, password) {
-		return "", sess, model.Errorf(model.CodeUnauthenticated, "wrong user name or password")
 	}
 	return s.openSession(ctx, u)
 }
 
-// LoginVerified opens a session for a user whose identity a directory
-// trusted by the platform has verified (a ZStack LDAP binding): the
-// caller, not Kumo, checked the password.
-func (s *Service) LoginVerified(ctx context.Context, name string) (token string, sess model.Session, err error) {
+// checkLogin returns the user a name and password log in as.
+func (s *Service) checkLogin(ctx context.Context, name, password string) (model.User, error) {
 	u, err := s.db.GetUserByName(ctx, name)
-	if err != nil {
-		return "", sess, notFound(err, "user", name)
+	if errors.Is(err, store.ErrNotFound) {
+		// Spend the same time as a wrong password, so names cannot be probed.
+		CheckPassword("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", password)
+		return u, wrongLogin
 	}
-	return s.openSession(ctx, u)
+	if err != nil {
+		return u, err
+	}
+	if !passwordMatches(u, password) {
+		return u, wrongLogin
+	}
+	if u.PasswordForm == model.PasswordPlain && !isSHA512Hex(password) {
+		// Move a hash of the password as typed to the SHA-512 form, now
+		// that the password is known, so SHA-512 clients can log in too.
+		if hash, err := HashPassword(passwordForm(password)); err == nil {
+			if err := s.db.SetUserPassword(ctx, u.ID, hash, model.PasswordSHA512); err != nil {
+				s.log.Warn("store the SHA-512 form of a password hash", "user", u.Name, "err", err)
+			}
+		}
+	}
+	return u, nil
 }
 
 func (s *Service) openSession(ctx context.Context, u model.User) (token string, sess model.Session, err error) {
@@ -285,23 +220,39 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, mo
 	if err != nil {
 		return Principal{}, sess, notFound(err, "user", sess.UserID)
 	}
-	p := Principal{UserID: u.ID, Name: u.Name, Role: u.Role, SessionID: sess.ID}
+	p, err := s.principalOf(ctx, u)
+	p.SessionID = sess.ID
+	return p, sess, err
+}
+
+// principalOf resolves what a user may do: its tenant, groups and the
+// statements of every role bound to it or its groups.
+func (s *Service) principalOf(ctx context.Context, u model.User) (Principal, error) {
+	p := Principal{UserID: u.ID, Name: u.Name, Role: u.Role, TenantID: u.TenantID, TenantAdmin: u.TenantAdmin}
+	t, err := s.db.GetTenant(ctx, u.TenantID)
+	if err != nil {
+		return Principal{}, internal(err, "read the user's tenant")
+	}
+	p.TenantKind, p.tenantVisibility = t.Kind, t.Visibility
 	access, err := s.db.UserAccess(ctx, u.ID)
 	if err != nil {
-		return Principal{}, sess, internal(err, "read the user's group and roles")
+		return Principal{}, internal(err, "read the user's groups and roles")
 	}
-	p.Group, p.Menu, p.Visibility = access.Group, access.Menu, access.Visibility
+	p.Groups, p.Menu, p.Visibility, p.statements = access.Groups, access.Menus, access.Visibility, access.Statements
+	if len(p.Groups) > 0 {
+		p.Group = p.Groups[0]
+	}
 	if p.FullAccess() {
 		p.Menu = append([]string(nil), model.Menus...)
 	}
-	return p, sess, nil
+	return p, nil
 }
 
 // RenewSession extends the caller's session by the session lifetime.
 func (s *Service) RenewSession(ctx context.Context) (model.Session, error) {
-	p, ok := PrincipalFrom(ctx)
-	if !ok {
-		return model.Session{}, model.Errorf(model.CodeUnauthenticated, "login required")
+	p, err := caller(ctx)
+	if err != nil {
+		return model.Session{}, err
 	}
 	exp := now().Add(s.cfg.SessionTTL)
 	if err := s.db.SetSessionExpiry(ctx, p.SessionID, exp.UnixMicro()); err != nil {
@@ -312,9 +263,9 @@ func (s *Service) RenewSession(ctx context.Context) (model.Session, error) {
 
 // Logout ends the caller's session.
 func (s *Service) Logout(ctx context.Context) error {
-	p, ok := PrincipalFrom(ctx)
-	if !ok {
-		return model.Errorf(model.CodeUnauthenticated, "login required")
+	p, err := caller(ctx)
+	if err != nil {
+		return err
 	}
 	return notFound(s.db.DeleteSession(ctx, p.SessionID), "session", p.SessionID)
 }

@@ -73,20 +73,20 @@ func TestFirstAdminAndSessionExpiry(t *testing.T) {
 	}
 	// Users may not do admin work.
 	admin := WithPrincipal(ctx, Principal{Name: "admin", Role: model.RoleAdmin})
-	if _, err := s.CreateUser(admin, "bob", "bobs-password", model.RoleUser); err != nil {
+	if _, err := s.CreateUser(admin, CreateUserRequest{Name: "bob", Password: "bobs-password"}); err != nil {
 		t.Fatal(err)
 	}
 	bob := WithPrincipal(ctx, Principal{Name: "bob", Role: model.RoleUser})
 	if _, err := s.CreatePool(bob, "mine", PoolSettings{}); !model.IsCode(err, model.CodePermissionDenied) {
 		t.Fatalf("user created a pool: %v", err)
 	}
-	if _, err := s.CreateUser(admin, "bob", "bobs-password", model.RoleUser); !model.IsCode(err, model.CodeConflict) {
+	if _, err := s.CreateUser(admin, CreateUserRequest{Name: "bob", Password: "bobs-password"}); !model.IsCode(err, model.CodeConflict) {
 		t.Fatalf("duplicate user: %v", err)
 	}
 }
 
 func TestPlacement(t *testing.T) {
-	ctx := context.Background()
+	ctx := adminCtx()
 	s := newTestService(t, Config{})
 	pool, _ := s.GetPool(ctx, model.DefaultPoolName)
 	now := time.Now()

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/ipmi"
@@ -35,9 +36,24 @@ func bmcError(m model.BareMetal, err error) error {
 	return &model.Error{Code: model.CodeUnavailable, Message: "BMC " + m.IPMIHost + " of machine " + m.UUID + ": " + err.Error(), Err: err}
 }
 
-// AddBareMetal records a machine after checking that its BMC answers to
-// the credentials given, and returns it with its power state.
+// bareMetalObject is what authorization knows of a machine: it belongs
+// to its adder's tenant.
+func bareMetalObject(m model.BareMetal) owned {
+	return owned{kind: "bare metal machine", key: m.ID, owner: m.Owner, tenant: m.TenantID, shares: everyMember}
+}
+
+// AddBareMetal records a machine for the caller after checking that its
+// BMC answers to the credentials given, and returns it with its power
+// state.
 func (s *Service) AddBareMetal(ctx context.Context, m model.BareMetal) (model.BareMetal, string, error) {
+	if err := Authorize(ctx, model.PermBareMetalCreate); err != nil {
+		return model.BareMetal{}, "", err
+	}
+	owner, _, tenant, err := s.ownership(ctx, "", "")
+	if err != nil {
+		return model.BareMetal{}, "", err
+	}
+	m.Owner, m.TenantID = owner, tenant
 	for _, f := range []struct{ field, value string }{{"uuid", m.UUID}, {"ip", m.IP}, {"ipmi_hostname", m.IPMIHost},
 		{"ipmi_username", m.IPMIUser}, {"ipmi_password", m.IPMIPassword}} {
 		if f.value == "" {
@@ -61,24 +77,38 @@ func (s *Service) AddBareMetal(ctx context.Context, m model.BareMetal) (model.Ba
 	return m, state, internal(err, "store the machine")
 }
 
-// ListBareMetals returns an owner's machines.
-func (s *Service) ListBareMetals(ctx context.Context, owner string) ([]model.BareMetal, error) {
-	return s.db.ListBareMetals(ctx, owner)
-}
-
-// GetBareMetal returns one of an owner's machines; others' are not found.
-func (s *Service) GetBareMetal(ctx context.Context, id, owner string) (model.BareMetal, error) {
-	m, err := s.db.GetBareMetal(ctx, id)
-	if err != nil || m.Owner != owner {
-		return model.BareMetal{}, model.NotFound("bare metal machine", id)
+// ListBareMetals returns the machines the caller may read, by UUID.
+func (s *Service) ListBareMetals(ctx context.Context) ([]model.BareMetal, error) {
+	if err := Authorize(ctx, model.PermBareMetalRead); err != nil {
+		return nil, err
 	}
-	return m, nil
+	all, err := s.db.ListBareMetals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(m model.BareMetal) bool { return !visibleTo(ctx, model.PermBareMetalRead, bareMetalObject(m)) }), nil
 }
 
-// DeleteBareMetal forgets one of an owner's machines; the machine itself
-// is left as it is.
-func (s *Service) DeleteBareMetal(ctx context.Context, id, owner string) error {
-	if _, err := s.GetBareMetal(ctx, id, owner); err != nil {
+// GetBareMetal returns a machine the caller may read; others are not
+// found.
+func (s *Service) GetBareMetal(ctx context.Context, id string) (model.BareMetal, error) {
+	return s.reachBareMetal(ctx, id, model.PermBareMetalRead)
+}
+
+func (s *Service) reachBareMetal(ctx context.Context, id string, perm model.Permission) (model.BareMetal, error) {
+	if _, err := caller(ctx); err != nil {
+		return model.BareMetal{}, err
+	}
+	m, err := s.db.GetBareMetal(ctx, id)
+	if err != nil {
+		return model.BareMetal{}, notFound(err, "bare metal machine", id)
+	}
+	return m, authorizeOn(ctx, perm, bareMetalObject(m))
+}
+
+// DeleteBareMetal forgets a machine; the machine itself is left as it is.
+func (s *Service) DeleteBareMetal(ctx context.Context, id string) error {
+	if _, err := s.reachBareMetal(ctx, id, model.PermBareMetalDelete); err != nil {
 		return err
 	}
 	return notFound(s.db.DeleteBareMetal(ctx, id), "bare metal machine", id)
@@ -86,11 +116,11 @@ func (s *Service) DeleteBareMetal(ctx context.Context, id, owner string) error {
 
 // BareMetalPower runs a power command (on, off, reset, status) on a
 // machine and returns its power state after it.
-func (s *Service) BareMetalPower(ctx context.Context, id, owner, command string) (string, error) {
+func (s *Service) BareMetalPower(ctx context.Context, id, command string) (string, error) {
 	if !ipmi.ValidCommand(command) {
 		return "", model.FieldError("command", "must be on, off, reset or status, not %q", command)
 	}
-	m, err := s.GetBareMetal(ctx, id, owner)
+	m, err := s.reachBareMetal(ctx, id, model.PermBareMetalPower)
 	if err != nil {
 		return "", err
 	}
@@ -105,11 +135,11 @@ func (s *Service) BareMetalPower(ctx context.Context, id, owner, command string)
 
 // SetBareMetalBootDevice makes a machine boot from device (pxe, disk,
 // cdrom, bios) next time.
-func (s *Service) SetBareMetalBootDevice(ctx context.Context, id, owner, device string) error {
+func (s *Service) SetBareMetalBootDevice(ctx context.Context, id, device string) error {
 	if !ipmi.ValidBootDevice(device) {
 		return model.FieldError("device", "must be pxe, disk, cdrom or bios, not %q", device)
 	}
-	m, err := s.GetBareMetal(ctx, id, owner)
+	m, err := s.reachBareMetal(ctx, id, model.PermBareMetalPower)
 	if err != nil {
 		return err
 	}

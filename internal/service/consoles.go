@@ -9,14 +9,11 @@ import (
 
 // AuthorizeConsole checks that the caller may open the console of a VM
 // and that there is one to open (its QEMU runs), before any dialect hands
-// out a console token. Consoles are for admins and the VM's owner.
+// out a console token (needs vm:console on the VM).
 func (s *Service) AuthorizeConsole(ctx context.Context, vmIDOrName string) (model.VM, error) {
-	vm, err := s.GetVM(ctx, vmIDOrName)
+	vm, err := s.reachVM(ctx, vmIDOrName, model.PermVMConsole)
 	if err != nil {
 		return vm, err
-	}
-	if requireAdmin(ctx) != nil && requesterOf(ctx) != vm.Owner {
-		return vm, model.Errorf(model.CodePermissionDenied, "user %s may not open the console of VM %s", requesterOf(ctx), vm.Name)
 	}
 	if vm.Status != model.PowerRunning && vm.Status != model.PowerPaused {
 		return vm, model.Errorf(model.CodeConflict, "VM %s is %s: its console exists only while it runs", vm.Name, vm.Status)
@@ -29,9 +26,9 @@ func (s *Service) AuthorizeConsole(ctx context.Context, vmIDOrName string) (mode
 // been authorised already, typically by a console token issued after
 // AuthorizeConsole.
 func (s *Service) DialConsole(ctx context.Context, vmID string) (net.Conn, error) {
-	vm, err := s.GetVM(ctx, vmID)
+	vm, err := s.db.GetVM(ctx, vmID)
 	if err != nil {
-		return nil, err
+		return nil, notFound(err, "VM", vmID)
 	}
 	agent, err := s.agent(ctx, vm.HostID)
 	if err != nil {

@@ -101,11 +101,18 @@ func (s *Service) VerifyDBCWallet(ctx context.Context, wallet, nonce, sign strin
 	return internal(err, "record the nonce")
 }
 
-// NewDBCSession gives a wallet a new session id. The caller must have
-// verified the wallet's signature (VerifyDBCWallet).
+// NewDBCSession gives the calling wallet a new session id (the caller
+// authenticated with the wallet's signature: AuthenticateWallet).
 func (s *Service) NewDBCSession(ctx context.Context, wallet string) (model.DBCSession, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return model.DBCSession{}, err
+	}
 	if _, err := ParseWallet(wallet); err != nil {
 		return model.DBCSession{}, err
+	}
+	if p.TenantID != walletTenantID(wallet) && !p.FullAccess() {
+		return model.DBCSession{}, model.Errorf(model.CodePermissionDenied, "%s may not issue session ids of wallet %s", p.Name, wallet)
 	}
 	sess := model.DBCSession{ID: RandomSecret(24), Wallet: wallet, CreatedAt: now()}
 	return sess, internal(s.db.CreateDBCSession(ctx, sess), "store the session")
@@ -131,15 +138,47 @@ func (s *Service) VerifyDBCSession(ctx context.Context, id, sign string) (model.
 	return sess, nil
 }
 
-// DBCPrincipal is the caller a wallet acts as. Its VMs are owned by
-// "dbc:<wallet>"; the DBC API shows a wallet its own VMs only, and the
-// node's images to all (DBC's GPU node images), so the principal may see
-// what a Kumo admin sees and the DBC API does the narrowing.
-func DBCPrincipal(wallet string) Principal {
-	return Principal{Name: DBCOwner(wallet), Role: model.RoleAdmin}
+// A verified wallet acts as the admin of its own tenant (kind wallet),
+// made on its first call: the user "dbc:<wallet>" in the tenant of the
+// same name. It sees and changes only what its tenant owns, because the
+// core's authorization says so (docs/iam.md).
+
+// AuthenticateWallet verifies a request signed by a wallet (see
+// VerifyDBCWallet) and returns the caller it acts as.
+func (s *Service) AuthenticateWallet(ctx context.Context, wallet, nonce, sign string) (Principal, error) {
+	if err := s.VerifyDBCWallet(ctx, wallet, nonce, sign); err != nil {
+		return Principal{}, err
+	}
+	return s.walletPrincipal(ctx, wallet)
 }
 
-// DBCOwner is the owner of the VMs a wallet creates.
+// AuthenticateWalletSession verifies a request by session id (see
+// VerifyDBCSession) and returns the caller its wallet acts as.
+func (s *Service) AuthenticateWalletSession(ctx context.Context, id, sign string) (Principal, model.DBCSession, error) {
+	sess, err := s.VerifyDBCSession(ctx, id, sign)
+	if err != nil {
+		return Principal{}, sess, err
+	}
+	p, err := s.walletPrincipal(ctx, sess.Wallet)
+	return p, sess, err
+}
+
+// LoginWallet opens a Kumo session for a wallet that signed a one-time
+// nonce, so a wallet can use /v1 (and every API taking a Kumo session)
+// as its tenant's admin.
+func (s *Service) LoginWallet(ctx context.Context, wallet, nonce, sign string) (token string, sess model.Session, err error) {
+	p, err := s.AuthenticateWallet(ctx, wallet, nonce, sign)
+	if err != nil {
+		return "", sess, err
+	}
+	u, err := s.db.GetUser(ctx, p.UserID)
+	if err != nil {
+		return "", sess, notFound(err, "user", p.UserID)
+	}
+	return s.openSession(ctx, u)
+}
+
+// DBCOwner is the owner (and tenant) of the objects a wallet makes.
 func DBCOwner(wallet string) string { return "dbc:" + wallet }
 
 const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"

@@ -66,7 +66,14 @@ func TestDBCSessions(t *testing.T) {
 	if err := s.VerifyDBCWallet(ctx, wallet, "", sign("")); model.CodeOf(err) != model.CodeInvalidArgument {
 		t.Errorf("empty nonce: %v, want invalid argument", err)
 	}
-	sess, err := s.NewDBCSession(ctx, wallet)
+	if _, err := s.NewDBCSession(ctx, wallet); !model.IsCode(err, model.CodeUnauthenticated) {
+		t.Errorf("a session id for nobody: %v", err)
+	}
+	p, err := s.AuthenticateWallet(ctx, wallet, "n2", sign("n2"))
+	if err != nil || p.Name != DBCOwner(wallet) || !p.TenantAdmin || p.TenantKind != model.TenantWallet || p.FullAccess() {
+		t.Fatalf("wallet principal = %+v, %v", p, err)
+	}
+	sess, err := s.NewDBCSession(WithPrincipal(ctx, p), wallet)
 	if err != nil || sess.ID == "" || sess.Wallet != wallet {
 		t.Fatalf("NewDBCSession = %+v, %v", sess, err)
 	}
@@ -82,7 +89,11 @@ func TestDBCSessions(t *testing.T) {
 
 	// Sessions expire like Kumo's own.
 	short := newTestService(t, Config{SessionTTL: 50 * time.Millisecond})
-	old, err := short.NewDBCSession(ctx, wallet)
+	sp, err := short.AuthenticateWallet(ctx, wallet, "n3", sign("n3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := short.NewDBCSession(WithPrincipal(ctx, sp), wallet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,30 +1,30 @@
 package service
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-func TestZStackObjectsAndRunIntervals(t *testing.T) {
+func TestDialectSettingsBillingAndOwnerChange(t *testing.T) {
 	s := newTestService(t, Config{})
 	ctx := adminCtx()
-	type policy struct{ Name string }
-	if err := s.PutZStackObject(ctx, "policy", "p1", now(), policy{"deny-all"}); err != nil {
+	type agent struct{ Name string }
+	if err := s.PutZStackObject(ctx, "consoleAgent", "p1", now(), agent{"proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	var got policy
-	if err := s.GetZStackObject(ctx, "policy", "p1", &got); err != nil || got.Name != "deny-all" {
+	var got agent
+	if err := s.GetZStackObject(ctx, "consoleAgent", "p1", &got); err != nil || got.Name != "proxy" {
 		t.Fatalf("get = %+v, %v", got, err)
 	}
-	if list, err := s.ListZStackObjects(ctx, "policy"); err != nil || len(list) != 1 {
+	if list, err := s.ListZStackObjects(ctx, "consoleAgent"); err != nil || len(list) != 1 {
 		t.Fatalf("list = %v, %v", list, err)
 	}
-	wantCodeText(t, "deleting a missing object", s.DeleteZStackObject(ctx, "policy", "p2"), model.CodeNotFound, "p2")
+	wantCodeText(t, "deleting a missing object", s.DeleteZStackObject(ctx, "consoleAgent", "p2"), model.CodeNotFound, "p2")
 
-	// A VM observed running gets an interval that closes when it stops.
+	// A VM observed running gets an interval that closes when it stops,
+	// and its spending follows the prices over that time.
 	if _, err := s.CreatePool(ctx, "p1", PoolSettings{Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -32,34 +32,45 @@ func TestZStackObjectsAndRunIntervals(t *testing.T) {
 	if err := s.db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: p1.ID, State: model.HostOnline, CreatedAt: now()}); err != nil {
 		t.Fatal(err)
 	}
-	vm := model.VM{ID: "v", Name: "v", PoolID: p1.ID, HostID: "h", Cores: 1, MemoryMiB: 64, CloneMode: model.CloneCOW,
+	vm := model.VM{ID: "v", Name: "v", PoolID: p1.ID, HostID: "h", Cores: 2, MemoryMiB: 64, CloneMode: model.CloneCOW,
 		PowerState: model.PowerRunning, Status: model.PowerRunning, Owner: "admin", CreatedAt: now(), UpdatedAt: now()}
 	if err := s.db.CreateVM(ctx, vm); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordVMRuns(ctx); err != nil {
+	start := now()
+	if _, err := s.CreatePrice(ctx, model.Price{Resource: "cpu", TimeUnit: "s", Price: 10, EffectiveAt: start.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * time.Millisecond)
-	if err := s.RecordVMRuns(ctx); err != nil {
+	_, err := s.CreatePrice(ctx, model.Price{Resource: "cpu", TimeUnit: "fortnight", Price: 1})
+	wantCode(t, "a bad time unit", err, model.CodeInvalidArgument)
+	if err := s.recordVMRuns(ctx); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(50 * time.Millisecond)
 	if err := s.db.SetVMStatus(ctx, "v", model.PowerStopped, now().UnixMicro()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordVMRuns(ctx); err != nil {
+	if err := s.recordVMRuns(ctx); err != nil {
 		t.Fatal(err)
 	}
-	runs, err := s.VMRunIntervals(ctx)
-	if err != nil || len(runs["v"]) != 1 || runs["v"][0].Stopped.IsZero() || runs["v"][0].Stopped.Sub(runs["v"][0].Started) < 10*time.Millisecond {
+	runs, err := s.db.ListRunIntervals(ctx)
+	if err != nil || len(runs) != 1 || runs[0].Stopped.IsZero() || runs[0].Stopped.Sub(runs[0].Started) < 50*time.Millisecond {
 		t.Fatalf("runs = %+v, %v", runs, err)
 	}
+	sp, err := s.Spending(ctx, SpendingRequest{Tenant: model.DefaultTenantID, Start: start.Add(-time.Minute)})
+	ran := runs[0].Stopped.Sub(runs[0].Started).Seconds()
+	if err != nil || sp.Total < 2*10*ran*0.99 || sp.Total > 2*10*ran*1.01 {
+		t.Fatalf("spending of 2 cores at 10/s for %.3f s = %+v, %v", ran, sp, err)
+	}
+	if sp, _ := s.Spending(ctx, SpendingRequest{Tenant: model.DefaultTenantID, Owner: "nobody", Start: start.Add(-time.Minute)}); sp.Total != 0 {
+		t.Fatalf("spending of a user without VMs: %+v", sp)
+	}
 
-	// Owner change and password reset are for admins.
-	if _, err := s.CreateUser(ctx, "carol", "carol-password", model.RoleUser); err != nil {
+	// Owner changes are for admins; the VM moves to the owner's tenant.
+	if _, err := s.CreateUser(ctx, CreateUserRequest{Name: "carol", Password: "carol-password"}); err != nil {
 		t.Fatal(err)
 	}
-	user := WithPrincipal(context.Background(), Principal{Name: "carol", Role: model.RoleUser})
+	user := loginAs(t, s, "carol", "carol-password")
 	if _, err := s.ChangeVMOwner(user, "v", "carol"); !model.IsCode(err, model.CodePermissionDenied) {
 		t.Fatalf("user changing an owner: %v", err)
 	}
@@ -69,24 +80,24 @@ func TestZStackObjectsAndRunIntervals(t *testing.T) {
 	if _, err := s.ChangeVMOwner(ctx, "v", "nobody"); !model.IsCode(err, model.CodeNotFound) {
 		t.Fatalf("owner change to a missing user: %v", err)
 	}
-	token, _, err := s.LoginVerified(context.Background(), "carol")
+	token, _, err := s.Login(ctx, "carol", "carol-password")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetUserPassword(user, "carol", "new-password-1"); !model.IsCode(err, model.CodePermissionDenied) {
-		t.Fatalf("user resetting a password: %v", err)
+	if _, err := s.CreateUser(ctx, CreateUserRequest{Name: "dave", Password: "dave-password"}); err != nil {
+		t.Fatal(err)
 	}
-	if err := s.SetUserPassword(ctx, "carol", "new-password-1"); err != nil {
+	if err := s.SetPassword(user, "dave", "new-password-1"); !model.IsCode(err, model.CodePermissionDenied) {
+		t.Fatalf("user resetting another's password: %v", err)
+	}
+	if err := s.SetPassword(ctx, "carol", "new-password-1"); err != nil {
 		t.Fatal(err)
 	}
 	// The reset ends carol's sessions; the new password works.
-	if _, _, err := s.Authenticate(context.Background(), token); err == nil {
+	if _, _, err := s.Authenticate(ctx, token); err == nil {
 		t.Fatal("session survived a password reset")
 	}
-	if _, _, err := s.Login(context.Background(), "carol", "new-password-1"); err != nil {
+	if _, _, err := s.Login(ctx, "carol", "new-password-1"); err != nil {
 		t.Fatal(err)
-	}
-	if _, _, err := s.LoginVerified(context.Background(), "nobody"); !model.IsCode(err, model.CodeNotFound) {
-		t.Fatalf("verified login of a missing user: %v", err)
 	}
 }

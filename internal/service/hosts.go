@@ -19,20 +19,33 @@ import (
 	"github.com/kumo-cloud/kumo/internal/task"
 )
 
-// ListHosts returns all hosts.
+// ListHosts returns all hosts (needs host:read).
 func (s *Service) ListHosts(ctx context.Context) ([]model.Host, error) {
+	if err := Authorize(ctx, model.PermHostRead); err != nil {
+		return nil, err
+	}
 	return s.db.ListHosts(ctx)
 }
 
-// GetHost returns a host by id or name.
+// PublicHosts returns every host, to callers without a session: DBC
+// shows its GPU nodes' configuration to anyone (its mining_nodes call
+// needs no credentials). Nothing else may use it.
+func (s *Service) PublicHosts(ctx context.Context) ([]model.Host, error) {
+	return s.db.ListHosts(ctx)
+}
+
+// GetHost returns a host by id or name (needs host:read).
 func (s *Service) GetHost(ctx context.Context, idOrName string) (model.Host, error) {
+	if err := Authorize(ctx, model.PermHostRead); err != nil {
+		return model.Host{}, err
+	}
 	h, err := s.db.GetHost(ctx, idOrName)
 	return h, notFound(err, "host", idOrName)
 }
 
 // CreateJoinToken makes a one-time token for a new agent (admin only).
 func (s *Service) CreateJoinToken(ctx context.Context, pool string, ttl time.Duration) (string, model.JoinToken, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermHostUpdate); err != nil {
 		return "", model.JoinToken{}, err
 	}
 	return s.createJoinToken(ctx, pool, ttl)
@@ -42,7 +55,7 @@ func (s *Service) CreateJoinToken(ctx context.Context, pool string, ttl time.Dur
 // runs for its own host; it needs no caller because it never leaves the
 // process.
 func (s *Service) CreateLocalJoinToken(ctx context.Context) (string, error) {
-	tok, _, err := s.createJoinToken(ctx, model.DefaultPoolName, time.Minute)
+	tok, _, err := s.createJoinToken(asControlPlane(ctx), model.DefaultPoolName, time.Minute)
 	return tok, err
 }
 
@@ -281,10 +294,13 @@ func (s *Service) agent(ctx context.Context, hostID string) (hostlink.Agent, err
 }
 
 // SetHostPool moves a host to a pool and enables or disables it for new
-// VMs (needs the compute_pool menu). A host with VMs cannot change pools, since its VMs
-// would silently change pools with it.
+// VMs (needs host:update and pool:update). A host with VMs cannot change
+// pools, since its VMs would silently change pools with it.
 func (s *Service) SetHostPool(ctx context.Context, host, pool string, enabled bool) (model.Host, error) {
-	if err := Authorize(ctx, model.MenuComputePool); err != nil {
+	if err := Authorize(ctx, model.PermHostUpdate); err != nil {
+		return model.Host{}, err
+	}
+	if err := Authorize(ctx, model.PermPoolUpdate); err != nil {
 		return model.Host{}, err
 	}
 	h, err := s.GetHost(ctx, host)
@@ -341,8 +357,11 @@ type HostUsage struct {
 	MemoryMiB int64
 }
 
-// HostUsage returns, per host id, what its VMs claim.
+// HostUsage returns, per host id, what its VMs claim (needs host:read).
 func (s *Service) HostUsage(ctx context.Context) (map[string]HostUsage, error) {
+	if err := Authorize(ctx, model.PermHostRead); err != nil {
+		return nil, err
+	}
 	alloc, err := s.db.HostAllocations(ctx)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/store"
 )
 
 // UploadImageRequest describes an image being uploaded.
@@ -29,7 +30,8 @@ type UploadImageRequest struct {
 	Tags   []string
 }
 
-// UploadImage stores an image from r (needs the disk_image or media_image menu). The content is checked
+// UploadImage stores an image from r (needs image:create, or
+// media:create for ISO images). The content is checked
 // (format, no backing file) before the image becomes visible; a failed
 // upload leaves nothing behind.
 func (s *Service) UploadImage(ctx context.Context, req UploadImageRequest, r io.Reader) (model.Image, error) {
@@ -46,9 +48,18 @@ func (s *Service) UploadImage(ctx context.Context, req UploadImageRequest, r io.
 }
 
 // CreateImage registers an image whose content is uploaded later with
-// ReceiveImage (needs the disk_image or media_image menu). Until then it is "uploading".
+// ReceiveImage (needs image:create, or media:create for ISO images).
+// Until then it is "uploading". The image count quota of the owner's
+// tenant is checked with the insert.
 func (s *Service) CreateImage(ctx context.Context, req UploadImageRequest) (model.Image, error) {
-	if err := Authorize(ctx, model.MenuDiskImage, model.MenuMediaImage); err != nil {
+	perms := []model.Permission{model.PermImageCreate, model.PermMediaCreate}
+	switch req.Format {
+	case model.FormatISO:
+		perms = perms[1:]
+	case model.FormatQCOW2, model.FormatRaw:
+		perms = perms[:1]
+	}
+	if err := Authorize(ctx, perms...); err != nil {
 		return model.Image{}, err
 	}
 	if err := validName("name", req.Name); err != nil {
@@ -59,29 +70,39 @@ func (s *Service) CreateImage(ctx context.Context, req UploadImageRequest) (mode
 	default:
 		return model.Image{}, model.FieldError("format", "must be qcow2, raw or iso, not %q", req.Format)
 	}
-	owner, group, err := s.ownership(ctx, req.Owner, req.Group)
+	owner, group, tenant, err := s.ownership(ctx, req.Owner, req.Group)
 	if err != nil {
 		return model.Image{}, err
 	}
-	req.Owner, req.Group = owner, group
 	img := model.Image{ID: uuid.NewString(), Name: req.Name, Description: req.Description, Format: req.Format,
-		State: model.ImageUploading, Owner: req.Owner, Group: req.Group, Tags: req.Tags, CreatedAt: now(), UpdatedAt: now()}
+		State: model.ImageUploading, Owner: owner, Group: group, TenantID: tenant, Tags: req.Tags, CreatedAt: now(), UpdatedAt: now()}
 	if img.Tags == nil {
 		img.Tags = []string{}
 	}
-	return img, conflict(s.db.CreateImage(ctx, img), "image %q already exists", req.Name)
+	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if err := checkQuota(ctx, q, tenant, quotaDemand{model.QuotaImageCount: 1}); err != nil {
+			return err
+		}
+		return conflict(q.CreateImage(ctx, img), "image %q already exists", req.Name)
+	})
+	return img, err
 }
 
 // ReceiveImage stores the content of an uploading image and makes it
 // ready. checksum, if given, is the hex MD5 or SHA-256 of the content and
 // must match. A failed upload leaves the image uploading, to be retried.
 func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, checksum string) (model.Image, error) {
-	if err := Authorize(ctx, model.MenuDiskImage, model.MenuMediaImage); err != nil {
+	if err := Authorize(ctx, model.PermImageCreate, model.PermMediaCreate); err != nil {
 		return model.Image{}, err
 	}
 	img, err := s.GetImage(ctx, id)
 	if err != nil {
 		return img, err
+	}
+	if img.Format != "" {
+		if err := authorizeOn(ctx, imagePerm(img, "create"), s.imageObject(ctx, img)); err != nil {
+			return img, err
+		}
 	}
 	if img.State != model.ImageUploading {
 		return img, model.Errorf(model.CodeConflict, "image %s already has its content", img.Name)
@@ -126,24 +147,35 @@ func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, chec
 		return img, model.FieldError("format", "the content is %s, not %s", format, img.Format)
 	}
 	img.Format, img.State, img.SizeBytes, img.VirtualSize, img.SHA256, img.UpdatedAt = format, model.ImageReady, n, info.VirtualSize, sha, now()
+	// Now that the content says what it is, the caller must be allowed to
+	// make that kind of image.
+	if err := authorizeOn(ctx, imagePerm(img, "create"), s.imageObject(ctx, img)); err != nil {
+		return img, err
+	}
 	if err := os.Rename(tmp.Name(), s.imagePath(img.ID)); err != nil {
 		return img, err
 	}
-	if err := s.db.UpdateImage(ctx, img); err != nil {
+	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if err := checkQuota(ctx, q, img.TenantID, quotaDemand{model.QuotaImageBytes: n}); err != nil {
+			return err
+		}
+		return notFound(q.UpdateImage(ctx, img), "image", id)
+	})
+	if err != nil {
 		os.Remove(s.imagePath(img.ID))
-		return img, notFound(err, "image", id)
+		return img, err
 	}
 	return img, nil
 }
 
 // UpdateImageInfo changes an image's name, description, owner, group and
-// tags (needs the disk_image or media_image menu).
+// tags (needs image:update, or media:update for ISO images).
 func (s *Service) UpdateImageInfo(ctx context.Context, id string, upd UploadImageRequest) (model.Image, error) {
-	if err := Authorize(ctx, model.MenuDiskImage, model.MenuMediaImage); err != nil {
-		return model.Image{}, err
-	}
 	img, err := s.GetImage(ctx, id)
 	if err != nil {
+		return img, err
+	}
+	if err := authorizeOn(ctx, imagePerm(img, "update"), s.imageObject(ctx, img)); err != nil {
 		return img, err
 	}
 	if err := validName("name", upd.Name); err != nil {
@@ -161,6 +193,13 @@ func (s *Service) UpdateImageInfo(ctx context.Context, id string, upd UploadImag
 	if upd.Group == "" {
 		upd.Group = img.Group
 	}
+	if upd.Owner != img.Owner {
+		u, err := s.db.GetUserByName(ctx, upd.Owner)
+		if err != nil {
+			return img, notFound(err, "user", upd.Owner)
+		}
+		img.TenantID = u.TenantID
+	}
 	img.Name, img.Description, img.Owner, img.Group, img.UpdatedAt = upd.Name, upd.Description, upd.Owner, upd.Group, now()
 	if upd.Tags != nil {
 		img.Tags = upd.Tags
@@ -168,37 +207,54 @@ func (s *Service) UpdateImageInfo(ctx context.Context, id string, upd UploadImag
 	return img, conflict(notFound(s.db.UpdateImage(ctx, img), "image", id), "image %q already exists", upd.Name)
 }
 
-// ListImages returns the images the caller may see.
+// ListImages returns the images (disk images and media) the caller may
+// read: its own, its tenant's or groups' where they share them, and those
+// shared with its tenant.
 func (s *Service) ListImages(ctx context.Context) ([]model.Image, error) {
+	if _, err := caller(ctx); err != nil {
+		return nil, err
+	}
 	all, err := s.db.ListImages(ctx)
 	if err != nil {
 		return nil, err
 	}
+	shared := s.sharedWith(ctx, "image")
 	visible := all[:0]
 	for _, img := range all {
-		if CanSeeImage(ctx, img) {
+		if visibleTo(ctx, imagePerm(img, "read"), imageObject(img, func() bool { return shared(img.ID) })) {
 			visible = append(visible, img)
 		}
 	}
 	return visible, nil
 }
 
-// GetImage returns an image by id or name, if the caller may see it.
+// GetImage returns an image by id or name, if the caller may read it
+// (image:read, or media:read for ISO images).
 func (s *Service) GetImage(ctx context.Context, idOrName string) (model.Image, error) {
-	img, err := s.db.GetImage(ctx, idOrName)
-	if err == nil && !CanSeeImage(ctx, img) {
-		return model.Image{}, model.NotFound("image", idOrName)
+	if _, err := caller(ctx); err != nil {
+		return model.Image{}, err
 	}
-	return img, notFound(err, "image", idOrName)
+	img, err := s.db.GetImage(ctx, idOrName)
+	if err != nil {
+		return model.Image{}, notFound(err, "image", idOrName)
+	}
+	if err := authorizeOn(ctx, imagePerm(img, "read"), s.imageObject(ctx, img)); err != nil {
+		if model.IsCode(err, model.CodeNotFound) {
+			err = model.NotFound("image", idOrName)
+		}
+		return model.Image{}, err
+	}
+	return img, nil
 }
 
-// DeleteImage removes an image no VM uses (needs the disk_image or media_image menu).
+// DeleteImage removes an image no VM uses (needs image:delete, or
+// media:delete for ISO images).
 func (s *Service) DeleteImage(ctx context.Context, idOrName string) error {
-	if err := Authorize(ctx, model.MenuDiskImage, model.MenuMediaImage); err != nil {
-		return err
-	}
 	img, err := s.GetImage(ctx, idOrName)
 	if err != nil {
+		return err
+	}
+	if err := authorizeOn(ctx, imagePerm(img, "delete"), s.imageObject(ctx, img)); err != nil {
 		return err
 	}
 	n, err := s.db.CountVMsUsingImage(ctx, img.ID)
@@ -215,4 +271,25 @@ func (s *Service) DeleteImage(ctx context.Context, idOrName string) error {
 		s.log.Warn("remove image file", "image", img.ID, "err", err)
 	}
 	return nil
+}
+
+// PublicImages returns the images shared with every tenant, to callers
+// with or without a session: DBC lists a node's images to anyone.
+func (s *Service) PublicImages(ctx context.Context) ([]model.Image, error) {
+	shares, err := s.db.ListShares(ctx, "image")
+	if err != nil {
+		return nil, err
+	}
+	var out []model.Image
+	for _, sh := range shares {
+		if !sh.Public() {
+			continue
+		}
+		img, err := s.db.GetImage(ctx, sh.ObjectID)
+		if err != nil {
+			continue // deleted meanwhile
+		}
+		out = append(out, img)
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/netip"
 	"regexp"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -36,8 +37,33 @@ const (
 	lanPortSpan  = 40000
 )
 
-// CreateLAN makes a LAN of cidr on a host.
-func (s *Service) CreateLAN(ctx context.Context, name, cidr, hostID, owner string) (model.LAN, error) {
+// lanObject is what authorization knows of a LAN: it belongs to its
+// maker's tenant, whose members all use it.
+func lanObject(l model.LAN) owned {
+	return owned{kind: "network", key: l.Name, owner: l.Owner, tenant: l.TenantID, shares: everyMember}
+}
+
+// reachLAN returns a LAN the caller holds perm on; others are not found.
+func (s *Service) reachLAN(ctx context.Context, q store.Queries, name string, perm model.Permission) (model.LAN, error) {
+	if _, err := caller(ctx); err != nil {
+		return model.LAN{}, err
+	}
+	l, err := q.GetLAN(ctx, name)
+	if err != nil {
+		return l, notFound(err, "network", name)
+	}
+	return l, authorizeOn(ctx, perm, lanObject(l))
+}
+
+// CreateLAN makes a LAN of cidr on a host, owned by the caller.
+func (s *Service) CreateLAN(ctx context.Context, name, cidr, hostID string) (model.LAN, error) {
+	if err := Authorize(ctx, model.PermNetworkCreate); err != nil {
+		return model.LAN{}, err
+	}
+	owner, _, tenant, err := s.ownership(ctx, "", "")
+	if err != nil {
+		return model.LAN{}, err
+	}
 	if !lanNameRE.MatchString(name) {
 		return model.LAN{}, model.FieldError("network_name", "%q is not 6-10 letters or digits", name)
 	}
@@ -45,16 +71,18 @@ func (s *Service) CreateLAN(ctx context.Context, name, cidr, hostID, owner strin
 	if err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx || pfx.Bits() > 29 || pfx.Bits() < 8 {
 		return model.LAN{}, model.FieldError("ip_cidr", "%q is not an IPv4 network from /8 to /29 like 192.168.66.0/24", cidr)
 	}
-	h, err := s.GetHost(ctx, hostID)
+	// The caller names the host its LAN is for; it needs no right to read
+	// hosts for that.
+	h, err := s.db.GetHost(ctx, hostID)
 	if err != nil {
-		return model.LAN{}, err
+		return model.LAN{}, notFound(err, "host", hostID)
 	}
 	// A random group and port, tried again if another LAN has them.
 	for range 8 {
 		g, _ := rand.Int(rand.Reader, big.NewInt(lanGroupSpan))
 		p, _ := rand.Int(rand.Reader, big.NewInt(lanPortSpan))
 		group := uint32(lanGroupBase) + uint32(g.Int64())
-		l := model.LAN{Name: name, CIDR: cidr, HostID: h.ID, Owner: owner,
+		l := model.LAN{Name: name, CIDR: cidr, HostID: h.ID, Owner: owner, TenantID: tenant,
 			MulticastGroup: netip.AddrFrom4([4]byte{byte(group >> 24), byte(group >> 16), byte(group >> 8), byte(group)}).String(),
 			MulticastPort:  lanPortBase + int(p.Int64()), CreatedAt: now()}
 		err := s.db.CreateLAN(ctx, l)
@@ -71,17 +99,16 @@ func (s *Service) CreateLAN(ctx context.Context, name, cidr, hostID, owner strin
 	return model.LAN{}, model.Errorf(model.CodeInsufficientCapacity, "no free multicast address for LAN %s", name)
 }
 
-// GetLAN returns a LAN.
+// GetLAN returns a LAN the caller may read.
 func (s *Service) GetLAN(ctx context.Context, name string) (model.LAN, error) {
-	l, err := s.db.GetLAN(ctx, name)
-	return l, notFound(err, "network", name)
+	return s.reachLAN(ctx, s.db.Queries, name, model.PermNetworkRead)
 }
 
 // DeleteLAN deletes a LAN no VM is on.
 func (s *Service) DeleteLAN(ctx context.Context, name string) error {
 	return s.db.InTx(ctx, func(q store.Queries) error {
-		if _, err := q.GetLAN(ctx, name); err != nil {
-			return notFound(err, "network", name)
+		if _, err := s.reachLAN(ctx, q, name, model.PermNetworkDelete); err != nil {
+			return err
 		}
 		members, err := q.LANMembers(ctx, name)
 		if err != nil {
@@ -96,6 +123,9 @@ func (s *Service) DeleteLAN(ctx context.Context, name string) error {
 
 // VMLAN returns the VM's place on a LAN; not found if it is on none.
 func (s *Service) VMLAN(ctx context.Context, vmID string) (model.LANMember, error) {
+	if _, err := s.GetVM(ctx, vmID); err != nil {
+		return model.LANMember{}, err
+	}
 	m, err := s.db.VMLANMember(ctx, vmID)
 	return m, notFound(err, "LAN member", vmID)
 }
@@ -150,10 +180,16 @@ func LANMACFor(id string) string {
 	return fmt.Sprintf("52:54:01:%02x:%02x:%02x", u[13], u[14], u[15])
 }
 
-// ListLANs returns every LAN.
+// ListLANs returns the LANs the caller may read.
 func (s *Service) ListLANs(ctx context.Context) ([]model.LAN, error) {
+	if err := Authorize(ctx, model.PermNetworkRead); err != nil {
+		return nil, err
+	}
 	ls, err := s.db.ListLANs(ctx)
-	return ls, internal(err, "list LANs")
+	if err != nil {
+		return nil, internal(err, "list LANs")
+	}
+	return slices.DeleteFunc(ls, func(l model.LAN) bool { return !visibleTo(ctx, model.PermNetworkRead, lanObject(l)) }), nil
 }
 
 // SetLANVlanID labels a LAN with a VLAN id (0-4094), as CloudTower
@@ -162,6 +198,9 @@ func (s *Service) SetLANVlanID(ctx context.Context, name string, vlanID int) err
 	if vlanID < 0 || vlanID > 4094 {
 		return model.FieldError("vlan_id", "%d: must be from 0 to 4094", vlanID)
 	}
+	if _, err := s.reachLAN(ctx, s.db.Queries, name, model.PermNetworkUpdate); err != nil {
+		return err
+	}
 	return notFound(s.db.SetLANVlanID(ctx, name, vlanID), "network", name)
 }
 
@@ -169,7 +208,7 @@ func (s *Service) SetLANVlanID(ctx context.Context, name string, vlanID int) err
 // address: its second NIC appears at its next start. The VM must be on
 // the LAN's host (LANs are host-local) and on no other LAN.
 func (s *Service) JoinLAN(ctx context.Context, idOrName, lanName string) error {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return err
 	}
@@ -177,9 +216,12 @@ func (s *Service) JoinLAN(ctx context.Context, idOrName, lanName string) error {
 		return err
 	}
 	return s.db.InTx(ctx, func(q store.Queries) error {
-		l, err := q.GetLAN(ctx, lanName)
+		l, err := s.reachLAN(ctx, q, lanName, model.PermNetworkRead)
 		if err != nil {
-			return notFound(err, "network", lanName)
+			return err
+		}
+		if l.TenantID != vm.TenantID {
+			return model.NotFound("network", lanName)
 		}
 		if vm.HostID != l.HostID {
 			return model.Errorf(model.CodeConflict, "VM %s is on host %s, network %s on host %s: a network spans one host", vm.Name, vm.HostID, l.Name, l.HostID)
@@ -196,7 +238,7 @@ func (s *Service) JoinLAN(ctx context.Context, idOrName, lanName string) error {
 // LeaveLAN takes a stopped VM off its LAN: its second NIC is gone at
 // its next start.
 func (s *Service) LeaveLAN(ctx context.Context, idOrName string) error {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return err
 	}
@@ -208,6 +250,9 @@ func (s *Service) LeaveLAN(ctx context.Context, idOrName string) error {
 
 // LANMembers returns the VMs on a LAN, by address.
 func (s *Service) LANMembers(ctx context.Context, name string) ([]model.LANMember, error) {
+	if _, err := s.reachLAN(ctx, s.db.Queries, name, model.PermNetworkRead); err != nil {
+		return nil, err
+	}
 	ms, err := s.db.LANMembers(ctx, name)
 	return ms, internal(err, "list the LAN's VMs")
 }

@@ -10,7 +10,7 @@ func TestJoinAndLeaveLAN(t *testing.T) {
 	s := newTestService(t, Config{})
 	ctx := adminCtx()
 	vm := guestFixture(t, s)
-	l, err := s.CreateLAN(ctx, "lanone", "192.168.66.0/24", "h", "test")
+	l, err := s.CreateLAN(ctx, "lanone", "192.168.66.0/24", "h")
 	if err != nil {
 		t.Fatal(err)
 	}

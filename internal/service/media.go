@@ -209,8 +209,8 @@ func (s *Service) mediaRef(ctx context.Context, field, idOrName string) (hostlin
 
 // runningVM returns a VM and its agent, refusing a VM that is not
 // running (its guest may be paused) as last observed.
-func (s *Service) runningVM(ctx context.Context, vmIDOrName, doing string) (model.VM, hostlink.Agent, error) {
-	vm, err := s.GetVM(ctx, vmIDOrName)
+func (s *Service) runningVM(ctx context.Context, vmIDOrName, doing string, perm model.Permission) (model.VM, hostlink.Agent, error) {
+	vm, err := s.reachVM(ctx, vmIDOrName, perm)
 	if err != nil {
 		return vm, nil, err
 	}
@@ -228,7 +228,7 @@ func (s *Service) InsertMedia(ctx context.Context, vmIDOrName, image string) err
 	if err != nil {
 		return err
 	}
-	vm, agent, err := s.runningVM(ctx, vmIDOrName, "insert media into")
+	vm, agent, err := s.runningVM(ctx, vmIDOrName, "insert media into", model.PermVMUpdate)
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func (s *Service) InsertMedia(ctx context.Context, vmIDOrName, image string) err
 
 // EjectMedia empties the running VM's CD-ROM drive.
 func (s *Service) EjectMedia(ctx context.Context, vmIDOrName string) error {
-	vm, agent, err := s.runningVM(ctx, vmIDOrName, "eject the media of")
+	vm, agent, err := s.runningVM(ctx, vmIDOrName, "eject the media of", model.PermVMUpdate)
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func (s *Service) EjectMedia(ctx context.Context, vmIDOrName string) error {
 // VMMedia returns the id of the media image in the running VM's CD-ROM
 // drive, "" if it is empty.
 func (s *Service) VMMedia(ctx context.Context, vmIDOrName string) (string, error) {
-	vm, agent, err := s.runningVM(ctx, vmIDOrName, "read the media of")
+	vm, agent, err := s.runningVM(ctx, vmIDOrName, "read the media of", model.PermVMRead)
 	if err != nil {
 		return "", err
 	}

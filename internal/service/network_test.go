@@ -11,11 +11,17 @@ import (
 )
 
 func adminCtx() context.Context {
-	return WithPrincipal(context.Background(), Principal{Name: "admin", Role: model.RoleAdmin})
+	return WithPrincipal(context.Background(), Principal{Name: "admin", Role: model.RoleAdmin, TenantID: model.DefaultTenantID, TenantKind: model.TenantPlatform})
 }
 
-func userCtx(name string) context.Context {
-	return WithPrincipal(context.Background(), Principal{Name: name, Role: model.RoleUser})
+// userCtx is a plain user of the platform's tenant whose roles allow
+// the menus given.
+func userCtx(name string, menus ...string) context.Context {
+	p := Principal{Name: name, Role: model.RoleUser, TenantID: model.DefaultTenantID, TenantKind: model.TenantPlatform, Menu: menus}
+	if len(menus) > 0 {
+		p.statements = []model.Statement{{Effect: model.Allow, Actions: menus}}
+	}
+	return WithPrincipal(context.Background(), p)
 }
 
 // wantCode fails unless err has the code and, if given, mentions text.
@@ -40,7 +46,7 @@ func TestStoragePoolRules(t *testing.T) {
 	_, err = s.CreateStoragePool(ctx, "remote", StoragePoolSettings{Type: "local", Host: "other.example"})
 	wantCodeText(t, "local with a host", err, model.CodeInvalidArgument, "host")
 	_, err = s.CreateStoragePool(userCtx("bob"), "mine", StoragePoolSettings{})
-	wantCodeText(t, "non-admin", err, model.CodePermissionDenied, "admin")
+	wantCodeText(t, "non-admin", err, model.CodePermissionDenied, "storage_pool:create")
 
 	sp, err := s.CreateStoragePool(ctx, "fast", StoragePoolSettings{Target: "/srv/fast/"})
 	if err != nil || sp.Type != model.StorageLocal || sp.Target != "/srv/fast" {
@@ -94,7 +100,7 @@ func TestStoragePoolRules(t *testing.T) {
 
 func mustPool(t *testing.T, s *Service, name string) model.Pool {
 	t.Helper()
-	p, err := s.GetPool(context.Background(), name)
+	p, err := s.GetPool(adminCtx(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +275,7 @@ func TestGuestSecurityPolicyOnNAT(t *testing.T) {
 
 func TestSecurityPolicyGroups(t *testing.T) {
 	s := newTestService(t, Config{})
-	admin, alice, bob := adminCtx(), userCtx("alice"), userCtx("bob")
+	admin, alice, bob := adminCtx(), userCtx("alice", model.MenuSecurityPolicy), userCtx("bob", model.MenuSecurityPolicy)
 	_, err := s.CreateSecurityPolicyGroup(alice, SecurityPolicyGroupSettings{Name: "x", Owner: "bob"})
 	wantCodeText(t, "group for another user", err, model.CodePermissionDenied, "bob")
 	_, err = s.CreateSecurityPolicyGroup(alice, SecurityPolicyGroupSettings{Name: "x", DefaultAction: "drop"})
@@ -301,7 +307,9 @@ func TestSecurityPolicyGroups(t *testing.T) {
 		t.Fatalf("search global in ops: %+v", found)
 	}
 
-	wantCodeText(t, "bob edits alice's group", s.EditSecurityPolicyGroupRules(bob, private.ID, RuleEdit{Op: RuleAdd}), model.CodePermissionDenied, "alice")
+	// Alice's group is hidden from bob; the global one he may only use.
+	wantCodeText(t, "bob edits alice's group", s.EditSecurityPolicyGroupRules(bob, private.ID, RuleEdit{Op: RuleAdd}), model.CodeNotFound, private.ID)
+	wantCodeText(t, "bob edits the global group", s.EditSecurityPolicyGroupRules(bob, shared.ID, RuleEdit{Op: RuleAdd}), model.CodePermissionDenied, "to use")
 	for _, port := range []int{22, 80, 443} {
 		if err := s.EditSecurityPolicyGroupRules(alice, private.ID, RuleEdit{Op: RuleAdd, Rule: model.SecurityRule{Protocol: "tcp", ToPort: port}}); err != nil {
 			t.Fatal(err)
@@ -328,7 +336,7 @@ func TestSecurityPolicyGroups(t *testing.T) {
 	if g.Name != "alice-web2" || g.Enabled || len(g.Rules) != 3 || !g.UpdatedAt.After(g.CreatedAt.Add(-time.Second)) {
 		t.Fatalf("after update: %+v", g)
 	}
-	wantCodeText(t, "bob deletes", s.DeleteSecurityPolicyGroup(bob, private.ID), model.CodePermissionDenied, "")
+	wantCodeText(t, "bob deletes", s.DeleteSecurityPolicyGroup(bob, private.ID), model.CodeNotFound, "")
 	if err := s.DeleteSecurityPolicyGroup(alice, private.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func (s *Service) RecordOperation(ctx context.Context, address, content string) 
 
 // AddOperationLog adds an entry written by the caller (Nano's POST /logs/).
 func (s *Service) AddOperationLog(ctx context.Context, address, content string) error {
-	if err := Authorize(ctx, model.MenuLog); err != nil {
+	if err := Authorize(ctx, model.PermLogWrite); err != nil {
 		return err
 	}
 	if content == "" {
@@ -79,10 +79,21 @@ func (s *Service) AddOperationLog(ctx context.Context, address, content string) 
 }
 
 // ListOperationLogs returns the entries the filter selects, newest first,
-// and how many match in all.
+// and how many match in all. Outside the platform's tenant a caller sees
+// the entries of its own tenant's users only.
 func (s *Service) ListOperationLogs(ctx context.Context, f store.LogFilter) ([]model.OperationLog, int, error) {
-	if err := Authorize(ctx, model.MenuLog); err != nil {
+	if err := Authorize(ctx, model.PermLogRead); err != nil {
 		return nil, 0, err
+	}
+	if p, _ := PrincipalFrom(ctx); !p.FullAccess() && p.TenantKind != model.TenantPlatform {
+		users, err := s.db.ListTenantUsers(ctx, p.TenantID)
+		if err != nil {
+			return nil, 0, err
+		}
+		f.Users = []string{}
+		for _, u := range users {
+			f.Users = append(f.Users, u.Name)
+		}
 	}
 	if f.Limit < 0 || f.Offset < 0 {
 		return nil, 0, model.FieldError("limit", "limit and start must not be negative")
@@ -96,7 +107,7 @@ func (s *Service) ListOperationLogs(ctx context.Context, f store.LogFilter) ([]m
 // DeleteOperationLogs removes entries: all of them, or none if one does
 // not exist.
 func (s *Service) DeleteOperationLogs(ctx context.Context, ids []string) error {
-	if err := Authorize(ctx, model.MenuLog); err != nil {
+	if err := requireLogAdmin(ctx); err != nil {
 		return err
 	}
 	if len(ids) == 0 {
@@ -115,4 +126,16 @@ func (s *Service) DeleteOperationLogs(ctx context.Context, ids []string) error {
 		}
 		return nil
 	})
+}
+
+// requireLogAdmin lets only the platform's own users delete entries: a
+// tenant's members must not erase the trail of what they did.
+func requireLogAdmin(ctx context.Context) error {
+	if err := Authorize(ctx, model.PermLogWrite); err != nil {
+		return err
+	}
+	if p, _ := PrincipalFrom(ctx); !p.FullAccess() && p.TenantKind != model.TenantPlatform {
+		return model.Errorf(model.CodePermissionDenied, "user %s may not delete log entries: only the platform's users may", p.Name)
+	}
+	return nil
 }

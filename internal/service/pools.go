@@ -23,11 +23,17 @@ func (s *Service) ensureDefaultPool(ctx context.Context) error {
 
 // ListPools returns all pools.
 func (s *Service) ListPools(ctx context.Context) ([]model.Pool, error) {
+	if err := Authorize(ctx, model.PermPoolRead); err != nil {
+		return nil, err
+	}
 	return s.db.ListPools(ctx)
 }
 
 // GetPool returns a pool by id or name.
 func (s *Service) GetPool(ctx context.Context, idOrName string) (model.Pool, error) {
+	if err := Authorize(ctx, model.PermPoolRead); err != nil {
+		return model.Pool{}, err
+	}
 	p, err := s.db.GetPool(ctx, idOrName)
 	return p, notFound(err, "pool", idOrName)
 }
@@ -80,7 +86,7 @@ func checkPoolSettings(ctx context.Context, q store.Queries, cur *model.Pool, se
 
 // CreatePool adds a pool (needs the compute_pool menu).
 func (s *Service) CreatePool(ctx context.Context, name string, set PoolSettings) (model.Pool, error) {
-	if err := Authorize(ctx, model.MenuComputePool); err != nil {
+	if err := Authorize(ctx, model.PermPoolCreate); err != nil {
 		return model.Pool{}, err
 	}
 	if err := validName("name", name); err != nil {
@@ -102,7 +108,7 @@ func (s *Service) CreatePool(ctx context.Context, name string, set PoolSettings)
 
 // UpdatePool changes a pool's settings (needs the compute_pool menu).
 func (s *Service) UpdatePool(ctx context.Context, idOrName string, set PoolSettings) (model.Pool, error) {
-	if err := Authorize(ctx, model.MenuComputePool); err != nil {
+	if err := Authorize(ctx, model.PermPoolUpdate); err != nil {
 		return model.Pool{}, err
 	}
 	var p model.Pool
@@ -122,7 +128,7 @@ func (s *Service) UpdatePool(ctx context.Context, idOrName string, set PoolSetti
 
 // DeletePool removes an empty pool (needs the compute_pool menu).
 func (s *Service) DeletePool(ctx context.Context, idOrName string) error {
-	if err := Authorize(ctx, model.MenuComputePool); err != nil {
+	if err := Authorize(ctx, model.PermPoolDelete); err != nil {
 		return err
 	}
 	p, err := s.GetPool(ctx, idOrName)

@@ -61,7 +61,7 @@ func (s *Service) GetSecurityPolicy(ctx context.Context, vmID string) (model.Sec
 // editSecurityPolicy changes a VM's policy in one transaction and stores
 // it only if the VM's network can enforce the result.
 func (s *Service) editSecurityPolicy(ctx context.Context, vmID string, edit func(p *model.SecurityPolicy) error) error {
-	vm, err := s.GetVM(ctx, vmID)
+	vm, err := s.reachVM(ctx, vmID, model.PermVMUpdate)
 	if err != nil {
 		return err
 	}

@@ -66,40 +66,41 @@ func CheckSecurityRule(r *model.SecurityRule) error {
 	return nil
 }
 
-// canManageGroup lets admins manage every group and users their own.
-func canManageGroup(ctx context.Context, g model.SecurityPolicyGroup) error {
-	p, ok := PrincipalFrom(ctx)
-	if !ok {
-		return model.Errorf(model.CodeUnauthenticated, "login required")
-	}
-	if p.Role != model.RoleAdmin && p.Name != g.Owner {
-		return model.Errorf(model.CodePermissionDenied, "security policy group %s belongs to %s", g.Name, g.Owner)
-	}
-	return nil
+// securityGroupObject is what authorization knows of a security policy
+// group: its owner's, shared in its tenant like VMs, and readable by
+// everyone when global.
+func securityGroupObject(g model.SecurityPolicyGroup) owned {
+	return owned{kind: "security policy group", key: g.ID, owner: g.Owner, tenant: g.TenantID, group: g.Group,
+		shares: instancesShared, sharedWithCaller: func() bool { return g.Global }}
 }
 
-func (set *SecurityPolicyGroupSettings) check(ctx context.Context) error {
+// check validates settings and fills in the owner (the caller by
+// default; only admins make groups for others) and its tenant.
+func (set *SecurityPolicyGroupSettings) check(ctx context.Context, s *Service) (tenant string, err error) {
 	if err := validName("name", set.Name); err != nil {
-		return err
+		return "", err
 	}
 	if err := checkAction("default_action", &set.DefaultAction); err != nil {
-		return err
+		return "", err
 	}
-	if set.Owner == "" {
-		set.Owner = requesterOf(ctx)
+	owner, _, tenant, err := s.ownership(ctx, set.Owner, "")
+	if err != nil {
+		return "", err
 	}
-	if p, _ := PrincipalFrom(ctx); p.Role != model.RoleAdmin && set.Owner != p.Name {
-		return model.Errorf(model.CodePermissionDenied, "user %s may not make groups for %s", p.Name, set.Owner)
-	}
-	return nil
+	set.Owner = owner
+	return tenant, nil
 }
 
 // CreateSecurityPolicyGroup adds a group without rules.
 func (s *Service) CreateSecurityPolicyGroup(ctx context.Context, set SecurityPolicyGroupSettings) (model.SecurityPolicyGroup, error) {
-	if err := set.check(ctx); err != nil {
+	if err := Authorize(ctx, model.PermSecurityGroupCreate); err != nil {
 		return model.SecurityPolicyGroup{}, err
 	}
-	g := model.SecurityPolicyGroup{ID: uuid.NewString(), Name: set.Name, Description: set.Description, Owner: set.Owner, Group: set.Group,
+	tenant, err := set.check(ctx, s)
+	if err != nil {
+		return model.SecurityPolicyGroup{}, err
+	}
+	g := model.SecurityPolicyGroup{ID: uuid.NewString(), Name: set.Name, Description: set.Description, Owner: set.Owner, Group: set.Group, TenantID: tenant,
 		Enabled: set.Enabled, Global: set.Global, DefaultAction: set.DefaultAction, Rules: []model.SecurityRule{}, CreatedAt: now(), UpdatedAt: now()}
 	if err := s.db.CreateSecurityPolicyGroup(ctx, g); err != nil {
 		return model.SecurityPolicyGroup{}, conflict(err, "a security policy group named %q already exists", set.Name)
@@ -109,12 +110,15 @@ func (s *Service) CreateSecurityPolicyGroup(ctx context.Context, set SecurityPol
 
 // GetSecurityPolicyGroup returns a group by id.
 func (s *Service) GetSecurityPolicyGroup(ctx context.Context, id string) (model.SecurityPolicyGroup, error) {
+	if _, err := caller(ctx); err != nil {
+		return model.SecurityPolicyGroup{}, err
+	}
 	g, err := s.db.GetSecurityPolicyGroup(ctx, id)
 	if err != nil {
 		return g, notFound(err, "security policy group", id)
 	}
-	if p, _ := PrincipalFrom(ctx); p.Role != model.RoleAdmin && !g.Global && g.Owner != p.Name {
-		return model.SecurityPolicyGroup{}, model.NotFound("security policy group", id)
+	if err := authorizeOn(ctx, model.PermSecurityGroupRead, securityGroupObject(g)); err != nil {
+		return model.SecurityPolicyGroup{}, err
 	}
 	return g, nil
 }
@@ -128,15 +132,17 @@ type SecurityPolicyGroupFilter struct {
 // SearchSecurityPolicyGroups returns the groups the caller may see (all
 // for admins, else global ones and their own) that match f.
 func (s *Service) SearchSecurityPolicyGroups(ctx context.Context, f SecurityPolicyGroupFilter) ([]model.SecurityPolicyGroup, error) {
+	if err := Authorize(ctx, model.PermSecurityGroupRead); err != nil {
+		return nil, err
+	}
 	all, err := s.db.ListSecurityPolicyGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p, _ := PrincipalFrom(ctx)
 	out := []model.SecurityPolicyGroup{}
 	for _, g := range all {
 		switch {
-		case p.Role != model.RoleAdmin && !g.Global && g.Owner != p.Name,
+		case !visibleTo(ctx, model.PermSecurityGroupRead, securityGroupObject(g)),
 			f.Owner != "" && g.Owner != f.Owner,
 			f.Group != "" && g.Group != f.Group,
 			f.EnabledOnly && !g.Enabled,
@@ -151,12 +157,15 @@ func (s *Service) SearchSecurityPolicyGroups(ctx context.Context, f SecurityPoli
 // editSecurityPolicyGroup runs edit on a group in a transaction that
 // holds its row, and stores the result.
 func (s *Service) editSecurityPolicyGroup(ctx context.Context, id string, edit func(g *model.SecurityPolicyGroup) error) error {
+	if _, err := caller(ctx); err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(q store.Queries) error {
 		g, err := q.LockSecurityPolicyGroup(ctx, id)
 		if err != nil {
 			return notFound(err, "security policy group", id)
 		}
-		if err := canManageGroup(ctx, g); err != nil {
+		if err := authorizeOn(ctx, model.PermSecurityGroupUpdate, securityGroupObject(g)); err != nil {
 			return err
 		}
 		if err := edit(&g); err != nil {
@@ -170,11 +179,12 @@ func (s *Service) editSecurityPolicyGroup(ctx context.Context, id string, edit f
 // UpdateSecurityPolicyGroup changes a group's settings; guests made with
 // it keep their policy.
 func (s *Service) UpdateSecurityPolicyGroup(ctx context.Context, id string, set SecurityPolicyGroupSettings) error {
-	if err := set.check(ctx); err != nil {
+	tenant, err := set.check(ctx, s)
+	if err != nil {
 		return err
 	}
 	return s.editSecurityPolicyGroup(ctx, id, func(g *model.SecurityPolicyGroup) error {
-		g.Name, g.Description, g.Owner, g.Group = set.Name, set.Description, set.Owner, set.Group
+		g.Name, g.Description, g.Owner, g.Group, g.TenantID = set.Name, set.Description, set.Owner, set.Group, tenant
 		g.Enabled, g.Global, g.DefaultAction = set.Enabled, set.Global, set.DefaultAction
 		return nil
 	})
@@ -183,12 +193,15 @@ func (s *Service) UpdateSecurityPolicyGroup(ctx context.Context, id string, set 
 // DeleteSecurityPolicyGroup removes a group; guests made with it keep
 // their policy.
 func (s *Service) DeleteSecurityPolicyGroup(ctx context.Context, id string) error {
+	if _, err := caller(ctx); err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(q store.Queries) error {
 		g, err := q.LockSecurityPolicyGroup(ctx, id)
 		if err != nil {
 			return notFound(err, "security policy group", id)
 		}
-		if err := canManageGroup(ctx, g); err != nil {
+		if err := authorizeOn(ctx, model.PermSecurityGroupDelete, securityGroupObject(g)); err != nil {
 			return err
 		}
 		return notFound(q.DeleteSecurityPolicyGroup(ctx, id), "security policy group", id)

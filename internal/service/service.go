@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/pki"
@@ -40,6 +42,8 @@ type Config struct {
 	StopTimeout time.Duration
 	// MaxImageBytes bounds an image upload.
 	MaxImageBytes int64
+	// RunSampleInterval is how often billing samples which VMs run.
+	RunSampleInterval time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -60,6 +64,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxImageBytes == 0 {
 		c.MaxImageBytes = 64 << 30
+	}
+	if c.RunSampleInterval == 0 {
+		c.RunSampleInterval = 5 * time.Second
 	}
 }
 
@@ -100,7 +107,9 @@ func New(cfg Config, db *store.DB, prober ImageProber, log *slog.Logger) (*Servi
 	}
 	s := &Service{
 		cfg: cfg, db: db, log: log, ca: ca, prober: prober,
-		tasks:  task.New(db, log, 16),
+		// Tasks run as the control plane: they were authorised when they
+		// were submitted.
+		tasks:  task.New(asControlPlane(context.Background()), db, log, 16),
 		agents: map[string]*cachedAgent{},
 		stop:   make(chan struct{}),
 	}
@@ -130,7 +139,8 @@ func (s *Service) SetClusterAddress(addr string) { s.cfg.ClusterAddress = addr }
 func (s *Service) Tasks() *task.Engine { return s.tasks }
 
 // Start makes the first pool and admin if needed, resumes unfinished
-// tasks, and starts watching host heartbeats.
+// tasks, and starts watching host heartbeats, firing scheduled jobs and
+// sampling VM runs for billing.
 func (s *Service) Start(ctx context.Context) error {
 	if err := s.ensureDefaultPool(ctx); err != nil {
 		return err
@@ -138,8 +148,12 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.tasks.Resume(ctx); err != nil {
 		return err
 	}
-	s.wg.Add(1)
+	// The platform's own duties run whatever APIs are on: host
+	// heartbeats, scheduled jobs, billing samples.
+	s.wg.Add(3)
 	go s.watchHosts()
+	go s.runSchedules()
+	go s.runRecorder()
 	return nil
 }
 
@@ -172,6 +186,9 @@ func conflict(err error, format string, args ...any) error {
 }
 
 func now() time.Time { return time.Now().UTC() }
+
+// newID returns the id of a new object.
+func newID() string { return uuid.NewString() }
 
 // internal wraps an unexpected failure with what was being done.
 func internal(err error, doing string) error {

@@ -137,7 +137,7 @@ func (s *Service) DeleteSnapshot(ctx context.Context, vmIDOrName, name string) (
 
 // snapshotVM returns a VM whose disk exists on its host.
 func (s *Service) snapshotVM(ctx context.Context, vmIDOrName string) (model.VM, error) {
-	vm, err := s.GetVM(ctx, vmIDOrName)
+	vm, err := s.reachVM(ctx, vmIDOrName, model.PermVMSnapshot)
 	if err != nil {
 		return vm, err
 	}

@@ -59,18 +59,24 @@ func checkStoragePool(set *StoragePoolSettings) error {
 
 // ListStoragePools returns all storage pools.
 func (s *Service) ListStoragePools(ctx context.Context) ([]model.StoragePool, error) {
+	if err := Authorize(ctx, model.PermStoragePoolRead); err != nil {
+		return nil, err
+	}
 	return s.db.ListStoragePools(ctx)
 }
 
 // GetStoragePool returns a storage pool by id or name.
 func (s *Service) GetStoragePool(ctx context.Context, idOrName string) (model.StoragePool, error) {
+	if err := Authorize(ctx, model.PermStoragePoolRead); err != nil {
+		return model.StoragePool{}, err
+	}
 	p, err := s.db.GetStoragePool(ctx, idOrName)
 	return p, notFound(err, "storage pool", idOrName)
 }
 
 // CreateStoragePool adds a storage pool (admin only).
 func (s *Service) CreateStoragePool(ctx context.Context, name string, set StoragePoolSettings) (model.StoragePool, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermStoragePoolCreate); err != nil {
 		return model.StoragePool{}, err
 	}
 	if err := validName("name", name); err != nil {
@@ -89,7 +95,7 @@ func (s *Service) CreateStoragePool(ctx context.Context, name string, set Storag
 // UpdateStoragePool changes where a storage pool keeps disks (admin only).
 // Disks do not move, so only a pool that holds no VM may change.
 func (s *Service) UpdateStoragePool(ctx context.Context, idOrName string, set StoragePoolSettings) (model.StoragePool, error) {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermStoragePoolUpdate); err != nil {
 		return model.StoragePool{}, err
 	}
 	if err := checkStoragePool(&set); err != nil {
@@ -121,7 +127,7 @@ func (s *Service) UpdateStoragePool(ctx context.Context, idOrName string, set St
 // DeleteStoragePool removes a storage pool no compute pool uses (admin
 // only).
 func (s *Service) DeleteStoragePool(ctx context.Context, idOrName string) error {
-	if err := requireAdmin(ctx); err != nil {
+	if err := Authorize(ctx, model.PermStoragePoolDelete); err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(q store.Queries) error {

@@ -31,18 +31,24 @@ func validTemplate(t model.Template) error {
 
 // ListTemplates returns all templates.
 func (s *Service) ListTemplates(ctx context.Context) ([]model.Template, error) {
+	if err := Authorize(ctx, model.PermTemplateRead); err != nil {
+		return nil, err
+	}
 	return s.db.ListTemplates(ctx)
 }
 
 // GetTemplate returns a template by id or name.
 func (s *Service) GetTemplate(ctx context.Context, idOrName string) (model.Template, error) {
+	if err := Authorize(ctx, model.PermTemplateRead); err != nil {
+		return model.Template{}, err
+	}
 	t, err := s.db.GetTemplate(ctx, idOrName)
 	return t, notFound(err, "template", idOrName)
 }
 
 // CreateTemplate adds a template (needs the template menu).
 func (s *Service) CreateTemplate(ctx context.Context, t model.Template) (model.Template, error) {
-	if err := Authorize(ctx, model.MenuTemplate); err != nil {
+	if err := Authorize(ctx, model.PermTemplateCreate); err != nil {
 		return t, err
 	}
 	if err := validTemplate(t); err != nil {
@@ -64,7 +70,7 @@ func fillTemplateDefaults(t *model.Template) {
 
 // UpdateTemplate replaces a template's settings (needs the template menu).
 func (s *Service) UpdateTemplate(ctx context.Context, idOrName string, t model.Template) (model.Template, error) {
-	if err := Authorize(ctx, model.MenuTemplate); err != nil {
+	if err := Authorize(ctx, model.PermTemplateUpdate); err != nil {
 		return t, err
 	}
 	cur, err := s.GetTemplate(ctx, idOrName)
@@ -81,7 +87,7 @@ func (s *Service) UpdateTemplate(ctx context.Context, idOrName string, t model.T
 
 // DeleteTemplate removes a template no VM uses (needs the template menu).
 func (s *Service) DeleteTemplate(ctx context.Context, idOrName string) error {
-	if err := Authorize(ctx, model.MenuTemplate); err != nil {
+	if err := Authorize(ctx, model.PermTemplateDelete); err != nil {
 		return err
 	}
 	t, err := s.GetTemplate(ctx, idOrName)

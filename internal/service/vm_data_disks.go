@@ -19,7 +19,7 @@ func (s *Service) AddVMDataDisk(ctx context.Context, idOrName string, sizeBytes 
 	if sizeBytes <= 0 || sizeBytes%512 != 0 || sizeBytes > maxDiskBytes {
 		return model.DataDisk{}, model.FieldError("size", "%d bytes: must be more than 0, a multiple of 512 and at most %d", sizeBytes, int64(maxDiskBytes))
 	}
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return model.DataDisk{}, err
 	}
@@ -38,6 +38,9 @@ func (s *Service) AddVMDataDisk(ctx context.Context, idOrName string, sizeBytes 
 		name := nextDataDiskName(cur.DataDisks)
 		if name > "vdz" {
 			return model.Errorf(model.CodeConflict, "VM %s has a data disk vdz: remove it to add another", cur.Name)
+		}
+		if err := checkQuota(ctx, q, cur.TenantID, quotaDemand{model.QuotaDiskBytes: sizeBytes}); err != nil {
+			return err
 		}
 		disk = model.DataDisk{Name: name, SizeBytes: sizeBytes, MountDir: mountDir}
 		cur.DataDisks, cur.UpdatedAt = append(cur.DataDisks, disk), now()
@@ -62,7 +65,7 @@ func nextDataDiskName(disks []model.DataDisk) string {
 // RemoveVMDataDisk removes a stopped VM's data disk; its host deletes the
 // file, and what it held, when the VM next starts.
 func (s *Service) RemoveVMDataDisk(ctx context.Context, idOrName, name string) error {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func validQoS(q model.QoS) error {
 
 // SetVMQoS stores a VM's QoS and, if it runs, applies it at once.
 func (s *Service) SetVMQoS(ctx context.Context, idOrName string, patch QoSPatch) (model.VM, error) {
-	if _, err := s.GetVM(ctx, idOrName); err != nil {
+	if _, err := s.reachVM(ctx, idOrName, model.PermVMUpdate); err != nil {
 		return model.VM{}, err // an unknown VM before a bad value
 	}
 	var check model.QoS
@@ -124,7 +124,7 @@ func (s *Service) SetVMQoS(ctx context.Context, idOrName string, patch QoSPatch)
 // agent of the running VM and remembers it for GuestAuth. An empty user
 // is the cloud-init administrator (or root); an empty password is made.
 func (s *Service) SetGuestPassword(ctx context.Context, idOrName, user, password string) (model.GuestAuth, error) {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMGuest)
 	if err != nil {
 		return model.GuestAuth{}, err
 	}
@@ -165,7 +165,7 @@ func (s *Service) SetGuestPassword(ctx context.Context, idOrName, user, password
 // GuestAuth returns the guest administrator's credentials: those last set
 // through the guest agent, else those cloud-init was given.
 func (s *Service) GuestAuth(ctx context.Context, idOrName string) (model.GuestAuth, error) {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMGuest)
 	if err != nil {
 		return model.GuestAuth{}, err
 	}
@@ -209,7 +209,7 @@ func stopped(vm model.VM, what string) error {
 // ResizeVMDisk grows a stopped VM's disk to sizeBytes: its system disk
 // (index 0) or data disk index-1.
 func (s *Service) ResizeVMDisk(ctx context.Context, idOrName string, index int, sizeBytes int64) (model.Task, error) {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return model.Task{}, err
 	}
@@ -229,13 +229,21 @@ func (s *Service) ResizeVMDisk(ctx context.Context, idOrName string, index int, 
 	if sizeBytes%512 != 0 || sizeBytes > maxDiskBytes {
 		return model.Task{}, model.FieldError("size", "%d bytes: must be a multiple of 512 and at most %d", sizeBytes, int64(maxDiskBytes))
 	}
+	// The growth counts against the tenant's disk quota from now on: the
+	// task records the new size when the disk has it.
+	err = s.db.InTx(ctx, func(q store.Queries) error {
+		return checkQuota(ctx, q, vm.TenantID, quotaDemand{model.QuotaDiskBytes: sizeBytes - current})
+	})
+	if err != nil {
+		return model.Task{}, err
+	}
 	return s.submitDiskTask(ctx, vm, kindVMDiskResize, p)
 }
 
 // CompactVMDisk rewrites a stopped VM's disk file to take only the room
 // its data needs.
 func (s *Service) CompactVMDisk(ctx context.Context, idOrName string, index int) (model.Task, error) {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return model.Task{}, err
 	}
@@ -248,16 +256,16 @@ func (s *Service) CompactVMDisk(ctx context.Context, idOrName string, index int)
 // ReimageVM replaces a stopped VM's system disk with a fresh one made
 // from a disk image; everything on the old disk is lost.
 func (s *Service) ReimageVM(ctx context.Context, idOrName, imageIDOrName string) (model.Task, error) {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return model.Task{}, err
 	}
 	if imageIDOrName == "" {
 		return model.Task{}, model.FieldError("from_image", "is required")
 	}
-	img, err := s.db.GetImage(ctx, imageIDOrName)
+	img, err := s.GetImage(ctx, imageIDOrName)
 	if err != nil {
-		return model.Task{}, notFound(err, "image", imageIDOrName)
+		return model.Task{}, err
 	}
 	if img.Format == model.FormatISO {
 		return model.Task{}, model.FieldError("from_image", "image %s is an ISO: a system is reset from a disk image", img.Name)

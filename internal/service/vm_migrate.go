@@ -26,7 +26,7 @@ type migrateParams struct {
 // or name), or to the host of its pool with the most free memory if
 // targetHost is empty.
 func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (model.Task, error) {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMMigrate)
 	if err != nil {
 		return model.Task{}, err
 	}

@@ -13,7 +13,7 @@ func (s *Service) VMSerialLog(ctx context.Context, idOrName string, req hostlink
 	if req.Lines < 0 {
 		return hostlink.SerialLog{}, model.FieldError("lines", "must not be negative")
 	}
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMConsole)
 	if err != nil {
 		return hostlink.SerialLog{}, err
 	}

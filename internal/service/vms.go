@@ -68,6 +68,9 @@ const (
 // that can be checked is checked before anything is stored; if the task
 // fails, the VM and its files are removed again.
 func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, model.Task, error) {
+	if err := Authorize(ctx, model.PermVMCreate); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
 	if err := validName("name", req.Name); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
@@ -138,7 +141,8 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		}
 		templateID = t.ID
 	}
-	if req.Owner, req.Group, err = s.ownership(ctx, req.Owner, req.Group); err != nil {
+	var tenant string
+	if req.Owner, req.Group, tenant, err = s.ownership(ctx, req.Owner, req.Group); err != nil {
 		return model.VM{}, model.Task{}, err
 	}
 	var lan model.LAN
@@ -146,7 +150,7 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		if lan, err = s.GetLAN(ctx, req.LAN); err != nil {
 			return model.VM{}, model.Task{}, err
 		}
-		if lan.Owner != req.Owner {
+		if lan.TenantID != tenant {
 			return model.VM{}, model.Task{}, model.NotFound("network", req.LAN)
 		}
 		if req.Host != "" && req.Host != lan.HostID {
@@ -162,7 +166,9 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	}
 	var addressPool model.AddressPool
 	if pool.AddressPool != "" {
-		if addressPool, err = s.GetAddressPool(ctx, pool.AddressPool); err != nil {
+		// The pool's address pool is the platform's business: the caller
+		// uses it through the pool, it needs no right to read it.
+		if addressPool, err = s.db.GetAddressPool(ctx, pool.AddressPool); err != nil {
 			return model.VM{}, model.Task{}, model.Errorf(model.CodeConflict, "pool %s uses address pool %s, which does not exist", pool.Name, pool.AddressPool)
 		}
 	}
@@ -170,16 +176,25 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		ID: uuid.NewString(), Name: req.Name, Description: req.Description, PoolID: pool.ID, ImageID: img.ID,
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
 		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
-		Owner: req.Owner, Group: req.Group, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
+		Owner: req.Owner, Group: req.Group, TenantID: tenant, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
 		QoS: req.QoS, PortForwards: req.PortForwards, NetworkFilters: req.NetworkFilters,
 		Multicast: req.Multicast, CreatedAt: now(), UpdatedAt: now(),
 	}
 	if req.Start {
 		vm.PowerState = model.PowerRunning
 	}
-	// Placement and insert happen in one transaction so that two creates
-	// cannot both claim the last free memory of a host.
+	demand := quotaDemand{model.QuotaVMCount: 1, model.QuotaVMCores: int64(vm.Cores), model.QuotaVMMemory: int64(vm.MemoryMiB) << 20,
+		model.QuotaDiskBytes: vm.DiskBytes}
+	if req.Start {
+		demand[model.QuotaVMRunning] = 1
+	}
+	// Quota check, placement and insert happen in one transaction, so two
+	// creates can neither both take the last of a quota nor both claim the
+	// last free memory of a host.
 	err = s.db.InTx(ctx, func(q store.Queries) error {
+		if err := checkQuota(ctx, q, tenant, demand); err != nil {
+			return err
+		}
 		if _, err := q.GetVM(ctx, req.Name); err == nil {
 			return model.Errorf(model.CodeConflict, "a VM named %q already exists", req.Name)
 		}
@@ -293,28 +308,48 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 	return fits[0].host, nil
 }
 
-// ListVMs returns the VMs the caller may see.
+// ListVMs returns the VMs the caller may read: its own, its tenant's or
+// groups' where they share them, and those shared with its tenant.
 func (s *Service) ListVMs(ctx context.Context) ([]model.VM, error) {
+	if err := Authorize(ctx, model.PermVMRead); err != nil {
+		return nil, err
+	}
 	all, err := s.db.ListVMs(ctx)
 	if err != nil {
 		return nil, err
 	}
+	shared := s.sharedWith(ctx, "vm")
 	visible := all[:0]
 	for _, vm := range all {
-		if CanSeeVM(ctx, vm) {
+		if visibleTo(ctx, model.PermVMRead, vmObject(vm, func() bool { return shared(vm.ID) })) {
 			visible = append(visible, vm)
 		}
 	}
 	return visible, nil
 }
 
-// GetVM returns a VM by id or name, if the caller may see it.
+// GetVM returns a VM by id or name, if the caller may read it.
 func (s *Service) GetVM(ctx context.Context, idOrName string) (model.VM, error) {
-	vm, err := s.db.GetVM(ctx, idOrName)
-	if err == nil && !CanSeeVM(ctx, vm) {
-		return model.VM{}, model.NotFound("VM", idOrName)
+	return s.reachVM(ctx, idOrName, model.PermVMRead)
+}
+
+// reachVM returns a VM by id or name if the caller holds perm on it; a VM
+// it may not see is not found.
+func (s *Service) reachVM(ctx context.Context, idOrName string, perm model.Permission) (model.VM, error) {
+	if _, err := caller(ctx); err != nil {
+		return model.VM{}, err
 	}
-	return vm, notFound(err, "VM", idOrName)
+	vm, err := s.db.GetVM(ctx, idOrName)
+	if err != nil {
+		return model.VM{}, notFound(err, "VM", idOrName)
+	}
+	if err := authorizeOn(ctx, perm, s.vmObject(ctx, vm)); err != nil {
+		if model.IsCode(err, model.CodeNotFound) {
+			err = model.NotFound("VM", idOrName)
+		}
+		return model.VM{}, err
+	}
+	return vm, nil
 }
 
 // UpdateVMRequest changes a VM; nil fields stay as they are.
@@ -335,7 +370,7 @@ type UpdateVMRequest struct {
 // UpdateVM changes a VM's description, or its cores and memory while it
 // is stopped (they take effect at the next start).
 func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMRequest) (model.VM, error) {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return vm, err
 	}
@@ -389,10 +424,15 @@ func (s *Service) UpdateVM(ctx context.Context, idOrName string, req UpdateVMReq
 			}
 		}
 		if resized {
-			// The host must still hold the VM with its new memory.
+			// The host must still hold the VM with its new memory, and its
+			// tenant's quotas the growth.
 			cur, err := q.GetVM(ctx, vm.ID)
 			if err != nil {
 				return notFound(err, "VM", vm.ID)
+			}
+			if err := checkQuota(ctx, q, cur.TenantID, quotaDemand{model.QuotaVMCores: int64(vm.Cores - cur.Cores),
+				model.QuotaVMMemory: int64(vm.MemoryMiB-cur.MemoryMiB) << 20}); err != nil {
+				return err
 			}
 			if delta := vm.MemoryMiB - cur.MemoryMiB; delta > 0 {
 				if err := s.hostHasRoom(ctx, q, vm.HostID, delta); err != nil {
@@ -443,6 +483,12 @@ type ChangeVMStateRequest struct {
 	Media string
 }
 
+// actionPerms is the permission each action needs.
+var actionPerms = map[string]model.Permission{
+	ActionStart: model.PermVMStart, ActionStop: model.PermVMStop, ActionPowerOff: model.PermVMStop,
+	ActionReboot: model.PermVMReboot, ActionPause: model.PermVMPause, ActionResume: model.PermVMResume,
+}
+
 var actionKinds = map[string]string{
 	ActionStart: kindVMStart, ActionStop: kindVMStop, ActionPowerOff: kindVMPowerOff,
 	ActionReboot: kindVMReboot, ActionPause: kindVMPause, ActionResume: kindVMResume,
@@ -462,9 +508,18 @@ func (s *Service) ChangeVMState(ctx context.Context, idOrName string, req Change
 	if req.Timeout < 0 {
 		return model.Task{}, model.FieldError("timeout", "must not be negative")
 	}
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, actionPerms[req.Action])
 	if err != nil {
 		return model.Task{}, err
+	}
+	if req.Action == ActionStart && vm.PowerState == model.PowerStopped {
+		// A VM asked to run counts against its tenant's running quota.
+		err := s.db.InTx(ctx, func(q store.Queries) error {
+			return checkQuota(ctx, q, vm.TenantID, quotaDemand{model.QuotaVMRunning: 1})
+		})
+		if err != nil {
+			return model.Task{}, err
+		}
 	}
 	if vm.Status == model.PowerCreating {
 		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is still being created", vm.Name)
@@ -496,7 +551,7 @@ func (s *Service) ChangeVMState(ctx context.Context, idOrName string, req Change
 
 // DeleteVM starts a task that stops the VM and removes it and its files.
 func (s *Service) DeleteVM(ctx context.Context, idOrName string) (model.Task, error) {
-	vm, err := s.GetVM(ctx, idOrName)
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMDelete)
 	if err != nil {
 		return model.Task{}, err
 	}
@@ -595,4 +650,34 @@ func MACFor(id string) string {
 		return ""
 	}
 	return fmt.Sprintf("52:54:00:%02x:%02x:%02x", u[13], u[14], u[15])
+}
+
+// ChangeVMOwner gives a VM to another user (platform admins only), who
+// then sees it as its own; its tenant and user group follow the new
+// owner's.
+func (s *Service) ChangeVMOwner(ctx context.Context, idOrName, owner string) (model.VM, error) {
+	if err := requireAdmin(ctx); err != nil {
+		return model.VM{}, err
+	}
+	var vm model.VM
+	err := s.db.InTx(ctx, func(q store.Queries) error {
+		var err error
+		if vm, err = q.GetVM(ctx, idOrName); err != nil {
+			return notFound(err, "VM", idOrName)
+		}
+		u, err := q.GetUserByName(ctx, owner)
+		if err != nil {
+			return notFound(err, "user", owner)
+		}
+		if u.TenantID != vm.TenantID {
+			demand := quotaDemand{model.QuotaVMCount: 1, model.QuotaVMCores: int64(vm.Cores), model.QuotaVMMemory: int64(vm.MemoryMiB) << 20,
+				model.QuotaDiskBytes: vm.DiskBytes}
+			if err := checkQuota(ctx, q, u.TenantID, demand); err != nil {
+				return err
+			}
+		}
+		vm.Owner, vm.Group, vm.TenantID, vm.UpdatedAt = u.Name, u.Group, u.TenantID, now()
+		return q.UpdateVM(ctx, vm)
+	})
+	return vm, err
 }

@@ -6,12 +6,12 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-const bareMetalColumns = `id, uuid, ip, os, description, ipmi_host, ipmi_user, ipmi_password, owner, created_at`
+const bareMetalColumns = `id, uuid, ip, os, description, ipmi_host, ipmi_user, ipmi_password, owner, created_at, tenant_id`
 
 func scanBareMetal(s scanner) (model.BareMetal, error) {
 	var m model.BareMetal
 	var created int64
-	err := s.Scan(&m.ID, &m.UUID, &m.IP, &m.OS, &m.Description, &m.IPMIHost, &m.IPMIUser, &m.IPMIPassword, &m.Owner, &created)
+	err := s.Scan(&m.ID, &m.UUID, &m.IP, &m.OS, &m.Description, &m.IPMIHost, &m.IPMIUser, &m.IPMIPassword, &m.Owner, &created, &m.TenantID)
 	m.CreatedAt = fromMicros(created)
 	return m, classify(err)
 }
@@ -19,8 +19,9 @@ func scanBareMetal(s scanner) (model.BareMetal, error) {
 // CreateBareMetal inserts a machine; ErrConflict if its id or UUID is
 // known already.
 func (q Queries) CreateBareMetal(ctx context.Context, m model.BareMetal) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO bare_metals (`+bareMetalColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		m.ID, m.UUID, m.IP, m.OS, m.Description, m.IPMIHost, m.IPMIUser, m.IPMIPassword, m.Owner, micros(m.CreatedAt))
+	m.TenantID = tenantOrDefault(m.TenantID)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO bare_metals (`+bareMetalColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		m.ID, m.UUID, m.IP, m.OS, m.Description, m.IPMIHost, m.IPMIUser, m.IPMIPassword, m.Owner, micros(m.CreatedAt), m.TenantID)
 	return classify(err)
 }
 
@@ -29,9 +30,9 @@ func (q Queries) GetBareMetal(ctx context.Context, id string) (model.BareMetal, 
 	return scanBareMetal(q.q.QueryRowContext(ctx, `SELECT `+bareMetalColumns+` FROM bare_metals WHERE id = $1`, id))
 }
 
-// ListBareMetals returns the machines of an owner by UUID.
-func (q Queries) ListBareMetals(ctx context.Context, owner string) ([]model.BareMetal, error) {
-	return queryAll(ctx, q.q, scanBareMetal, `SELECT `+bareMetalColumns+` FROM bare_metals WHERE owner = $1 ORDER BY uuid`, owner)
+// ListBareMetals returns every machine by UUID.
+func (q Queries) ListBareMetals(ctx context.Context) ([]model.BareMetal, error) {
+	return queryAll(ctx, q.q, scanBareMetal, `SELECT `+bareMetalColumns+` FROM bare_metals ORDER BY uuid`)
 }
 
 // DeleteBareMetal removes a machine.

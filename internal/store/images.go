@@ -7,14 +7,14 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-const imageColumns = `id, name, description, format, state, size_bytes, virtual_size, sha256, owner, user_group, tags, created_at, updated_at`
+const imageColumns = `id, name, description, format, state, size_bytes, virtual_size, sha256, owner, user_group, tags, created_at, updated_at, tenant_id`
 
 func scanImage(s scanner) (model.Image, error) {
 	var i model.Image
 	var created, updated int64
 	var tags string
 	err := s.Scan(&i.ID, &i.Name, &i.Description, &i.Format, &i.State, &i.SizeBytes, &i.VirtualSize, &i.SHA256,
-		&i.Owner, &i.Group, &tags, &created, &updated)
+		&i.Owner, &i.Group, &tags, &created, &updated, &i.TenantID)
 	i.CreatedAt, i.UpdatedAt = fromMicros(created), fromMicros(updated)
 	i.Tags = splitTags(tags)
 	return i, classify(err)
@@ -22,9 +22,10 @@ func scanImage(s scanner) (model.Image, error) {
 
 // CreateImage inserts an image.
 func (q Queries) CreateImage(ctx context.Context, i model.Image) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO images (`+imageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	i.TenantID = tenantOrDefault(i.TenantID)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO images (`+imageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		i.ID, i.Name, i.Description, i.Format, i.State, i.SizeBytes, i.VirtualSize, i.SHA256, i.Owner, i.Group,
-		strings.Join(i.Tags, ","), micros(i.CreatedAt), micros(i.UpdatedAt))
+		strings.Join(i.Tags, ","), micros(i.CreatedAt), micros(i.UpdatedAt), i.TenantID)
 	return classify(err)
 }
 
@@ -40,10 +41,11 @@ func (q Queries) ListImages(ctx context.Context) ([]model.Image, error) {
 
 // UpdateImage stores an image's mutable fields.
 func (q Queries) UpdateImage(ctx context.Context, i model.Image) error {
+	i.TenantID = tenantOrDefault(i.TenantID)
 	return q.execOne(ctx, `UPDATE images SET name = $2, description = $3, format = $4, state = $5, size_bytes = $6,
-		virtual_size = $7, sha256 = $8, owner = $9, user_group = $10, tags = $11, updated_at = $12 WHERE id = $1`,
+		virtual_size = $7, sha256 = $8, owner = $9, user_group = $10, tags = $11, updated_at = $12, tenant_id = $13 WHERE id = $1`,
 		i.ID, i.Name, i.Description, i.Format, i.State, i.SizeBytes, i.VirtualSize, i.SHA256, i.Owner, i.Group,
-		strings.Join(i.Tags, ","), micros(i.UpdatedAt))
+		strings.Join(i.Tags, ","), micros(i.UpdatedAt), i.TenantID)
 }
 
 // DeleteImage removes an image.

@@ -6,12 +6,12 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-const lanColumns = `name, cidr, host_id, owner, mcast_group, mcast_port, created_at, vlan_id`
+const lanColumns = `name, cidr, host_id, owner, mcast_group, mcast_port, created_at, vlan_id, tenant_id`
 
 func scanLAN(s scanner) (model.LAN, error) {
 	var l model.LAN
 	var created int64
-	err := s.Scan(&l.Name, &l.CIDR, &l.HostID, &l.Owner, &l.MulticastGroup, &l.MulticastPort, &created, &l.VlanID)
+	err := s.Scan(&l.Name, &l.CIDR, &l.HostID, &l.Owner, &l.MulticastGroup, &l.MulticastPort, &created, &l.VlanID, &l.TenantID)
 	l.CreatedAt = fromMicros(created)
 	return l, classify(err)
 }
@@ -19,8 +19,9 @@ func scanLAN(s scanner) (model.LAN, error) {
 // CreateLAN inserts a LAN; ErrConflict if its name or multicast address
 // is taken.
 func (q Queries) CreateLAN(ctx context.Context, l model.LAN) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO lans (`+lanColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		l.Name, l.CIDR, l.HostID, l.Owner, l.MulticastGroup, l.MulticastPort, micros(l.CreatedAt), l.VlanID)
+	l.TenantID = tenantOrDefault(l.TenantID)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO lans (`+lanColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		l.Name, l.CIDR, l.HostID, l.Owner, l.MulticastGroup, l.MulticastPort, micros(l.CreatedAt), l.VlanID, l.TenantID)
 	return classify(err)
 }
 

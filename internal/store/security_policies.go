@@ -23,13 +23,13 @@ func parseRules(raw string) ([]model.SecurityRule, error) {
 	return rules, json.Unmarshal([]byte(raw), &rules)
 }
 
-const securityGroupColumns = `id, name, description, owner, user_group, enabled, is_global, default_action, rules, created_at, updated_at`
+const securityGroupColumns = `id, name, description, owner, user_group, enabled, is_global, default_action, rules, created_at, updated_at, tenant_id`
 
 func scanSecurityGroup(s scanner) (model.SecurityPolicyGroup, error) {
 	var g model.SecurityPolicyGroup
 	var rules string
 	var created, updated int64
-	err := s.Scan(&g.ID, &g.Name, &g.Description, &g.Owner, &g.Group, &g.Enabled, &g.Global, &g.DefaultAction, &rules, &created, &updated)
+	err := s.Scan(&g.ID, &g.Name, &g.Description, &g.Owner, &g.Group, &g.Enabled, &g.Global, &g.DefaultAction, &rules, &created, &updated, &g.TenantID)
 	g.CreatedAt, g.UpdatedAt = fromMicros(created), fromMicros(updated)
 	if err == nil {
 		g.Rules, err = parseRules(rules)
@@ -39,10 +39,11 @@ func scanSecurityGroup(s scanner) (model.SecurityPolicyGroup, error) {
 
 // CreateSecurityPolicyGroup inserts a security policy group.
 func (q Queries) CreateSecurityPolicyGroup(ctx context.Context, g model.SecurityPolicyGroup) error {
+	g.TenantID = tenantOrDefault(g.TenantID)
 	_, err := q.q.ExecContext(ctx, `INSERT INTO security_policy_groups (`+securityGroupColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		g.ID, g.Name, g.Description, g.Owner, g.Group, g.Enabled, g.Global, g.DefaultAction, rulesJSON(g.Rules),
-		micros(g.CreatedAt), micros(g.UpdatedAt))
+		micros(g.CreatedAt), micros(g.UpdatedAt), g.TenantID)
 	return classify(err)
 }
 
@@ -68,9 +69,10 @@ func (q Queries) ListSecurityPolicyGroups(ctx context.Context) ([]model.Security
 
 // UpdateSecurityPolicyGroup writes a group whole, rules included.
 func (q Queries) UpdateSecurityPolicyGroup(ctx context.Context, g model.SecurityPolicyGroup) error {
+	g.TenantID = tenantOrDefault(g.TenantID)
 	return q.execOne(ctx, `UPDATE security_policy_groups SET name = $2, description = $3, owner = $4, user_group = $5,
-		enabled = $6, is_global = $7, default_action = $8, rules = $9, updated_at = $10 WHERE id = $1`,
-		g.ID, g.Name, g.Description, g.Owner, g.Group, g.Enabled, g.Global, g.DefaultAction, rulesJSON(g.Rules), micros(g.UpdatedAt))
+		enabled = $6, is_global = $7, default_action = $8, rules = $9, updated_at = $10, tenant_id = $11 WHERE id = $1`,
+		g.ID, g.Name, g.Description, g.Owner, g.Group, g.Enabled, g.Global, g.DefaultAction, rulesJSON(g.Rules), micros(g.UpdatedAt), g.TenantID)
 }
 
 // DeleteSecurityPolicyGroup removes a group; guests made with it keep

@@ -30,13 +30,14 @@ func openTestDBs(t *testing.T) map[string]*DB {
 		}
 		// Each test starts from an empty schema.
 		// The built-in admin role and group stay, as a migration made them.
-		for _, stmt := range []string{"DELETE FROM zstack_resources", "DELETE FROM vm_run_intervals", "DELETE FROM operation_logs", "DELETE FROM user_group_members",
-			"DELETE FROM user_group_roles WHERE group_name <> 'admin'", "DELETE FROM user_groups WHERE name <> 'admin'",
-			"DELETE FROM roles WHERE name <> 'admin'", "DELETE FROM bare_metals", "DELETE FROM lan_members", "DELETE FROM lans", "DELETE FROM address_allocations", "DELETE FROM address_ranges",
+		for _, stmt := range []string{"DELETE FROM zstack_resources", "DELETE FROM vm_run_intervals", "DELETE FROM operation_logs",
+			"DELETE FROM iam_group_members", "DELETE FROM iam_user_roles", "DELETE FROM iam_group_roles WHERE group_id <> 'admin'",
+			"DELETE FROM iam_groups WHERE id <> 'admin'", "DELETE FROM iam_roles WHERE id <> 'admin'", "DELETE FROM vm_shares",
+			"DELETE FROM image_shares", "DELETE FROM quotas", "DELETE FROM bare_metals", "DELETE FROM lan_members", "DELETE FROM lans", "DELETE FROM address_allocations", "DELETE FROM address_ranges",
 			"DELETE FROM address_pools", "DELETE FROM storage_pools", "DELETE FROM vm_security_policies",
 			"DELETE FROM security_policy_groups", "DELETE FROM vm_snapshots", "DELETE FROM tasks", "DELETE FROM vms",
 			"DELETE FROM images", "DELETE FROM join_tokens", "DELETE FROM hosts", "DELETE FROM pools", "DELETE FROM sessions",
-			"DELETE FROM users", "DELETE FROM dbc_sessions", "DELETE FROM dbc_nonces"} {
+			"DELETE FROM users", "DELETE FROM tenants WHERE id <> 'default'", "DELETE FROM dbc_sessions", "DELETE FROM dbc_nonces"} {
 			if _, err := pg.sql.ExecContext(ctx, stmt); err != nil {
 				t.Fatal(err)
 			}

@@ -6,22 +6,32 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-// selectUsers reads users with the group they belong to (one at most).
-const selectUsers = `SELECT u.id, u.name, u.password_hash, u.role, u.nick, u.mail, COALESCE(m.group_name, ''), u.created_at
-	FROM users u LEFT JOIN user_group_members m ON m.user_id = u.id`
+// selectUsers reads users with the first of their groups by name.
+const selectUsers = `SELECT u.id, u.name, u.password_hash, u.password_form, u.role, u.nick, u.mail, u.description,
+	COALESCE(u.tenant_id, 'default'), u.tenant_admin,
+	COALESCE((SELECT MIN(g.name) FROM iam_group_members m JOIN iam_groups g ON g.id = m.group_id WHERE m.user_id = u.id), ''),
+	u.created_at, u.updated_at
+	FROM users u`
 
 func scanUser(s scanner) (model.User, error) {
 	var u model.User
-	var created int64
-	err := s.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.Role, &u.Nick, &u.Mail, &u.Group, &created)
-	u.CreatedAt = fromMicros(created)
+	var created, updated int64
+	err := s.Scan(&u.ID, &u.Name, &u.PasswordHash, &u.PasswordForm, &u.Role, &u.Nick, &u.Mail, &u.Description,
+		&u.TenantID, &u.TenantAdmin, &u.Group, &created, &updated)
+	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return u, classify(err)
 }
 
-// CreateUser inserts a user (its group is set with AddGroupMember).
+// CreateUser inserts a user (groups are joined with AddGroupMember).
 func (q Queries) CreateUser(ctx context.Context, u model.User) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO users (id, name, password_hash, role, nick, mail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		u.ID, u.Name, u.PasswordHash, u.Role, u.Nick, u.Mail, micros(u.CreatedAt))
+	if u.PasswordForm == "" {
+		u.PasswordForm = model.PasswordSHA512
+	}
+	u.TenantID = tenantOrDefault(u.TenantID)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO users (id, name, password_hash, password_form, role, nick, mail, description,
+		tenant_id, tenant_admin, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		u.ID, u.Name, u.PasswordHash, u.PasswordForm, u.Role, u.Nick, u.Mail, u.Description, u.TenantID, u.TenantAdmin,
+		micros(u.CreatedAt), micros(u.UpdatedAt))
 	return classify(err)
 }
 
@@ -54,19 +64,27 @@ func (q Queries) ListUsers(ctx context.Context) ([]model.User, error) {
 	return queryAll(ctx, q.q, scanUser, selectUsers+` ORDER BY u.name`)
 }
 
-// SetUserInfo replaces a user's nick name and mail address.
-func (q Queries) SetUserInfo(ctx context.Context, id, nick, mail string) error {
-	return q.execOne(ctx, `UPDATE users SET nick = $2, mail = $3 WHERE id = $1`, id, nick, mail)
+// ListTenantUsers returns the users of a tenant by name.
+func (q Queries) ListTenantUsers(ctx context.Context, tenantID string) ([]model.User, error) {
+	return queryAll(ctx, q.q, scanUser, selectUsers+` WHERE u.tenant_id = $1 ORDER BY u.name`, tenantID)
 }
 
-// DeleteUser removes a user; its sessions and group membership go with it.
+// SetUserInfo replaces a user's nick name, mail address and description.
+func (q Queries) SetUserInfo(ctx context.Context, id, nick, mail, description string, now int64) error {
+	return q.execOne(ctx, `UPDATE users SET nick = $2, mail = $3, description = $4, updated_at = $5 WHERE id = $1`,
+		id, nick, mail, description, now)
+}
+
+// DeleteUser removes a user; its sessions, group memberships and role
+// bindings go with it.
 func (q Queries) DeleteUser(ctx context.Context, id string) error {
 	return q.execOne(ctx, `DELETE FROM users WHERE id = $1`, id)
 }
 
-// SetUserPassword replaces a user's password hash.
-func (q Queries) SetUserPassword(ctx context.Context, id, hash string) error {
-	return q.execOne(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash)
+// SetUserPassword replaces a user's password hash and the form it was
+// computed over.
+func (q Queries) SetUserPassword(ctx context.Context, id, hash string, form model.PasswordForm) error {
+	return q.execOne(ctx, `UPDATE users SET password_hash = $2, password_form = $3 WHERE id = $1`, id, hash, form)
 }
 
 // CreateSession inserts a session.

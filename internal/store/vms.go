@@ -9,7 +9,7 @@ import (
 
 const vmColumns = `id, name, description, pool_id, host_id, image_id, cores, memory_mib, disk_bytes, clone_mode, boot_media,
 	power_state, status, accel, owner, user_group, auto_start, template_id, cloud_init, created_at, updated_at,
-	qos, guest_auth, port_forwards, data_disks, network_filters, multicast`
+	qos, guest_auth, port_forwards, data_disks, network_filters, multicast, tenant_id`
 
 func scanVM(s scanner) (model.VM, error) {
 	var v model.VM
@@ -17,7 +17,7 @@ func scanVM(s scanner) (model.VM, error) {
 	var cloudInit, qos, guestAuth, forwards, dataDisks, filters, multicast string
 	err := s.Scan(&v.ID, &v.Name, &v.Description, &v.PoolID, &v.HostID, &v.ImageID, &v.Cores, &v.MemoryMiB, &v.DiskBytes,
 		&v.CloneMode, &v.BootMedia, &v.PowerState, &v.Status, &v.Accel, &v.Owner, &v.Group, &v.AutoStart, &v.TemplateID,
-		&cloudInit, &created, &updated, &qos, &guestAuth, &forwards, &dataDisks, &filters, &multicast)
+		&cloudInit, &created, &updated, &qos, &guestAuth, &forwards, &dataDisks, &filters, &multicast, &v.TenantID)
 	v.CreatedAt, v.UpdatedAt = fromMicros(created), fromMicros(updated)
 	if err == nil && cloudInit != "" {
 		v.CloudInit = &model.CloudInit{}
@@ -47,13 +47,14 @@ func scanVM(s scanner) (model.VM, error) {
 
 // CreateVM inserts a VM.
 func (q Queries) CreateVM(ctx context.Context, v model.VM) error {
+	v.TenantID = tenantOrDefault(v.TenantID)
 	_, err := q.q.ExecContext(ctx, `INSERT INTO vms (`+vmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-		$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
+		$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
 		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.ImageID, v.Cores, v.MemoryMiB, v.DiskBytes, v.CloneMode,
 		v.BootMedia, v.PowerState, v.Status, v.Accel, v.Owner, v.Group, v.AutoStart, v.TemplateID, cloudInitJSON(v.CloudInit),
 		micros(v.CreatedAt), micros(v.UpdatedAt), jsonOrEmpty(v.QoS, v.QoS == model.QoS{}), jsonOrEmpty(v.GuestAuth, v.GuestAuth == nil),
 		jsonOrEmpty(v.PortForwards, len(v.PortForwards) == 0), jsonOrEmpty(v.DataDisks, len(v.DataDisks) == 0),
-		jsonOrEmpty(v.NetworkFilters, len(v.NetworkFilters) == 0), jsonOrEmpty(v.Multicast, len(v.Multicast) == 0))
+		jsonOrEmpty(v.NetworkFilters, len(v.NetworkFilters) == 0), jsonOrEmpty(v.Multicast, len(v.Multicast) == 0), v.TenantID)
 	return classify(err)
 }
 
@@ -76,14 +77,15 @@ func (q Queries) ListVMsOnHost(ctx context.Context, hostID string) ([]model.VM, 
 // have their own methods, so that a configuration change cannot undo a
 // state change made meanwhile.
 func (q Queries) UpdateVM(ctx context.Context, v model.VM) error {
+	v.TenantID = tenantOrDefault(v.TenantID)
 	return q.execOne(ctx, `UPDATE vms SET name = $2, description = $3, pool_id = $4, host_id = $5, cores = $6, memory_mib = $7,
 		disk_bytes = $8, updated_at = $9, owner = $10, user_group = $11, auto_start = $12, image_id = $13, qos = $14,
-		guest_auth = $15, port_forwards = $16, data_disks = $17, network_filters = $18, multicast = $19 WHERE id = $1`,
+		guest_auth = $15, port_forwards = $16, data_disks = $17, network_filters = $18, multicast = $19, tenant_id = $20 WHERE id = $1`,
 		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.Cores, v.MemoryMiB, v.DiskBytes,
 		micros(v.UpdatedAt), v.Owner, v.Group, v.AutoStart, v.ImageID, jsonOrEmpty(v.QoS, v.QoS == model.QoS{}),
 		jsonOrEmpty(v.GuestAuth, v.GuestAuth == nil), jsonOrEmpty(v.PortForwards, len(v.PortForwards) == 0),
 		jsonOrEmpty(v.DataDisks, len(v.DataDisks) == 0), jsonOrEmpty(v.NetworkFilters, len(v.NetworkFilters) == 0),
-		jsonOrEmpty(v.Multicast, len(v.Multicast) == 0))
+		jsonOrEmpty(v.Multicast, len(v.Multicast) == 0), v.TenantID)
 }
 
 // SetVMStatus records an observed state.

@@ -66,12 +66,14 @@ type Engine struct {
 	stop  context.CancelFunc
 }
 
-// New returns an engine that runs at most parallel tasks at once.
-func New(db *store.DB, log *slog.Logger, parallel int) *Engine {
+// New returns an engine that runs at most parallel tasks at once. Their
+// handlers get contexts derived from base (which carries who they run
+// as).
+func New(base context.Context, db *store.DB, log *slog.Logger, parallel int) *Engine {
 	if parallel < 1 {
 		parallel = 1
 	}
-	base, stop := context.WithCancel(context.Background())
+	base, stop := context.WithCancel(base)
 	return &Engine{
 		db: db, log: log,
 		kinds:   map[string]Kind{},

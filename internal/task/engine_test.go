@@ -28,7 +28,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestOutcomes(t *testing.T) {
 	ctx := context.Background()
-	e := New(openDB(t, filepath.Join(t.TempDir(), "k.db")), quiet, 4)
+	e := New(context.Background(), openDB(t, filepath.Join(t.TempDir(), "k.db")), quiet, 4)
 	defer e.Close()
 	e.Register("ok", Kind{Handler: func(ctx context.Context, r *Run) (any, error) {
 		var p struct{ N int }
@@ -76,7 +76,7 @@ func TestOutcomes(t *testing.T) {
 
 func TestCancelAndFIFOPerTarget(t *testing.T) {
 	ctx := context.Background()
-	e := New(openDB(t, filepath.Join(t.TempDir(), "k.db")), quiet, 4)
+	e := New(context.Background(), openDB(t, filepath.Join(t.TempDir(), "k.db")), quiet, 4)
 	defer e.Close()
 	var mu sync.Mutex
 	var order []string
@@ -131,7 +131,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "k.db")
 	db := openDB(t, path)
-	first := New(db, quiet, 4)
+	first := New(context.Background(), db, quiet, 4)
 	running := make(chan struct{}, 2)
 	block := func(ctx context.Context, r *Run) (any, error) {
 		running <- struct{}{}
@@ -151,7 +151,7 @@ func TestResumeAfterRestart(t *testing.T) {
 			t.Fatalf("task %s is %s after shutdown, want running (to be resumed)", id, tk.State)
 		}
 	}
-	second := New(db, quiet, 4)
+	second := New(context.Background(), db, quiet, 4)
 	defer second.Close()
 	second.Register("resumable", Kind{Resumable: true, Handler: func(ctx context.Context, r *Run) (any, error) { return "again", nil }})
 	second.Register("oneshot", Kind{Handler: func(ctx context.Context, r *Run) (any, error) { return nil, errors.New("must not run") }})

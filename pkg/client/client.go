@@ -158,6 +158,11 @@ func (c *Client) UploadImage(ctx context.Context, name, format string, content i
 }
 
 // DeleteImage deletes an image.
+// ShareImage shares an image with tenants, or with all.
+func (c *Client) ShareImage(ctx context.Context, id string, req api.SharesPost) error {
+	return c.do(ctx, http.MethodPost, "/v1/images/"+url.PathEscape(id)+"/shares", req, nil)
+}
+
 func (c *Client) DeleteImage(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/images/"+url.PathEscape(id), nil, nil)
 }

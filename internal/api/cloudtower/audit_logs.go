@@ -63,7 +63,7 @@ func (s *Server) getSystemAuditLogs(r *http.Request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts, err := s.svc.Tasks().List(r.Context(), store.TaskFilter{})
+	ts, err := s.svc.ListTasks(r.Context(), store.TaskFilter{})
 	if err != nil {
 		return nil, err
 	}

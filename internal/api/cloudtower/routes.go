@@ -11,55 +11,44 @@ import (
 // the reason; docs/cloudtower-endpoints.md tracks them.
 func (s *Server) operations() []operation {
 	return []operation{
-		{name: "login", public: true, handle: s.login, note: notes["login"]},                                                       // 登录
-		{name: "create-vm", handle: s.createVM, menus: instance, note: notes["create-vm"]},                                         // 创建空白虚拟机
-		{name: "create-vm-from-template", handle: s.createVMFromTemplate, menus: instance, note: notes["create-vm-from-template"]}, // 从模板创建虚拟机
-		{name: "start-vm", handle: s.startVM, menus: instance, note: notes["start-vm"]},                                            // 启动虚拟机
-		{name: "poweroff-vm", handle: s.power(service.ActionPowerOff), menus: instance},                                            // 强制关闭虚拟机(下电)
-		{name: "shutdown-vm", handle: s.power(service.ActionStop), menus: instance, note: notes["shutdown-vm"]},                    // 关闭虚拟机
-		{name: "restart-vm", handle: s.power(service.ActionReboot), menus: instance},                                               // 重启虚拟机
-		{name: "suspend-vm", handle: s.power(service.ActionPause), menus: instance, note: notes["suspend-vm"]},                     // 暂停虚拟机
-		{name: "resume-vm", handle: s.power(service.ActionResume), menus: instance},                                                // 恢复虚拟机
-		{name: "migrate-vm", handle: s.migrateVM, menus: instance, note: notes["migrate-vm"]},                                      // 迁移虚拟机
-		{name: "delete-vm", handle: s.deleteVM, menus: instance, note: notes["delete-vm"]},                                         // 删除虚拟机
-		{name: "update-vm-basic-info", handle: s.updateVMBasicInfo, menus: instance, note: notes["update-vm-basic-info"]},          // 扩容虚拟机
-		{name: "create-vm-snapshot", handle: s.createVMSnapshot, menus: instance, note: notes["create-vm-snapshot"]},               // 创建快照
-		{name: "delete-vm-snapshot", handle: s.deleteVMSnapshot, menus: instance},                                                  // 删除虚拟机快照
-		{name: "get-vm-snapshots", handle: s.getVMSnapshots, menus: instance},                                                      // 根据 ID 获取快照或快照列表
-		{name: "get-vms", handle: s.getVMs, menus: instance, note: notes["get-vms"]},                                               // 查询虚拟机
-		{name: "add-vm-cd-rom", handle: s.addVMCDROM, menus: instance, note: notes["add-vm-cd-rom"]},                               // 挂载 CD-ROM
-		{name: "remove-vm-cd-rom", handle: s.removeVMCDROM, menus: instance, note: notes["remove-vm-cd-rom"]},                      // 卸载 CD-ROM
-		{name: "get-elf-images", handle: inventoryList(s, elfImages), menus: isoReaders, note: notes["get-elf-images"]},            // 获取 ISO 映像列表
-		{name: "create-vm-volume", refused: noVolumes},                                                                             // 创建虚拟磁盘
-		{name: "get-vm-volumes", handle: inventoryList(s, vmVolumes), menus: instance, note: notes["get-vm-volumes"]},              // 获取虚拟磁盘列表
-		{name: "delete-vm-volume", refused: noVolumes},                                                                             // 删除虚拟磁盘
-		{name: "add-vm-volume", handle: s.addVMVolume, menus: instance, note: notes["add-vm-volume"]},                              // 挂载虚拟磁盘
-		{name: "remove-vm-volume", handle: s.removeVMVolume, menus: instance, note: notes["remove-vm-volume"]},                     // 卸载虚拟磁盘
-		{name: "get-hosts", handle: inventoryList(s, hosts), menus: hostReaders, note: notes["get-hosts"]},                         // 获取物理机列表
-		{name: "get-clusters", handle: inventoryList(s, clusters), menus: hostReaders, note: notes["get-clusters"]},                // 获取集群列表
-		{name: "get-vm-templates", handle: inventoryList(s, vmTemplates), menus: templateReaders, note: notes["get-vm-templates"]}, // 查询模板
-		{name: "create-vm-vlan", handle: s.createVMVlan, menus: networkWriters, note: notes["create-vm-vlan"]},                     // 创建虚拟网络
-		{name: "delete-vm-vlan", handle: s.deleteVMVlan, menus: networkWriters, note: notes["delete-vm-vlan"]},                     // 删除虚拟网络
-		{name: "get-vlans", handle: inventoryList(s, vlans), menus: networkReaders, note: notes["get-vlans"]},                      // 查询虚拟网络
-		{name: "update-vm-vlan", handle: s.updateVMVlan, menus: networkWriters, note: notes["update-vm-vlan"]},                     // 编辑虚拟网络
-		{name: "add-vm-nic", handle: s.addVMNic, menus: instance, note: notes["add-vm-nic"]},                                       // 为虚拟机增加虚拟网卡
-		{name: "remove-vm-nic", handle: s.removeVMNic, menus: instance, note: notes["remove-vm-nic"]},                              // 为虚拟机移除虚拟网卡
-		{name: "get-system-audit-logs", handle: s.getSystemAuditLogs, menus: logReaders, note: notes["get-system-audit-logs"]},     // 获取系统事件
-		{name: "get-user-audit-logs", handle: s.getUserAuditLogs, menus: logReaders, note: notes["get-user-audit-logs"]},           // 获取用户事件
-		{name: "get-tasks", handle: s.getTasks, note: notes["get-tasks"]},                                                          // 任务中心
+		{name: "login", public: true, handle: s.login, note: notes["login"]},                                                                // 登录
+		{name: "create-vm", perm: model.PermVMCreate, handle: s.createVM, note: notes["create-vm"]},                                         // 创建空白虚拟机
+		{name: "create-vm-from-template", perm: model.PermVMCreate, handle: s.createVMFromTemplate, note: notes["create-vm-from-template"]}, // 从模板创建虚拟机
+		{name: "start-vm", perm: model.PermVMStart, handle: s.startVM, note: notes["start-vm"]},                                             // 启动虚拟机
+		{name: "poweroff-vm", perm: model.PermVMStop, handle: s.power(service.ActionPowerOff)},                                              // 强制关闭虚拟机(下电)
+		{name: "shutdown-vm", perm: model.PermVMStop, handle: s.power(service.ActionStop), note: notes["shutdown-vm"]},                      // 关闭虚拟机
+		{name: "restart-vm", perm: model.PermVMReboot, handle: s.power(service.ActionReboot)},                                               // 重启虚拟机
+		{name: "suspend-vm", perm: model.PermVMPause, handle: s.power(service.ActionPause), note: notes["suspend-vm"]},                      // 暂停虚拟机
+		{name: "resume-vm", perm: model.PermVMResume, handle: s.power(service.ActionResume)},                                                // 恢复虚拟机
+		{name: "migrate-vm", perm: model.PermVMMigrate, handle: s.migrateVM, note: notes["migrate-vm"]},                                     // 迁移虚拟机
+		{name: "delete-vm", perm: model.PermVMDelete, handle: s.deleteVM, note: notes["delete-vm"]},                                         // 删除虚拟机
+		{name: "update-vm-basic-info", perm: model.PermVMUpdate, handle: s.updateVMBasicInfo, note: notes["update-vm-basic-info"]},          // 扩容虚拟机
+		{name: "create-vm-snapshot", perm: model.PermVMSnapshot, handle: s.createVMSnapshot, note: notes["create-vm-snapshot"]},             // 创建快照
+		{name: "delete-vm-snapshot", perm: model.PermVMSnapshot, handle: s.deleteVMSnapshot},                                                // 删除虚拟机快照
+		{name: "get-vm-snapshots", perm: model.PermVMRead, handle: s.getVMSnapshots},                                                        // 根据 ID 获取快照或快照列表
+		{name: "get-vms", perm: model.PermVMRead, handle: s.getVMs, note: notes["get-vms"]},                                                 // 查询虚拟机
+		{name: "add-vm-cd-rom", perm: model.PermVMUpdate, handle: s.addVMCDROM, note: notes["add-vm-cd-rom"]},                               // 挂载 CD-ROM
+		{name: "remove-vm-cd-rom", perm: model.PermVMUpdate, handle: s.removeVMCDROM, note: notes["remove-vm-cd-rom"]},                      // 卸载 CD-ROM
+		{name: "get-elf-images", perm: model.PermMediaRead, handle: inventoryList(s, elfImages), note: notes["get-elf-images"]},             // 获取 ISO 映像列表
+		{name: "create-vm-volume", perm: model.PermVMUpdate, refused: noVolumes},                                                            // 创建虚拟磁盘
+		{name: "get-vm-volumes", perm: model.PermVMRead, handle: inventoryList(s, vmVolumes), note: notes["get-vm-volumes"]},                // 获取虚拟磁盘列表
+		{name: "delete-vm-volume", perm: model.PermVMUpdate, refused: noVolumes},                                                            // 删除虚拟磁盘
+		{name: "add-vm-volume", perm: model.PermVMUpdate, handle: s.addVMVolume, note: notes["add-vm-volume"]},                              // 挂载虚拟磁盘
+		{name: "remove-vm-volume", perm: model.PermVMUpdate, handle: s.removeVMVolume, note: notes["remove-vm-volume"]},                     // 卸载虚拟磁盘
+		{name: "get-hosts", perm: model.PermHostRead, handle: inventoryList(s, hosts), note: notes["get-hosts"]},                            // 获取物理机列表
+		{name: "get-clusters", perm: model.PermPoolRead, handle: inventoryList(s, clusters), note: notes["get-clusters"]},                   // 获取集群列表
+		{name: "get-vm-templates", perm: model.PermImageRead, handle: inventoryList(s, vmTemplates), note: notes["get-vm-templates"]},       // 查询模板
+		{name: "create-vm-vlan", perm: model.PermNetworkCreate, handle: s.createVMVlan, note: notes["create-vm-vlan"]},                      // 创建虚拟网络
+		{name: "delete-vm-vlan", perm: model.PermNetworkDelete, handle: s.deleteVMVlan, note: notes["delete-vm-vlan"]},                      // 删除虚拟网络
+		{name: "get-vlans", perm: model.PermNetworkRead, handle: inventoryList(s, vlans), note: notes["get-vlans"]},                         // 查询虚拟网络
+		{name: "update-vm-vlan", perm: model.PermNetworkUpdate, handle: s.updateVMVlan, note: notes["update-vm-vlan"]},                      // 编辑虚拟网络
+		{name: "add-vm-nic", perm: model.PermVMUpdate, handle: s.addVMNic, note: notes["add-vm-nic"]},                                       // 为虚拟机增加虚拟网卡
+		{name: "remove-vm-nic", perm: model.PermVMUpdate, handle: s.removeVMNic, note: notes["remove-vm-nic"]},                              // 为虚拟机移除虚拟网卡
+		{name: "get-system-audit-logs", perm: model.PermLogRead, handle: s.getSystemAuditLogs, note: notes["get-system-audit-logs"]},        // 获取系统事件
+		{name: "get-user-audit-logs", perm: model.PermLogRead, handle: s.getUserAuditLogs, note: notes["get-user-audit-logs"]},              // 获取用户事件
+		{name: "get-tasks", perm: model.PermSession, handle: s.getTasks, note: notes["get-tasks"]},                                                                   // 任务中心
 	}
 }
-
-// Who may call what: the Nano API's permissions for the same objects.
-var (
-	instance        = []string{model.MenuInstance}
-	hostReaders     = []string{model.MenuComputePool, model.MenuDashboard, model.MenuInstance}
-	isoReaders      = []string{model.MenuMediaImage, model.MenuInstance}
-	templateReaders = []string{model.MenuDiskImage, model.MenuTemplate, model.MenuInstance}
-	networkReaders  = []string{model.MenuAddressPool, model.MenuInstance}
-	networkWriters  = []string{model.MenuAddressPool}
-	logReaders      = []string{model.MenuLog}
-)
 
 // Why operations are refused.
 const (
@@ -104,5 +93,5 @@ var notes = map[string]string{
 
 // vncOperation is the guide's one GraphQL call (POST /api).
 func (s *Server) vncOperation() operation {
-	return operation{name: "vnc", handle: s.vnc, menus: instance, note: notes["vnc"]}
+	return operation{name: "vnc", perm: model.PermVMConsole, handle: s.vnc, note: notes["vnc"]}
 }

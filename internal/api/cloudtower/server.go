@@ -69,10 +69,9 @@ type operation struct {
 	// refused, when set, is why Kumo does not do this operation; it
 	// answers 400 NOT_SUPPORTED after the token is checked.
 	refused string
-	// menus are the permissions of which the caller must hold one, as
-	// for the same objects in the Nano API (docs/iam.md); none means any
-	// logged-in caller.
-	menus []string
+	// perm is the permission the caller must hold, the same the other
+	// APIs ask for the same operation (docs/iam.md).
+	perm model.Permission
 	// note says where Kumo's answer differs from CloudTower's, for
 	// docs/cloudtower-endpoints.md.
 	note string
@@ -84,6 +83,9 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 	// Patterns carry no method: ServeMux would answer other methods 405,
 	// a status the SDK does not know; wrap answers them 404.
 	for _, op := range s.operations() {
+		if !op.public && op.perm == "" {
+			panic("cloudtower: operation " + op.name + " names no permission")
+		}
 		s.mux.Handle(Prefix+"/"+op.name, s.wrap(op))
 	}
 	s.mux.Handle("/api", s.wrap(s.vncOperation()))
@@ -113,7 +115,7 @@ func (s *Server) wrap(op operation) http.Handler {
 				return
 			}
 			r = r.WithContext(service.WithPrincipal(r.Context(), p))
-			if err := service.Authorize(r.Context(), op.menus...); err != nil {
+			if err := authorizeOperation(r.Context(), op.perm); err != nil {
 				s.record(r, op, err)
 				writeError(w, r, op.name, err)
 				return
@@ -267,4 +269,10 @@ func taskOf(t model.Task) *string {
 // deleted is the data of a delete's reply.
 type deleted struct {
 	ID string `json:"id"`
+}
+
+// authorizeOperation asks the service whether the caller holds an
+// operation's permission, before its body is read.
+func authorizeOperation(ctx context.Context, perm model.Permission) error {
+	return service.Authorize(ctx, perm)
 }

@@ -107,14 +107,14 @@ func (s *Server) getTasks(r *http.Request, body []byte) (any, error) {
 	var ts []model.Task
 	if id, ok := oneID(q); ok {
 		// The SDK's way to follow a task: read just that one.
-		t, err := s.svc.Tasks().Get(r.Context(), id)
+		t, err := s.svc.GetTask(r.Context(), id)
 		if err != nil && !model.IsCode(err, model.CodeNotFound) {
 			return nil, err
 		}
 		if err == nil {
 			ts = []model.Task{t}
 		}
-	} else if ts, err = s.svc.Tasks().List(r.Context(), store.TaskFilter{}); err != nil {
+	} else if ts, err = s.svc.ListTasks(r.Context(), store.TaskFilter{}); err != nil {
 		return nil, err
 	}
 	all := make([]task, len(ts))

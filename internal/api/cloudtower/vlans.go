@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/model"
-	"github.com/kumo-cloud/kumo/internal/service"
 )
 
 // vlan is CloudTower's Vlan. Every Kumo guest has a NIC on QEMU
@@ -107,9 +106,6 @@ func (s *Server) vlanPool(ctx context.Context, id string) (model.Pool, error) {
 	return p, nil
 }
 
-// towerOwner begins the owner of the LANs made through CloudTower.
-const towerOwner = "cloudtower"
-
 // lanNameRE is what a Kumo network may be called (service.CreateLAN):
 // checked for the whole batch before any network is made.
 var lanNameRE = regexp.MustCompile(`^[A-Za-z0-9]{6,10}$`)
@@ -184,13 +180,9 @@ func (s *Server) createVMVlan(r *http.Request, body []byte) (any, error) {
 			return nil, model.Errorf(model.CodeConflict, "a network named %q exists already", c.Name)
 		}
 	}
-	owner := towerOwner
-	if p, ok := service.PrincipalFrom(ctx); ok {
-		owner = towerOwner + ":" + p.Name
-	}
 	out := make([]withTask[vlan], 0, len(req))
 	for i, c := range req {
-		l, err := s.svc.CreateLAN(ctx, c.Name, lanCIDR, hosts[i], owner)
+		l, err := s.svc.CreateLAN(ctx, c.Name, lanCIDR, hosts[i])
 		if err != nil {
 			return nil, err
 		}
@@ -239,9 +231,6 @@ func (s *Server) selectLANs(ctx context.Context, where map[string]any) (*invento
 		l, ok := byID[p.ID]
 		if !ok {
 			return nil, nil, errRefused("vlan " + p.ID + " is the user-mode NAT network of a cluster: it cannot be changed or deleted")
-		}
-		if err := towerLAN(l); err != nil {
-			return nil, nil, err
 		}
 		out = append(out, l)
 	}
@@ -366,16 +355,7 @@ func (s *Server) nicLAN(ctx context.Context, d nicChange) (model.LAN, error) {
 	if err != nil {
 		return model.LAN{}, model.NotFound("vlan", n.ConnectVlanID)
 	}
-	return l, towerLAN(l)
-}
-
-// towerLAN refuses changes to a LAN another dialect's owner made (a DBC
-// wallet's): its owner decides who is on it.
-func towerLAN(l model.LAN) error {
-	if !strings.HasPrefix(l.Owner, towerOwner) {
-		return errRefused("vlan " + lanVlanID(l.Name) + " is a network of " + l.Owner + ", made through another API: CloudTower changes only the networks it made")
-	}
-	return nil
+	return l, nil
 }
 
 func needStopped(v model.VM, what string) error {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/kumo-cloud/kumo/internal/model"
-	"github.com/kumo-cloud/kumo/internal/service"
 )
 
 // Kumo's control plane is DBC's bare metal node: it keeps the machines a
@@ -47,7 +46,7 @@ func (s *Server) listBareMetal(c *call) (any, error) {
 	if _, err := s.nodes(c); err != nil {
 		return nil, err
 	}
-	list, err := s.svc.ListBareMetals(c.ctx(), service.DBCOwner(c.wallet))
+	list, err := s.svc.ListBareMetals(c.ctx())
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +75,7 @@ func (s *Server) addBareMetal(c *call) (any, error) {
 	out := []bareMetal{}
 	for i, n := range p.Nodes {
 		m, state, err := s.svc.AddBareMetal(c.ctx(), model.BareMetal{UUID: n.UUID, IP: n.IP, OS: n.OS, Description: n.Desc,
-			IPMIHost: n.IPMIHostname, IPMIUser: n.IPMIUsername, IPMIPassword: n.IPMIPassword, Owner: service.DBCOwner(c.wallet)})
+			IPMIHost: n.IPMIHostname, IPMIUser: n.IPMIUsername, IPMIPassword: n.IPMIPassword})
 		if err != nil {
 			return nil, fmt.Errorf("additional.bare_metal_nodes[%d] (%d added before it): %w", i, i, err)
 		}
@@ -101,7 +100,7 @@ func (s *Server) deleteBareMetal(c *call) (any, error) {
 		return nil, model.FieldError("additional.bare_metal_node_ids", "names no machine")
 	}
 	for _, id := range p.IDs {
-		if err := s.svc.DeleteBareMetal(c.ctx(), id, service.DBCOwner(c.wallet)); err != nil {
+		if err := s.svc.DeleteBareMetal(c.ctx(), id); err != nil {
 			return nil, err
 		}
 	}
@@ -127,7 +126,7 @@ func (s *Server) bareMetalPower(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	state, err := s.svc.BareMetalPower(c.ctx(), id, service.DBCOwner(c.wallet), p.Command)
+	state, err := s.svc.BareMetalPower(c.ctx(), id, p.Command)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +144,7 @@ func (s *Server) bareMetalBootdev(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.svc.SetBareMetalBootDevice(c.ctx(), id, service.DBCOwner(c.wallet), p.Device); err != nil {
+	if err := s.svc.SetBareMetalBootDevice(c.ctx(), id, p.Device); err != nil {
 		return nil, err
 	}
 	return map[string]string{"node_id": id, "device": p.Device}, nil

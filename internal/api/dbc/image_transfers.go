@@ -142,7 +142,7 @@ func (s *Server) downloadImage(c *call) (any, error) {
 	go func() {
 		defer cancel()
 		defer body.Close()
-		_, err := s.svc.UploadImage(ctx, service.UploadImageRequest{Name: p.ImageFilename, Owner: service.DBCOwner(c.wallet),
+		_, err := s.svc.UploadImage(ctx, service.UploadImageRequest{Name: p.ImageFilename,
 			Description: "downloaded from DBC image server " + p.ImageServer}, countingReader{body, &t.done})
 		if err != nil {
 			s.log.Warn("dbc image download failed", "image", p.ImageFilename, "server", p.ImageServer, "err", err)
@@ -174,10 +174,6 @@ func (s *Server) uploadImage(c *call) (any, error) {
 	img, rc, size, err := s.svc.ExportImage(c.ctx(), p.ImageFilename)
 	if err != nil {
 		return nil, err
-	}
-	if img.Owner != service.DBCOwner(c.wallet) {
-		rc.Close()
-		return nil, model.Errorf(model.CodePermissionDenied, "image %s was not made by wallet %s, so it may not upload it", img.Name, c.wallet)
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.ctx()))
 	t := &transfer{server: p.ImageServer, total: size, started: time.Now(), cancel: cancel, state: "uploading"}

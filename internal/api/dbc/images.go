@@ -2,7 +2,6 @@ package dbc
 
 import (
 	"github.com/kumo-cloud/kumo/internal/model"
-	"github.com/kumo-cloud/kumo/internal/service"
 )
 
 // An image is a disk image file: of the node (a Kumo image, which every
@@ -45,7 +44,13 @@ func (s *Server) listImages(c *call) (any, error) {
 			onServer[n.ImageName] = true
 		}
 	}
-	imgs, err := s.svc.ListImages(c.ctx())
+	// With credentials, the images the wallet may use (its own, and
+	// those shared with it); without, those shared with everyone.
+	list := s.svc.ListImages
+	if c.wallet == "" {
+		list = s.svc.PublicImages
+	}
+	imgs, err := list(c.ctx())
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +58,6 @@ func (s *Server) listImages(c *call) (any, error) {
 	for _, img := range imgs {
 		if img.Format == model.FormatISO {
 			continue // media, not VM disks
-		}
-		// With credentials, a wallet's own images only (DBC's "images of
-		// one user on the node").
-		if c.wallet != "" && img.Owner != service.DBCOwner(c.wallet) {
-			continue
 		}
 		if onServer != nil && !onServer[img.Name] {
 			continue
@@ -68,8 +68,8 @@ func (s *Server) listImages(c *call) (any, error) {
 	return out, nil
 }
 
-// deleteImage deletes one of the wallet's images on the node; images
-// others made are not the wallet's to delete.
+// deleteImage deletes an image of the wallet's on the node; images
+// shared with it are not its to delete (the service refuses).
 func (s *Server) deleteImage(c *call) (any, error) {
 	var p struct {
 		ImageFilename string `json:"image_filename"`
@@ -83,9 +83,6 @@ func (s *Server) deleteImage(c *call) (any, error) {
 	img, err := s.svc.GetImage(c.ctx(), p.ImageFilename)
 	if err != nil {
 		return nil, err
-	}
-	if img.Owner != service.DBCOwner(c.wallet) {
-		return nil, model.Errorf(model.CodePermissionDenied, "image %s was not made by wallet %s, so it may not delete it", img.Name, c.wallet)
 	}
 	if err := s.svc.DeleteImage(c.ctx(), img.ID); err != nil {
 		return nil, err

@@ -1,10 +1,5 @@
 package dbc
 
-import (
-	"github.com/kumo-cloud/kumo/internal/model"
-	"github.com/kumo-cloud/kumo/internal/service"
-)
-
 // A DBC network is a Kumo LAN (see service.CreateLAN): an isolated
 // segment between the VMs of one node, which they join with a second NIC
 // when created with its network_name.
@@ -28,21 +23,13 @@ func (s *Server) createLAN(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.svc.CreateLAN(c.ctx(), p.NetworkName, p.IPCIDR, h.ID, service.DBCOwner(c.wallet))
+	l, err := s.svc.CreateLAN(c.ctx(), p.NetworkName, p.IPCIDR, h.ID)
 	if err != nil {
 		return nil, err
 	}
 	return lan{NetworkName: l.Name, IPCIDR: l.CIDR, NodeID: NodeID(l.HostID), CreateTime: l.CreatedAt.Local().Format(timeFormat)}, nil
 }
 
-// ownLAN returns a network the wallet made; others' are not found.
-func (s *Server) ownLAN(c *call, name string) (model.LAN, error) {
-	l, err := s.svc.GetLAN(c.ctx(), name)
-	if err != nil || l.Owner != service.DBCOwner(c.wallet) {
-		return model.LAN{}, model.NotFound("network", name)
-	}
-	return l, nil
-}
 
 // deleteLAN deletes a network no VM is on. (DBC also removes networks
 // unused for long; Kumo keeps them until deleted.)
@@ -50,7 +37,7 @@ func (s *Server) deleteLAN(c *call) (any, error) {
 	if err := c.additional(&struct{}{}); err != nil {
 		return nil, err
 	}
-	l, err := s.ownLAN(c, c.r.PathValue("network_name"))
+	l, err := s.svc.GetLAN(c.ctx(), c.r.PathValue("network_name"))
 	if err != nil {
 		return nil, err
 	}

@@ -54,9 +54,10 @@ func miningNodeOf(h model.Host) miningNode {
 }
 
 // nodes returns the hosts the call's peer_nodes_list names, all hosts if
-// it names none.
+// it names none. DBC's GPU nodes are public: anyone may read their
+// configuration, so this needs no credentials.
 func (s *Server) nodes(c *call) ([]model.Host, error) {
-	hosts, err := s.svc.ListHosts(c.ctx())
+	hosts, err := s.svc.PublicHosts(c.ctx())
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,9 @@
 //   - credentials are a wallet's signature of a one-time nonce (wallet,
 //     nonce, sign) or a session id with the wallet's signature of it
 //     (session_id, session_id_sign); see service.VerifyWalletSignature.
-//     A wallet sees the VMs (DBC "tasks") it created, and no others.
+//     A wallet is a tenant of its own (service.AuthenticateWallet): it
+//     sees the VMs (DBC "tasks"), LANs, disks and machines it made, and
+//     no others, because the service says so.
 package dbc
 
 import (
@@ -70,8 +72,11 @@ const (
 )
 
 type route struct {
-	path   string // under Prefix, with {name} parameters
-	auth   auth
+	path string // under Prefix, with {name} parameters
+	auth auth
+	// perm is the permission the wallet must hold, the same the other
+	// APIs ask for the same operation; "" only for public routes.
+	perm   model.Permission
 	handle func(c *call) (any, error)
 }
 
@@ -122,6 +127,9 @@ func New(svc *service.Service, log *slog.Logger, opts Options) *Server {
 	}
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), opts: opts, transfers: imageTransfers{m: map[transferKey]*transfer{}}}
 	for _, rt := range s.routes() {
+		if rt.auth != authNone && rt.perm == "" {
+			panic("dbc: route " + rt.path + " names no permission")
+		}
 		s.mux.Handle("POST "+Prefix+rt.path, s.wrap(rt))
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -144,6 +152,12 @@ func (s *Server) wrap(rt route) http.Handler {
 			writeError(w, err)
 			return
 		}
+		if c.wallet != "" {
+			if err := service.Authorize(c.ctx(), rt.perm); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
 		out, err := rt.handle(c)
 		if err != nil {
 			if model.CodeOf(err) == model.CodeInternal {
@@ -163,6 +177,7 @@ func (s *Server) authenticate(c *call, a auth) error {
 	hasSession := b.SessionID != "" || b.SessionIDSign != ""
 	hasWallet := b.Wallet != "" || b.Nonce != "" || b.Sign != ""
 	hasMultisig := len(b.MultisigAccounts) > 0 && string(b.MultisigAccounts) != "null"
+	var principal service.Principal
 	switch {
 	case a == authNone:
 		return nil
@@ -182,24 +197,29 @@ func (s *Server) authenticate(c *call, a auth) error {
 		if b.SessionID == "" || b.SessionIDSign == "" {
 			return model.Errorf(model.CodeUnauthenticated, "session_id and session_id_sign go together: one of them is missing")
 		}
-		sess, err := s.svc.VerifyDBCSession(c.ctx(), b.SessionID, b.SessionIDSign)
+		p, sess, err := s.svc.AuthenticateWalletSession(c.ctx(), b.SessionID, b.SessionIDSign)
 		if err != nil {
 			return err
 		}
-		c.wallet = sess.Wallet
+		c.wallet, principal = sess.Wallet, p
 	default:
 		if b.Wallet == "" || b.Nonce == "" || b.Sign == "" {
 			return model.Errorf(model.CodeUnauthenticated, "wallet, nonce and sign go together: one of them is missing")
 		}
-		if err := s.svc.VerifyDBCWallet(c.ctx(), b.Wallet, b.Nonce, b.Sign); err != nil {
+		if len(s.opts.Wallets) > 0 && !slices.Contains(s.opts.Wallets, b.Wallet) {
+			// Refused before its tenant is made.
+			return model.Errorf(model.CodePermissionDenied, "wallet %s is not a renter of this node", b.Wallet)
+		}
+		p, err := s.svc.AuthenticateWallet(c.ctx(), b.Wallet, b.Nonce, b.Sign)
+		if err != nil {
 			return err
 		}
-		c.wallet = b.Wallet
+		c.wallet, principal = b.Wallet, p
 	}
 	if len(s.opts.Wallets) > 0 && !slices.Contains(s.opts.Wallets, c.wallet) {
 		return model.Errorf(model.CodePermissionDenied, "wallet %s is not a renter of this node", c.wallet)
 	}
-	c.r = c.r.WithContext(service.WithPrincipal(c.r.Context(), service.DBCPrincipal(c.wallet)))
+	c.r = c.r.WithContext(service.WithPrincipal(c.r.Context(), principal))
 	return nil
 }
 

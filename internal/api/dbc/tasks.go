@@ -111,15 +111,16 @@ func hostIP(h model.Host) string {
 	return host
 }
 
-// ownTask returns the VM of a task_id if the caller's wallet made it;
-// other wallets' VMs are not found, so their existence does not leak.
+// ownTask returns the VM of a task_id if the caller's wallet may see it;
+// other wallets' VMs are not found (the service hides them), so their
+// existence does not leak.
 func (s *Server) ownTask(c *call) (model.VM, error) {
 	id := c.r.PathValue("task_id")
 	vm, err := s.svc.GetVM(c.ctx(), id)
-	if err != nil || vm.Owner != service.DBCOwner(c.wallet) {
+	if model.IsCode(err, model.CodeNotFound) {
 		return model.VM{}, model.NotFound("task", id)
 	}
-	return vm, nil
+	return vm, err
 }
 
 // text is a value DBC's documents write as a string but clients also send
@@ -243,7 +244,7 @@ func (s *Server) createTask(c *call) (any, error) {
 		return nil, errNotImplemented("additional.data_file_name: attaching an existing disk file is not implemented in Kumo yet; add an empty data disk with /disk/add instead")
 	}
 	if p.NetworkName != "" {
-		if _, err := s.ownLAN(c, p.NetworkName); err != nil {
+		if _, err := s.svc.GetLAN(c.ctx(), p.NetworkName); err != nil {
 			return nil, err
 		}
 	}
@@ -303,7 +304,7 @@ func (s *Server) listTasks(c *call) (any, error) {
 	}
 	out := []task{}
 	for _, vm := range vms {
-		if vm.Owner == service.DBCOwner(c.wallet) && on[vm.HostID] {
+		if on[vm.HostID] {
 			out = append(out, s.taskOf(c, vm))
 		}
 	}

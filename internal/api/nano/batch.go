@@ -115,7 +115,7 @@ func (s *Server) batchStatus(r *http.Request, kind batchKind) (reply, error) {
 	for _, it := range bt.items {
 		st := batchStatus{Name: it.name, ID: it.guestID, Status: "fail", Error: it.err}
 		if it.taskID != "" {
-			t, err := s.svc.Tasks().Get(ctx(r), it.taskID)
+			t, err := s.svc.GetTask(ctx(r), it.taskID)
 			switch {
 			case err != nil:
 				st.Error = err.Error()

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/kumo-cloud/kumo/internal/model"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/nano-endpoints.md from the route table")
@@ -91,34 +93,50 @@ func TestRoutesRegister(t *testing.T) {
 	}
 }
 
-// TestRoutePermissions checks that reads other features need stay open
-// to them, that writes need the object's own menu, and that one's own
-// account needs none.
+// TestRoutePermissions checks the permission routes name, and that the
+// menus grant reads other features need (an instance holder lists pools
+// and templates), writes only to the object's own menu, and one's own
+// account to anyone.
 func TestRoutePermissions(t *testing.T) {
+	s := New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	perms := map[string]model.Permission{}
+	for _, rt := range s.routes() {
+		perms[rt.method+" "+rt.path] = rt.perm
+	}
 	tests := []struct {
 		method, path string
-		want         []string
+		want         model.Permission
+		menus        []string // the menus that grant it
 	}{
-		{"GET", "/compute_pools/", []string{"compute_pool", "instance", "dashboard"}},
-		{"POST", "/compute_pools/{pool}", []string{"compute_pool"}},
-		{"GET", "/compute_pool_cells/", []string{"compute_pool"}},
-		{"GET", "/templates/{id}", []string{"template", "instance"}},
-		{"DELETE", "/templates/{id}", []string{"template"}},
-		{"PUT", "/compute_cell_status/{pool}/{cell}/storages/", []string{"compute_pool"}},
-		{"GET", "/users/", []string{"user"}},
-		{"PUT", "/users/{user_name}/password/", nil},
-		{"GET", "/resource_visibilities/", nil},
-		{"PUT", "/resource_visibilities/", []string{"visibility"}},
-		{"DELETE", "/logs/", []string{"log"}},
-		{"POST", "/search/guests/", []string{"instance"}},
+		{"GET", "/compute_pools/", model.PermPoolRead, []string{"dashboard", "compute_pool", "instance"}},
+		{"POST", "/compute_pools/{pool}", model.PermPoolCreate, []string{"compute_pool"}},
+		{"GET", "/compute_pool_cells/", model.PermHostRead, []string{"dashboard", "compute_pool", "address_pool", "instance"}},
+		{"GET", "/templates/{id}", model.PermTemplateRead, []string{"instance", "template"}},
+		{"DELETE", "/templates/{id}", model.PermTemplateDelete, []string{"template"}},
+		{"PUT", "/compute_cell_status/{pool}/{cell}/storages/", model.PermHostUpdate, []string{"compute_pool"}},
+		{"GET", "/users/", model.PermUserRead, []string{"user"}},
+		{"PUT", "/users/{user_name}/password/", model.PermSession, nil},
+		{"GET", "/resource_visibilities/", model.PermSession, nil},
+		{"PUT", "/resource_visibilities/", model.PermVisibilityUpdate, []string{"visibility"}},
+		{"DELETE", "/logs/", model.PermLogWrite, []string{"log"}},
+		{"POST", "/search/guests/", model.PermVMRead, []string{"dashboard", "instance"}},
+		{"POST", "/instances/{id}", model.PermVMStart, []string{"instance"}},
+		{"POST", "/migrations/", model.PermVMMigrate, []string{"compute_pool"}},
 	}
 	for _, tc := range tests {
-		got, err := menusFor(tc.method, tc.path)
-		if err != nil || strings.Join(got, ",") != strings.Join(tc.want, ",") {
-			t.Errorf("%s %s: %v, %v; want %v", tc.method, tc.path, got, err, tc.want)
+		got, ok := perms[tc.method+" "+tc.path]
+		if !ok || got != tc.want {
+			t.Errorf("%s %s: permission %q (route found %v), want %q", tc.method, tc.path, got, ok, tc.want)
+			continue
 		}
-	}
-	if _, err := menusFor("GET", "/no_such_object/"); err == nil {
-		t.Error("a route without a permission must be refused")
+		var menus []string
+		for _, m := range model.Menus {
+			if got != model.PermSession && got.MatchedBy(m) {
+				menus = append(menus, m)
+			}
+		}
+		if strings.Join(menus, ",") != strings.Join(tc.menus, ",") {
+			t.Errorf("%s %s: granted by menus %v, want %v", tc.method, tc.path, menus, tc.menus)
+		}
 	}
 }

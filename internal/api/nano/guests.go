@@ -116,7 +116,7 @@ func macOf(id string) string { return service.MACFor(id) }
 
 // createProgress returns the progress of a VM's create task.
 func (s *Server) createProgress(r *http.Request, id string) int {
-	tasks, err := s.svc.Tasks().List(ctx(r), store.TaskFilter{TargetID: id, Limit: 10})
+	tasks, err := s.svc.ListTasks(ctx(r), store.TaskFilter{TargetID: id, Limit: 10})
 	if err != nil {
 		return 0
 	}
@@ -275,7 +275,7 @@ func (s *Server) getGuest(r *http.Request) (reply, error) {
 func (s *Server) waitTask(r *http.Request, t model.Task, limit time.Duration) error {
 	wctx, cancel := context.WithTimeout(ctx(r), limit)
 	defer cancel()
-	done, err := s.svc.Tasks().Wait(wctx, t.ID)
+	done, err := s.svc.WaitTask(wctx, t.ID)
 	if err != nil {
 		return err
 	}

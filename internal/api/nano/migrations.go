@@ -107,7 +107,7 @@ func (s *Server) migrationStatus(r *http.Request, id string, bt *batch) migratio
 			total += 100
 			continue
 		}
-		t, err := s.svc.Tasks().Get(ctx(r), it.taskID)
+		t, err := s.svc.GetTask(ctx(r), it.taskID)
 		switch {
 		case err != nil:
 			out.Error += it.name + ": " + err.Error() + "; "

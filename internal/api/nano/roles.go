@@ -23,7 +23,7 @@ func (b roleBody) menu() ([]string, error) {
 }
 
 func (s *Server) listRoles(r *http.Request) (reply, error) {
-	roles, err := s.svc.ListRoles(ctx(r))
+	roles, err := s.svc.ListRoles(ctx(r), false)
 	if err != nil {
 		return reply{}, err
 	}
@@ -39,7 +39,7 @@ func (s *Server) getRole(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return ok(map[string][]string{"menu": role.Menu})
+	return ok(map[string][]string{"menu": role.Menus()})
 }
 
 func (s *Server) createRole(r *http.Request) (reply, error) {
@@ -51,7 +51,7 @@ func (s *Server) createRole(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	_, err = s.svc.CreateRole(ctx(r), model.Role{Name: r.PathValue("role_name"), Menu: menu})
+	_, err = s.svc.CreateMenuRole(ctx(r), r.PathValue("role_name"), menu)
 	return done(err)
 }
 
@@ -64,10 +64,10 @@ func (s *Server) modifyRole(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	_, err = s.svc.UpdateRole(ctx(r), r.PathValue("role_name"), menu)
+	_, err = s.svc.SetRoleMenus(ctx(r), r.PathValue("role_name"), menu)
 	return done(err)
 }
 
 func (s *Server) deleteRole(r *http.Request) (reply, error) {
-	return done(s.svc.DeleteRole(ctx(r), r.PathValue("role_name")))
+	return done(s.svc.DeleteRole(ctx(r), r.PathValue("role_name"), false))
 }

@@ -63,9 +63,8 @@ type route struct {
 	public       bool
 	handle       func(r *http.Request) (reply, error)
 	pending      string // what Kumo lacks, for endpoints answering 501
-	// menus are the permissions of which the caller must hold one (see
-	// menusFor); none means any logged-in caller.
-	menus []string
+	// perm is the permission the caller must hold (see routes).
+	perm model.Permission
 }
 
 // New returns the Nano API server.
@@ -107,7 +106,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			r = r.WithContext(service.WithPrincipal(r.Context(), p))
-			if err := service.Authorize(r.Context(), rt.menus...); err != nil {
+			if err := authorizeRoute(r.Context(), rt.perm); err != nil {
 				s.record(r, rt, err)
 				writeError(w, err)
 				return
@@ -227,3 +226,9 @@ const timeFormat = "2006-01-02 15:04:05"
 
 // done is the reply of an operation without data: success unless err.
 func done(err error) (reply, error) { return reply{http.StatusOK, nil}, err }
+
+// authorizeRoute asks the service whether the caller holds a route's
+// permission, before the request is parsed, so a refusal comes first.
+func authorizeRoute(ctx context.Context, perm model.Permission) error {
+	return service.Authorize(ctx, perm)
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 )
 
 // A Nano user group holds roles and members; a member gets the menus of
@@ -28,7 +29,7 @@ type userGroupBody struct {
 }
 
 func (s *Server) listUserGroups(r *http.Request) (reply, error) {
-	groups, err := s.svc.ListUserGroups(ctx(r))
+	groups, err := s.svc.ListUserGroups(ctx(r), false)
 	if err != nil {
 		return reply{}, err
 	}
@@ -69,11 +70,12 @@ func (s *Server) modifyUserGroup(r *http.Request) (reply, error) {
 	if err := decode(r, &req); err != nil {
 		return reply{}, err
 	}
-	return done(s.svc.UpdateUserGroup(ctx(r), r.PathValue("group_name"), req.Display, req.Role))
+	_, err := s.svc.UpdateUserGroup(ctx(r), r.PathValue("group_name"), service.GroupUpdate{Display: req.Display, Roles: req.Role})
+	return done(err)
 }
 
 func (s *Server) deleteUserGroup(r *http.Request) (reply, error) {
-	return done(s.svc.DeleteUserGroup(ctx(r), r.PathValue("group_name")))
+	return done(s.svc.DeleteUserGroup(ctx(r), r.PathValue("group_name"), false))
 }
 
 // listGroupMembers answers GET /user_groups/members/?group=NAME. The

@@ -3,6 +3,7 @@ package native
 import (
 	"net/http"
 
+	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
@@ -17,6 +18,18 @@ type taskWaitParams struct {
 	Timeout int    `query:"timeout" description:"seconds to wait at most (default 60)"`
 }
 
+// quotaParams documents PUT /v1/tenants/{id}/quotas/{name}.
+type quotaParams struct {
+	ID   string `path:"id" description:"tenant id or name"`
+	Name string `path:"name" description:"quota name" enum:"vm.count,vm.running,vm.cores,vm.memory_bytes,disk.bytes,image.count,image.bytes"`
+}
+
+// triggerJobParams documents /v1/schedules/triggers/{id}/jobs/{job}.
+type triggerJobParams struct {
+	ID  string `path:"id" description:"trigger id"`
+	Job string `path:"job" description:"job id"`
+}
+
 // imageUploadParams documents POST /v1/images.
 type imageUploadParams struct {
 	Name        string `query:"name" required:"true"`
@@ -28,43 +41,116 @@ func (s *Server) routes() []route {
 	return []route{
 		{method: "POST", path: "/v1/login", summary: "Log in and get a session token", public: true,
 			body: api.LoginRequest{}, reply: api.Session{}, status: http.StatusOK, handle: s.postLogin},
-		{method: "GET", path: "/v1/session", summary: "Show the current session",
+		{method: "GET", path: "/v1/session", perm: model.PermSession, summary: "Show the current session",
 			reply: api.Session{}, status: http.StatusOK, handle: s.getSession},
-		{method: "POST", path: "/v1/session/renew", summary: "Extend the current session",
+		{method: "POST", path: "/v1/session/renew", perm: model.PermSession, summary: "Extend the current session",
 			reply: api.Session{}, status: http.StatusOK, handle: s.renewSession},
-		{method: "POST", path: "/v1/logout", summary: "End the current session",
+		{method: "POST", path: "/v1/logout", perm: model.PermSession, summary: "End the current session",
 			status: http.StatusNoContent, handle: s.postLogout},
 
-		{method: "GET", path: "/v1/pools", summary: "List pools", reply: []api.Pool{}, status: http.StatusOK, handle: s.listPools},
-		{method: "POST", path: "/v1/pools", summary: "Create a pool", body: api.PoolsPost{}, reply: api.Pool{}, status: http.StatusCreated, handle: s.createPool},
-		{method: "GET", path: "/v1/pools/{id}", summary: "Show a pool", params: idParam{}, reply: api.Pool{}, status: http.StatusOK, handle: s.getPool},
-		{method: "DELETE", path: "/v1/pools/{id}", summary: "Delete an empty pool", params: idParam{}, status: http.StatusNoContent, handle: s.deletePool},
+		{method: "GET", path: "/v1/pools", perm: model.PermPoolRead, summary: "List pools", reply: []api.Pool{}, status: http.StatusOK, handle: s.listPools},
+		{method: "POST", path: "/v1/pools", perm: model.PermPoolCreate, summary: "Create a pool", body: api.PoolsPost{}, reply: api.Pool{}, status: http.StatusCreated, handle: s.createPool},
+		{method: "GET", path: "/v1/pools/{id}", perm: model.PermPoolRead, summary: "Show a pool", params: idParam{}, reply: api.Pool{}, status: http.StatusOK, handle: s.getPool},
+		{method: "DELETE", path: "/v1/pools/{id}", perm: model.PermPoolDelete, summary: "Delete an empty pool", params: idParam{}, status: http.StatusNoContent, handle: s.deletePool},
 
-		{method: "GET", path: "/v1/hosts", summary: "List hosts", reply: []api.Host{}, status: http.StatusOK, handle: s.listHosts},
-		{method: "GET", path: "/v1/hosts/{id}", summary: "Show a host", params: idParam{}, reply: api.Host{}, status: http.StatusOK, handle: s.getHost},
-		{method: "POST", path: "/v1/hosts/join-tokens", summary: "Make a one-time token for a new agent",
+		{method: "GET", path: "/v1/hosts", perm: model.PermHostRead, summary: "List hosts", reply: []api.Host{}, status: http.StatusOK, handle: s.listHosts},
+		{method: "GET", path: "/v1/hosts/{id}", perm: model.PermHostRead, summary: "Show a host", params: idParam{}, reply: api.Host{}, status: http.StatusOK, handle: s.getHost},
+		{method: "POST", path: "/v1/hosts/join-tokens", perm: model.PermHostUpdate, summary: "Make a one-time token for a new agent",
 			body: api.JoinTokensPost{}, reply: api.JoinToken{}, status: http.StatusCreated, handle: s.createJoinToken},
 
-		{method: "GET", path: "/v1/images", summary: "List images", reply: []api.Image{}, status: http.StatusOK, handle: s.listImages},
-		{method: "POST", path: "/v1/images", summary: "Upload an image (the file is the request body)",
+		{method: "GET", path: "/v1/images", perm: model.PermSession, summary: "List images", reply: []api.Image{}, status: http.StatusOK, handle: s.listImages},
+		{method: "POST", path: "/v1/images", perm: model.PermSession, summary: "Upload an image (the file is the request body)",
 			params: imageUploadParams{}, reply: api.Image{}, status: http.StatusCreated, handle: s.uploadImage},
-		{method: "GET", path: "/v1/images/{id}", summary: "Show an image", params: idParam{}, reply: api.Image{}, status: http.StatusOK, handle: s.getImage},
-		{method: "DELETE", path: "/v1/images/{id}", summary: "Delete an unused image", params: idParam{}, status: http.StatusNoContent, handle: s.deleteImage},
+		{method: "GET", path: "/v1/images/{id}", perm: model.PermSession, summary: "Show an image", params: idParam{}, reply: api.Image{}, status: http.StatusOK, handle: s.getImage},
+		{method: "DELETE", path: "/v1/images/{id}", perm: model.PermSession, summary: "Delete an unused image", params: idParam{}, status: http.StatusNoContent, handle: s.deleteImage},
 
-		{method: "GET", path: "/v1/vms", summary: "List VMs", reply: []api.VM{}, status: http.StatusOK, handle: s.listVMs},
-		{method: "POST", path: "/v1/vms", summary: "Create a VM from an image", body: api.VMsPost{}, reply: api.VMCreated{}, status: http.StatusAccepted, handle: s.createVM},
-		{method: "GET", path: "/v1/vms/{id}", summary: "Show a VM", params: idParam{}, reply: api.VM{}, status: http.StatusOK, handle: s.getVM},
-		{method: "PATCH", path: "/v1/vms/{id}", summary: "Change a VM (cores and memory while stopped)", params: idParam{},
+		{method: "GET", path: "/v1/vms", perm: model.PermVMRead, summary: "List VMs", reply: []api.VM{}, status: http.StatusOK, handle: s.listVMs},
+		{method: "POST", path: "/v1/vms", perm: model.PermVMCreate, summary: "Create a VM from an image", body: api.VMsPost{}, reply: api.VMCreated{}, status: http.StatusAccepted, handle: s.createVM},
+		{method: "GET", path: "/v1/vms/{id}", perm: model.PermVMRead, summary: "Show a VM", params: idParam{}, reply: api.VM{}, status: http.StatusOK, handle: s.getVM},
+		{method: "PATCH", path: "/v1/vms/{id}", perm: model.PermVMUpdate, summary: "Change a VM (cores and memory while stopped)", params: idParam{},
 			body: api.VMPatch{}, reply: api.VM{}, status: http.StatusOK, handle: s.patchVM},
-		{method: "PUT", path: "/v1/vms/{id}/state", summary: "Start, stop, power off, reboot, pause or resume a VM", params: idParam{},
+		{method: "PUT", path: "/v1/vms/{id}/state", perm: model.PermSession, summary: "Start, stop, power off, reboot, pause or resume a VM", params: idParam{},
 			body: api.VMStatePut{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.putVMState},
-		{method: "POST", path: "/v1/vms/{id}/migrate", summary: "Move a running VM live to another host of its pool", params: idParam{},
+		{method: "POST", path: "/v1/vms/{id}/migrate", perm: model.PermVMMigrate, summary: "Move a running VM live to another host of its pool", params: idParam{},
 			body: api.VMMigratePost{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.migrateVM},
-		{method: "DELETE", path: "/v1/vms/{id}", summary: "Delete a VM and its disks", params: idParam{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.deleteVM},
+		{method: "DELETE", path: "/v1/vms/{id}", perm: model.PermVMDelete, summary: "Delete a VM and its disks", params: idParam{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.deleteVM},
 
-		{method: "GET", path: "/v1/tasks", summary: "List tasks, newest first", reply: []api.Task{}, status: http.StatusOK, handle: s.listTasks},
-		{method: "GET", path: "/v1/tasks/{id}", summary: "Show a task", params: idParam{}, reply: api.Task{}, status: http.StatusOK, handle: s.getTask},
-		{method: "GET", path: "/v1/tasks/{id}/wait", summary: "Wait for a task to finish", params: taskWaitParams{}, reply: api.Task{}, status: http.StatusOK, handle: s.waitTask},
-		{method: "DELETE", path: "/v1/tasks/{id}", summary: "Cancel a task", params: idParam{}, reply: api.Task{}, status: http.StatusOK, handle: s.cancelTask},
+		{method: "POST", path: "/v1/images/{id}/shares", perm: model.PermImageShare, summary: "Share an image with tenants, or with all",
+			params: idParam{}, body: api.SharesPost{}, status: http.StatusNoContent, handle: s.shareObject("image")},
+		{method: "DELETE", path: "/v1/images/{id}/shares", perm: model.PermImageShare, summary: "End shares of an image",
+			params: idParam{}, body: api.SharesDelete{}, status: http.StatusNoContent, handle: s.unshareObject("image")},
+		{method: "POST", path: "/v1/vms/{id}/shares", perm: model.PermVMShare, summary: "Share a VM with tenants (to see, not to change)",
+			params: idParam{}, body: api.SharesPost{}, status: http.StatusNoContent, handle: s.shareObject("vm")},
+		{method: "DELETE", path: "/v1/vms/{id}/shares", perm: model.PermVMShare, summary: "End shares of a VM",
+			params: idParam{}, body: api.SharesDelete{}, status: http.StatusNoContent, handle: s.unshareObject("vm")},
+		{method: "GET", path: "/v1/vms/{id}/snapshots", perm: model.PermVMRead, summary: "List a VM's snapshots", params: idParam{},
+			reply: []api.Snapshot{}, status: http.StatusOK, handle: s.listSnapshots},
+		{method: "POST", path: "/v1/vms/{id}/snapshots", perm: model.PermVMSnapshot, summary: "Take a snapshot of a VM", params: idParam{},
+			body: api.SnapshotsPost{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.createSnapshot},
+
+		{method: "GET", path: "/v1/tenants", perm: model.PermSession, summary: "List the tenants the caller sees", reply: []api.Tenant{},
+			status: http.StatusOK, handle: s.listTenants},
+		{method: "POST", path: "/v1/tenants", perm: model.PermTenantCreate, summary: "Create an account tenant and its admin user",
+			body: api.TenantsPost{}, reply: api.Tenant{}, status: http.StatusCreated, handle: s.createTenant},
+		{method: "GET", path: "/v1/tenants/{id}", perm: model.PermSession, summary: "Show a tenant", params: idParam{}, reply: api.Tenant{},
+			status: http.StatusOK, handle: s.getTenant},
+		{method: "DELETE", path: "/v1/tenants/{id}", perm: model.PermTenantDelete, summary: "Delete a tenant that holds nothing",
+			params: idParam{}, status: http.StatusNoContent, handle: s.deleteTenant},
+		{method: "GET", path: "/v1/tenants/{id}/quotas", perm: model.PermQuotaRead, summary: "Show a tenant's quotas and use",
+			params: idParam{}, reply: []api.Quota{}, status: http.StatusOK, handle: s.listQuotas},
+		{method: "PUT", path: "/v1/tenants/{id}/quotas/{name}", perm: model.PermQuotaUpdate, summary: "Set or lift a quota of a tenant",
+			params: quotaParams{}, body: api.QuotaPut{}, reply: api.Quota{}, status: http.StatusOK, handle: s.putQuota},
+
+		{method: "GET", path: "/v1/tenants/{id}/spending", perm: model.PermSpendingRead, summary: "What a tenant's VMs cost over a period",
+			params: spendingParams{}, reply: api.Spending{}, status: http.StatusOK, handle: s.getSpending},
+		{method: "GET", path: "/v1/prices", perm: model.PermPriceRead, summary: "List prices", reply: []api.Price{},
+			status: http.StatusOK, handle: s.listPrices},
+		{method: "POST", path: "/v1/prices", perm: model.PermPriceCreate, summary: "Set a price from a moment on", body: api.PricesPost{},
+			reply: api.Price{}, status: http.StatusCreated, handle: s.createPrice},
+		{method: "DELETE", path: "/v1/prices/{id}", perm: model.PermPriceDelete, summary: "Delete a price", params: idParam{},
+			status: http.StatusNoContent, handle: s.deletePrice},
+
+		{method: "GET", path: "/v1/schedules/jobs", perm: model.PermScheduleRead, summary: "List scheduled jobs",
+			reply: []api.ScheduleJob{}, status: http.StatusOK, handle: s.listScheduleJobs},
+		{method: "POST", path: "/v1/schedules/jobs", perm: model.PermScheduleCreate, summary: "Make a job that triggers run on a VM",
+			body: api.ScheduleJobsPost{}, reply: api.ScheduleJob{}, status: http.StatusCreated, handle: s.createScheduleJob},
+		{method: "GET", path: "/v1/schedules/jobs/{id}", perm: model.PermScheduleRead, summary: "Show a scheduled job", params: idParam{},
+			reply: api.ScheduleJob{}, status: http.StatusOK, handle: s.getScheduleJob},
+		{method: "PATCH", path: "/v1/schedules/jobs/{id}", perm: model.PermScheduleUpdate, summary: "Rename, enable or disable a job",
+			params: idParam{}, body: api.ScheduleJobPatch{}, reply: api.ScheduleJob{}, status: http.StatusOK, handle: s.patchScheduleJob},
+		{method: "DELETE", path: "/v1/schedules/jobs/{id}", perm: model.PermScheduleDelete, summary: "Delete a scheduled job",
+			params: idParam{}, status: http.StatusNoContent, handle: s.deleteScheduleJob},
+		{method: "GET", path: "/v1/schedules/triggers", perm: model.PermScheduleRead, summary: "List schedule triggers",
+			reply: []api.ScheduleTrigger{}, status: http.StatusOK, handle: s.listScheduleTriggers},
+		{method: "POST", path: "/v1/schedules/triggers", perm: model.PermScheduleCreate, summary: "Make a trigger (simple or cron)",
+			body: api.ScheduleTriggersPost{}, reply: api.ScheduleTrigger{}, status: http.StatusCreated, handle: s.createScheduleTrigger},
+		{method: "GET", path: "/v1/schedules/triggers/{id}", perm: model.PermScheduleRead, summary: "Show a schedule trigger",
+			params: idParam{}, reply: api.ScheduleTrigger{}, status: http.StatusOK, handle: s.getScheduleTrigger},
+		{method: "DELETE", path: "/v1/schedules/triggers/{id}", perm: model.PermScheduleDelete, summary: "Delete a trigger (its jobs stay)",
+			params: idParam{}, status: http.StatusNoContent, handle: s.deleteScheduleTrigger},
+		{method: "PUT", path: "/v1/schedules/triggers/{id}/jobs/{job}", perm: model.PermScheduleUpdate, summary: "Make a trigger fire a job",
+			params: triggerJobParams{}, status: http.StatusNoContent, handle: s.linkScheduleJob(false)},
+		{method: "DELETE", path: "/v1/schedules/triggers/{id}/jobs/{job}", perm: model.PermScheduleUpdate, summary: "Stop a trigger firing a job",
+			params: triggerJobParams{}, status: http.StatusNoContent, handle: s.linkScheduleJob(true)},
+
+		{method: "GET", path: "/v1/ldap/servers", perm: model.PermLDAPRead, summary: "List LDAP servers (the first is used)",
+			reply: []api.LDAPServer{}, status: http.StatusOK, handle: s.listLDAPServers},
+		{method: "POST", path: "/v1/ldap/servers", perm: model.PermLDAPCreate, summary: "Add an LDAP server (checked by binding to it)",
+			body: api.LDAPServersPost{}, reply: api.LDAPServer{}, status: http.StatusCreated, handle: s.createLDAPServer},
+		{method: "DELETE", path: "/v1/ldap/servers/{id}", perm: model.PermLDAPDelete, summary: "Delete an LDAP server and its bindings",
+			params: idParam{}, status: http.StatusNoContent, handle: s.deleteLDAPServer},
+		{method: "GET", path: "/v1/ldap/bindings", perm: model.PermSession, summary: "List the LDAP bindings the caller sees",
+			reply: []api.LDAPBinding{}, status: http.StatusOK, handle: s.listLDAPBindings},
+		{method: "POST", path: "/v1/ldap/bindings", perm: model.PermLDAPUpdate, summary: "Let a directory entry log in as a user",
+			body: api.LDAPBindingsPost{}, reply: api.LDAPBinding{}, status: http.StatusCreated, handle: s.createLDAPBinding},
+		{method: "DELETE", path: "/v1/ldap/bindings/{id}", perm: model.PermLDAPUpdate, summary: "Delete an LDAP binding",
+			params: idParam{}, status: http.StatusNoContent, handle: s.deleteLDAPBinding},
+		{method: "POST", path: "/v1/login/ldap", summary: "Log in with directory credentials", public: true,
+			body: api.LDAPLoginRequest{}, reply: api.Session{}, status: http.StatusOK, handle: s.postLDAPLogin},
+
+		{method: "GET", path: "/v1/tasks", perm: model.PermSession, summary: "List tasks, newest first", reply: []api.Task{}, status: http.StatusOK, handle: s.listTasks},
+		{method: "GET", path: "/v1/tasks/{id}", perm: model.PermSession, summary: "Show a task", params: idParam{}, reply: api.Task{}, status: http.StatusOK, handle: s.getTask},
+		{method: "GET", path: "/v1/tasks/{id}/wait", perm: model.PermSession, summary: "Wait for a task to finish", params: taskWaitParams{}, reply: api.Task{}, status: http.StatusOK, handle: s.waitTask},
+		{method: "DELETE", path: "/v1/tasks/{id}", perm: model.PermSession, summary: "Cancel a task", params: idParam{}, reply: api.Task{}, status: http.StatusOK, handle: s.cancelTask},
 	}
 }

@@ -38,11 +38,15 @@ type route struct {
 	method, path string
 	summary      string
 	public       bool // no session needed
-	params       any  // path and query parameters (for the OpenAPI document)
-	body         any  // request body type, nil for none
-	reply        any  // response type, nil for none
-	status       int  // success status
-	handle       func(r *http.Request) (any, error)
+	// perm is the permission the caller must hold; every route but the
+	// public ones names one (model.PermSession: any caller, the service
+	// decides per object).
+	perm   model.Permission
+	params any // path and query parameters (for the OpenAPI document)
+	body   any // request body type, nil for none
+	reply  any // response type, nil for none
+	status int // success status
+	handle func(r *http.Request) (any, error)
 }
 
 // New returns the native API server.
@@ -50,6 +54,9 @@ func New(svc *service.Service, log *slog.Logger) (*Server, error) {
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
 	rs := s.routes()
 	for _, rt := range rs {
+		if !rt.public && rt.perm == "" {
+			return nil, fmt.Errorf("route %s %s names no permission", rt.method, rt.path)
+		}
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	doc, err := openAPIDocument(rs)
@@ -79,6 +86,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			r = r.WithContext(service.WithPrincipal(r.Context(), p))
+			if err := service.Authorize(r.Context(), rt.perm); err != nil {
+				writeError(w, err)
+				return
+			}
 		}
 		out, err := rt.handle(r)
 		if err != nil {

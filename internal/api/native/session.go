@@ -13,10 +13,19 @@ func (s *Server) postLogin(r *http.Request) (any, error) {
 	if err := decode(r, &req); err != nil {
 		return nil, err
 	}
-	if req.Username == "" || req.Password == "" {
-		return nil, model.Errorf(model.CodeInvalidArgument, "username and password are required")
+	var (
+		token string
+		sess  model.Session
+		err   error
+	)
+	switch {
+	case req.Wallet != "" && req.Username == "":
+		token, sess, err = s.svc.LoginWallet(ctx(r), req.Wallet, req.Nonce, req.Sign)
+	case req.Username != "" && req.Password != "" && req.Wallet == "":
+		token, sess, err = s.svc.Login(ctx(r), req.Username, req.Password)
+	default:
+		return nil, model.Errorf(model.CodeInvalidArgument, "give username and password, or wallet, nonce and sign")
 	}
-	token, sess, err := s.svc.Login(ctx(r), req.Username, req.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +33,7 @@ func (s *Server) postLogin(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return api.Session{Token: token, User: p.Name, Role: p.Role, ExpiresAt: sess.ExpiresAt}, nil
+	return api.Session{Token: token, User: p.Name, Role: p.Role, Tenant: p.TenantID, ExpiresAt: sess.ExpiresAt}, nil
 }
 
 func (s *Server) getSession(r *http.Request) (any, error) {
@@ -33,7 +42,7 @@ func (s *Server) getSession(r *http.Request) (any, error) {
 		return nil, err
 	}
 	p, _ := service.PrincipalFrom(ctx(r))
-	return api.Session{User: p.Name, Role: p.Role, ExpiresAt: sess.ExpiresAt}, nil
+	return api.Session{User: p.Name, Role: p.Role, Tenant: p.TenantID, ExpiresAt: sess.ExpiresAt}, nil
 }
 
 func (s *Server) renewSession(r *http.Request) (any, error) {
@@ -42,7 +51,7 @@ func (s *Server) renewSession(r *http.Request) (any, error) {
 		return nil, err
 	}
 	p, _ := service.PrincipalFrom(ctx(r))
-	return api.Session{User: p.Name, Role: p.Role, ExpiresAt: sess.ExpiresAt}, nil
+	return api.Session{User: p.Name, Role: p.Role, Tenant: p.TenantID, ExpiresAt: sess.ExpiresAt}, nil
 }
 
 func (s *Server) postLogout(r *http.Request) (any, error) {

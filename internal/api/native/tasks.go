@@ -29,7 +29,7 @@ func (s *Server) listTasks(r *http.Request) (any, error) {
 	if st := r.URL.Query().Get("state"); st != "" {
 		f.States = []model.TaskState{model.TaskState(st)}
 	}
-	tasks, err := s.svc.Tasks().List(ctx(r), f)
+	tasks, err := s.svc.ListTasks(ctx(r), f)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Server) listTasks(r *http.Request) (any, error) {
 }
 
 func (s *Server) getTask(r *http.Request) (any, error) {
-	t, err := s.svc.Tasks().Get(ctx(r), r.PathValue("id"))
+	t, err := s.svc.GetTask(ctx(r), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Server) waitTask(r *http.Request) (any, error) {
 	}
 	wctx, cancel := context.WithTimeout(ctx(r), timeout)
 	defer cancel()
-	t, err := s.svc.Tasks().Wait(wctx, r.PathValue("id"))
+	t, err := s.svc.WaitTask(wctx, r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (s *Server) waitTask(r *http.Request) (any, error) {
 }
 
 func (s *Server) cancelTask(r *http.Request) (any, error) {
-	t, err := s.svc.Tasks().Cancel(ctx(r), r.PathValue("id"))
+	t, err := s.svc.CancelTask(ctx(r), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}

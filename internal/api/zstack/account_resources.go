@@ -7,8 +7,8 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-// Account resource references: which account owns each VM and image,
-// their names, and owner changes.
+// Account resource references: which account owns each VM and image the
+// caller sees, their names, and owner changes.
 
 type resourceRef struct {
 	UUID         string `json:"uuid"`
@@ -22,39 +22,67 @@ type resourceRef struct {
 	LastOpDate   string `json:"lastOpDate"`
 }
 
-// resourceRefs lists every VM and image with its owning account.
-func (s *Server) resourceRefs(ctx context.Context) ([]resourceRef, error) {
-	owners, err := s.ownerAccounts(ctx)
-	if err != nil {
-		return nil, err
+// ownerAccount is the uuid of the account owning an object: its
+// tenant's, or for the platform's tenant the owner's when the owner is
+// an admin (a SystemAdmin account) the caller may see.
+func ownerAccount(admins map[string]string, tenantID, owner string) string {
+	if id, ok := admins[owner]; ok && tenantID == model.DefaultTenantID {
+		return id
 	}
-	sys := asSystem(ctx)
-	vms, err := s.svc.ListVMs(sys)
+	return zid(tenantID)
+}
+
+// adminAccounts maps the names of the platform admins the caller sees to
+// their account uuids.
+func (s *Server) adminAccounts(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	if !callerOf(ctx).admin() {
+		return out
+	}
+	users, err := s.svc.ListUsers(ctx)
 	if err != nil {
+		return out
+	}
+	for _, u := range users {
+		if u.Role == model.RoleAdmin {
+			out[u.Name] = zid(u.ID)
+		}
+	}
+	return out
+}
+
+// resourceRefs lists the VMs and images the caller sees with their
+// owning accounts.
+func (s *Server) resourceRefs(ctx context.Context) ([]resourceRef, error) {
+	admins := s.adminAccounts(ctx)
+	vms, err := s.svc.ListVMs(ctx)
+	if err != nil && !model.IsCode(err, model.CodePermissionDenied) {
 		return nil, err
 	}
 	var out []resourceRef
 	for _, vm := range vms {
-		out = append(out, resourceRef{UUID: zid(vm.ID), AccountUUID: owners[vm.Owner], OwnerAccount: owners[vm.Owner],
+		acct := ownerAccount(admins, vm.TenantID, vm.Owner)
+		out = append(out, resourceRef{UUID: zid(vm.ID), AccountUUID: acct, OwnerAccount: acct,
 			ResourceUUID: zid(vm.ID), ResourceType: "VmInstanceVO", ResourceName: vm.Name,
 			CreateDate: date(vm.CreatedAt), LastOpDate: date(vm.UpdatedAt)})
 	}
-	imgs, err := s.svc.ListImages(sys)
+	imgs, err := s.svc.ListImages(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, img := range imgs {
-		out = append(out, resourceRef{UUID: zid(img.ID), AccountUUID: owners[img.Owner], OwnerAccount: owners[img.Owner],
+		acct := ownerAccount(admins, img.TenantID, img.Owner)
+		out = append(out, resourceRef{UUID: zid(img.ID), AccountUUID: acct, OwnerAccount: acct,
 			ResourceUUID: zid(img.ID), ResourceType: "ImageVO", ResourceName: img.Name, CreateDate: date(img.CreatedAt),
 			LastOpDate: date(img.CreatedAt)})
 	}
-	shares, err := listObjects[sharedResourceInventory](ctx, s, kindShare)
+	shares, err := s.svc.ListShares(ctx)
 	if err != nil {
 		return nil, err
 	}
 	shared := map[string]bool{}
 	for _, sh := range shares {
-		shared[sh.ResourceUUID] = true
+		shared[zid(sh.ObjectID)] = true
 	}
 	for i := range out {
 		out[i].IsShared = shared[out[i].ResourceUUID]
@@ -80,14 +108,7 @@ func (s *Server) queryAccountResourceRef(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := callerOf(r.Context())
-	var visible []resourceRef
-	for _, ref := range refs {
-		if c.admin() || ref.AccountUUID == c.accountUUID {
-			visible = append(visible, ref)
-		}
-	}
-	return queryReply(r, visible, func(ref resourceRef) string { return ref.UUID })
+	return queryReply(r, refs, func(ref resourceRef) string { return ref.UUID })
 }
 
 // getResourceNames is GET /resources/names?uuids=a&uuids=b.
@@ -100,10 +121,9 @@ func (s *Server) getResourceNames(r *http.Request) (any, error) {
 	for _, u := range r.URL.Query()["uuids"] {
 		want[zid(u)] = true
 	}
-	c := callerOf(r.Context())
 	out := []map[string]string{}
 	for _, ref := range refs {
-		if want[ref.ResourceUUID] && (c.admin() || ref.AccountUUID == c.accountUUID) {
+		if want[ref.ResourceUUID] {
 			out = append(out, map[string]string{"uuid": ref.ResourceUUID, "resourceName": ref.ResourceName, "resourceType": ref.ResourceType})
 		}
 	}
@@ -111,7 +131,7 @@ func (s *Server) getResourceNames(r *http.Request) (any, error) {
 }
 
 // changeResourceOwner is POST /account/{accountUuid}/resources: the VM
-// becomes the account's (the Kumo user of the account owns it).
+// becomes the account's (its tenant's admin owns it).
 func (s *Server) changeResourceOwner(r *http.Request) (any, error) {
 	var p struct {
 		ResourceUUID string `json:"resourceUuid"`
@@ -120,9 +140,6 @@ func (s *Server) changeResourceOwner(r *http.Request) (any, error) {
 		return nil, err
 	}
 	ctx := r.Context()
-	if err := requireAdmin(ctx, "change resource owners"); err != nil {
-		return nil, err
-	}
 	a, err := s.account(ctx, r.PathValue("accountUuid"))
 	if err != nil {
 		return nil, err

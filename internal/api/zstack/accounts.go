@@ -2,23 +2,23 @@ package zstack
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
 
-// A ZStack account is a Kumo user that is not a user of an account:
-// Kumo admins are SystemAdmin accounts, other users Normal accounts. Its
-// uuid is the Kumo user id without hyphens. What Kumo's user has not
-// (description, type as given) is kept as an "account" object.
-
-const (
-	kindAccount = "account"
-	kindUser    = "user"
-)
+// ZStack's identity objects are Kumo's (docs/iam.md):
+//   - a Normal account is a tenant of kind account; its uuid is the
+//     tenant's id without hyphens, and it logs in as the tenant's admin
+//     user, who has the tenant's name;
+//   - a SystemAdmin account is a platform admin (uuid: its user id);
+//   - a user of an account is a user of the account's tenant;
+//   - user groups are groups of the tenant, policies its roles, quotas
+//     its quotas, shares the core's shares.
+// Users of the platform's own tenant (made by /v1, Nano or CloudTower)
+// log in with LogInByAccount and act as their roles allow; their
+// account uuid is the platform tenant's id.
 
 type accountInventory struct {
 	UUID        string `json:"uuid"`
@@ -30,43 +30,54 @@ type accountInventory struct {
 }
 
 // callerFor works out the ZStack identity of a Kumo principal.
-func (s *Server) callerFor(ctx context.Context, p service.Principal) (caller, error) {
-	c := caller{Principal: p, accountUUID: zid(p.UserID), userUUID: zid(p.UserID)}
-	var u userInventory
-	err := s.svc.GetZStackObject(ctx, kindUser, zid(p.UserID), &u)
+func callerFor(p service.Principal) caller {
+	c := caller{Principal: p, accountUUID: zid(p.TenantID), userUUID: zid(p.UserID)}
 	switch {
-	case err == nil:
-		c.accountUUID, c.subUser = u.AccountUUID, true
-	case !model.IsCode(err, model.CodeNotFound):
-		return caller{}, err
+	case p.FullAccess():
+		c.accountUUID = zid(p.UserID)
+	case p.TenantKind == model.TenantAccount && !p.TenantAdmin:
+		c.subUser = true
 	}
-	return c, nil
+	return c
 }
 
-// accounts lists every account.
-func (s *Server) accounts(ctx context.Context) ([]accountInventory, error) {
-	users, err := s.svc.ListUsers(asSystem(ctx))
-	if err != nil {
-		return nil, err
+// accountUUIDOf is the uuid of the account a user belongs to.
+func accountUUIDOf(u model.User) string {
+	if u.Role == model.RoleAdmin {
+		return zid(u.ID)
 	}
-	subs, err := s.subUsers(ctx)
+	return zid(u.TenantID)
+}
+
+func tenantAccount(t model.Tenant) accountInventory {
+	return accountInventory{UUID: zid(t.ID), Name: t.Name, Description: t.Description, Type: "Normal",
+		CreateDate: date(t.CreatedAt), LastOpDate: date(later(t.CreatedAt, t.UpdatedAt))}
+}
+
+// accounts lists the accounts the caller may see: for platform admins
+// every admin and account tenant, for others their own account.
+func (s *Server) accounts(ctx context.Context) ([]accountInventory, error) {
+	tenants, err := s.svc.ListTenants(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []accountInventory
-	for _, u := range users {
-		if _, sub := subs[zid(u.ID)]; sub {
-			continue
+	if callerOf(ctx).admin() {
+		users, err := s.svc.ListUsers(ctx)
+		if err != nil {
+			return nil, err
 		}
-		a := accountInventory{UUID: zid(u.ID), Name: u.Name, Type: "Normal", CreateDate: date(u.CreatedAt), LastOpDate: date(u.CreatedAt)}
-		if u.Role == model.RoleAdmin {
-			a.Type = "SystemAdmin"
+		for _, u := range users {
+			if u.Role == model.RoleAdmin {
+				out = append(out, accountInventory{UUID: zid(u.ID), Name: u.Name, Description: u.Description, Type: "SystemAdmin",
+					CreateDate: date(u.CreatedAt), LastOpDate: date(later(u.CreatedAt, u.UpdatedAt))})
+			}
 		}
-		var extra accountInventory
-		if s.svc.GetZStackObject(ctx, kindAccount, a.UUID, &extra) == nil {
-			a.Description, a.LastOpDate = extra.Description, extra.LastOpDate
+	}
+	for _, t := range tenants {
+		if t.Kind == model.TenantAccount {
+			out = append(out, tenantAccount(t))
 		}
-		out = append(out, a)
 	}
 	return out, nil
 }
@@ -84,20 +95,8 @@ func (s *Server) account(ctx context.Context, uuid string) (accountInventory, er
 	return accountInventory{}, model.NotFound("account", uuid)
 }
 
-func (s *Server) accountByName(ctx context.Context, name string) (accountInventory, error) {
-	all, err := s.accounts(ctx)
-	if err != nil {
-		return accountInventory{}, err
-	}
-	for _, a := range all {
-		if a.Name == name {
-			return a, nil
-		}
-	}
-	return accountInventory{}, model.NotFound("account", name)
-}
-
-// requireAdmin refuses callers that are not SystemAdmin accounts.
+// requireAdmin refuses callers that are not SystemAdmin accounts, for
+// the few calls whose object the core has no permission for yet.
 func requireAdmin(ctx context.Context, what string) error {
 	c := callerOf(ctx)
 	if !c.admin() {
@@ -113,56 +112,37 @@ func (s *Server) createAccount(r *http.Request) (any, error) {
 	if err := body(r, "params", &p); err != nil {
 		return nil, err
 	}
-	if err := requireAdmin(r.Context(), "create accounts"); err != nil {
-		return nil, err
-	}
-	role := model.RoleUser
 	switch p.Type {
 	case "", "Normal":
-		p.Type = "Normal"
+		t, _, err := s.svc.CreateTenant(r.Context(), service.CreateTenantRequest{Name: p.Name, Description: p.Description,
+			AdminPassword: p.Password})
+		if err != nil {
+			return nil, err
+		}
+		return inventory(tenantAccount(t)), nil
 	case "SystemAdmin", "Admin":
-		role = model.RoleAdmin
-	default:
-		return nil, model.FieldError("type", "must be SystemAdmin, Admin or Normal, not %q", p.Type)
+		u, err := s.svc.CreateUser(r.Context(), service.CreateUserRequest{Name: p.Name, Password: p.Password, Role: model.RoleAdmin,
+			Info: service.UserInfo{Description: p.Description}})
+		if err != nil {
+			return nil, err
+		}
+		return inventory(accountInventory{UUID: zid(u.ID), Name: u.Name, Description: u.Description, Type: "SystemAdmin",
+			CreateDate: date(u.CreatedAt), LastOpDate: date(u.CreatedAt)}), nil
 	}
-	u, err := s.svc.CreateUser(asSystem(r.Context()), p.Name, p.Password, role)
-	if err != nil {
-		return nil, err
-	}
-	t := date(u.CreatedAt)
-	a := accountInventory{UUID: zid(u.ID), Name: u.Name, Description: p.Description, Type: p.Type, CreateDate: t, LastOpDate: t}
-	if err := s.svc.PutZStackObject(r.Context(), kindAccount, a.UUID, u.CreatedAt, a); err != nil {
-		return nil, err
-	}
-	return inventory(a), nil
+	return nil, model.FieldError("type", "must be SystemAdmin, Admin or Normal, not %q", p.Type)
 }
 
 func (s *Server) deleteAccount(r *http.Request) (any, error) {
 	ctx := r.Context()
-	if err := requireAdmin(ctx, "delete accounts"); err != nil {
-		return nil, err
-	}
 	a, err := s.account(ctx, r.PathValue("uuid"))
 	if err != nil {
 		return nil, err
 	}
-	// The account's users go with it.
-	users, err := s.users(ctx)
-	if err != nil {
-		return nil, err
+	if a.Type == "SystemAdmin" {
+		return struct{}{}, s.svc.DeleteUser(ctx, a.Name)
 	}
-	for _, u := range users {
-		if u.AccountUUID == a.UUID {
-			if err := s.removeUser(ctx, u); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := s.svc.DeleteUser(ctx, a.Name); err != nil {
-		return nil, err
-	}
-	s.svc.DeleteZStackObject(ctx, kindAccount, a.UUID)
-	return struct{}{}, nil
+	// The account's users, groups and policies go with it.
+	return struct{}{}, s.svc.DeleteTenant(ctx, kumoID(a.UUID))
 }
 
 func (s *Server) queryAccount(r *http.Request) (any, error) {
@@ -170,18 +150,11 @@ func (s *Server) queryAccount(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c := callerOf(r.Context()); !c.admin() {
-		var own []accountInventory
-		for _, a := range all {
-			if a.UUID == c.accountUUID {
-				own = append(own, a)
-			}
-		}
-		all = own
-	}
 	return queryReply(r, all, func(a accountInventory) string { return a.UUID })
 }
 
+// updateAccount changes an account's password (its admin's) and
+// description. Changing one's own password keeps the calling session.
 func (s *Server) updateAccount(r *http.Request) (any, error) {
 	var p struct {
 		Password    *string `json:"password"`
@@ -196,49 +169,27 @@ func (s *Server) updateAccount(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c := callerOf(ctx); !c.admin() && (c.subUser || c.accountUUID != a.UUID) {
-		return nil, model.Errorf(model.CodePermissionDenied, "%s may not update account %s", c.Name, a.Name)
-	}
 	if p.Name != nil && *p.Name != a.Name {
 		return nil, errNotSupported("renaming an account (Kumo user names are fixed)")
 	}
 	if p.Password != nil {
-		if err := s.svc.SetUserPassword(asSystem(ctx), a.Name, *p.Password); err != nil {
+		if err := s.svc.SetPassword(ctx, a.Name, *p.Password); err != nil {
 			return nil, err
 		}
 	}
 	if p.Description != nil {
-		a.Description = *p.Description
-	}
-	a.LastOpDate = date(time.Now())
-	if err := s.svc.PutZStackObject(ctx, kindAccount, a.UUID, time.Now(), a); err != nil {
-		return nil, err
-	}
-	return inventory(a), nil
-}
-
-// mayManage allows the admin, and the account owning a resource with
-// its users (whose policies were checked before the handler ran).
-func (s *Server) mayManage(ctx context.Context, accountUUID, what string) error {
-	c := callerOf(ctx)
-	if c.admin() || c.accountUUID == accountUUID {
-		return nil
-	}
-	return model.Errorf(model.CodePermissionDenied, "%s may not change %s of another account", c.Name, what)
-}
-
-func listObjects[T any](ctx context.Context, s *Server, kind string) ([]T, error) {
-	raws, err := s.svc.ListZStackObjects(ctx, kind)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(raws))
-	for _, raw := range raws {
-		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
+		if a.Type == "SystemAdmin" {
+			u, err := s.svc.GetUser(ctx, a.Name)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.svc.UpdateUserInfo(ctx, a.Name, service.UserInfo{Nick: u.Nick, Mail: u.Mail, Description: *p.Description}); err != nil {
+				return nil, err
+			}
+		} else if _, err := s.svc.UpdateTenant(ctx, kumoID(a.UUID), *p.Description); err != nil {
 			return nil, err
 		}
-		out = append(out, v)
 	}
-	return out, nil
+	a, err = s.account(ctx, a.UUID)
+	return inventory(a), err
 }

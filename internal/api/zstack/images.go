@@ -25,26 +25,6 @@ func (s *Server) queryImage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Images shared with the caller's account are listed too.
-	if c := callerOf(r.Context()); !c.admin() {
-		shared, err := s.sharedWith(r.Context(), c.accountUUID)
-		if err != nil {
-			return nil, err
-		}
-		all, err := s.svc.ListImages(asSystem(r.Context()))
-		if err != nil {
-			return nil, err
-		}
-		seen := map[string]bool{}
-		for _, img := range imgs {
-			seen[img.ID] = true
-		}
-		for _, img := range all {
-			if shared[zid(img.ID)] && !seen[img.ID] {
-				imgs = append(imgs, img)
-			}
-		}
-	}
 	out := make([]imageInventory, 0, len(imgs))
 	for _, img := range imgs {
 		media := "RootVolumeTemplate"

@@ -1,20 +1,15 @@
 package zstack
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/go-ldap/ldap/v3"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 )
-
-const kindLdapBinding = "ldapBinding"
 
 type ldapBindingInventory struct {
 	UUID           string `json:"uuid"`
@@ -25,26 +20,15 @@ type ldapBindingInventory struct {
 	LastOpDate     string `json:"lastOpDate"`
 }
 
-func (s *Server) ldapBindings(ctx context.Context) ([]ldapBindingInventory, error) {
-	return listObjects[ldapBindingInventory](ctx, s, kindLdapBinding)
-}
-
-// entryExists reports whether a DN names an entry of the directory.
-func (l ldapServer) entryExists(dn string) (bool, error) {
-	conn, err := l.dial()
-	if err != nil {
-		return false, err
+// ldapBindingOf shows a binding: an entry bound to the admin of an
+// account's tenant is bound to the account.
+func ldapBindingOf(b model.LDAPBinding, admins map[string]string) ldapBindingInventory {
+	acct := zid(b.TenantID)
+	if id, ok := admins[b.User]; ok {
+		acct = id
 	}
-	defer conn.Close()
-	_, err = conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1,
-		int(ldapTimeout.Seconds()), false, "(objectClass=*)", []string{"1.1"}, nil))
-	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
-		return false, nil
-	}
-	if err != nil {
-		return false, model.Errorf(model.CodeUnavailable, "look up %s on LDAP server %s: %v", dn, l.URL, err)
-	}
-	return true, nil
+	return ldapBindingInventory{UUID: zid(b.ID), LdapUID: b.DN, LdapServerUUID: zid(b.ServerID), AccountUUID: acct,
+		CreateDate: date(b.CreatedAt), LastOpDate: date(b.CreatedAt)}
 }
 
 // createLdapBinding is POST /ldap/bindings; the document puts ldapUid
@@ -74,57 +58,35 @@ func (s *Server) createLdapBinding(r *http.Request) (any, error) {
 		return nil, model.FieldError("ldapUid", "ldapUid and accountUuid are required")
 	}
 	ctx := r.Context()
-	if err := requireAdmin(ctx, "bind LDAP entries"); err != nil {
-		return nil, err
-	}
 	a, err := s.account(ctx, p.AccountUUID)
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.currentLdapServer(ctx)
+	// The account logs in as its admin: the tenant's admin user, or the
+	// SystemAdmin user itself; both have the account's name.
+	b, err := s.svc.BindLDAPEntry(ctx, p.LdapUID, a.Name)
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := l.entryExists(p.LdapUID); err != nil {
-		return nil, err
-	} else if !ok {
-		return nil, model.Errorf(model.CodeNotFound, "LDAP entry %q not found on %s", p.LdapUID, l.URL)
-	}
-	bindings, err := s.ldapBindings(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range bindings {
-		if sameDN(b.LdapUID, p.LdapUID) {
-			return nil, model.Errorf(model.CodeConflict, "LDAP entry %s is bound to account %s already", p.LdapUID, b.AccountUUID)
-		}
-	}
-	now := time.Now()
-	b := ldapBindingInventory{UUID: newUUID(), LdapUID: p.LdapUID, LdapServerUUID: l.UUID, AccountUUID: a.UUID,
-		CreateDate: date(now), LastOpDate: date(now)}
-	return inventory(b), s.svc.PutZStackObject(ctx, kindLdapBinding, b.UUID, now, b)
+	return inventory(ldapBindingOf(b, s.adminAccounts(ctx))), nil
 }
 
 func (s *Server) deleteLdapBinding(r *http.Request) (any, error) {
-	if err := requireAdmin(r.Context(), "delete LDAP bindings"); err != nil {
-		return nil, err
-	}
-	return struct{}{}, s.svc.DeleteZStackObject(r.Context(), kindLdapBinding, zid(r.PathValue("uuid")))
+	return struct{}{}, s.svc.UnbindLDAPEntry(r.Context(), kumoID(zid(r.PathValue("uuid"))))
 }
 
 func (s *Server) queryLdapBinding(r *http.Request) (any, error) {
-	all, err := s.ldapBindings(r.Context())
+	ctx := r.Context()
+	all, err := s.svc.ListLDAPBindings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c := callerOf(r.Context())
-	var visible []ldapBindingInventory
+	admins := s.adminAccounts(ctx)
+	out := make([]ldapBindingInventory, 0, len(all))
 	for _, b := range all {
-		if c.admin() || b.AccountUUID == c.accountUUID {
-			visible = append(visible, b)
-		}
+		out = append(out, ldapBindingOf(b, admins))
 	}
-	return queryReply(r, visible, func(b ldapBindingInventory) string { return b.UUID })
+	return queryReply(r, out, func(b ldapBindingInventory) string { return b.UUID })
 }
 
 // cleanInvalidLdapBinding removes bindings whose entry left the
@@ -135,30 +97,14 @@ func (s *Server) cleanInvalidLdapBinding(r *http.Request) (any, error) {
 		return nil, err
 	}
 	ctx := r.Context()
-	if err := requireAdmin(ctx, "clean LDAP bindings"); err != nil {
-		return nil, err
-	}
-	l, err := s.currentLdapServer(ctx)
+	removed, err := s.svc.CleanLDAPBindings(ctx)
 	if err != nil {
 		return nil, err
 	}
-	bindings, err := s.ldapBindings(ctx)
-	if err != nil {
-		return nil, err
-	}
+	admins := s.adminAccounts(ctx)
 	cleaned := []accountInventory{}
-	for _, b := range bindings {
-		ok, err := l.entryExists(b.LdapUID)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			continue
-		}
-		if err := s.svc.DeleteZStackObject(ctx, kindLdapBinding, b.UUID); err != nil {
-			return nil, err
-		}
-		if a, err := s.account(ctx, b.AccountUUID); err == nil {
+	for _, b := range removed {
+		if a, err := s.account(ctx, ldapBindingOf(b, admins).AccountUUID); err == nil {
 			cleaned = append(cleaned, a)
 		}
 	}
@@ -175,38 +121,24 @@ func (s *Server) logInByLdap(r *http.Request) (any, error) {
 	if err := body(r, "logInByLdap", &p); err != nil {
 		return nil, err
 	}
-	if p.UID == "" {
-		return nil, model.FieldError("uid", "is required")
-	}
-	ctx := r.Context()
-	l, err := s.currentLdapServer(ctx)
+	token, sess, _, err := s.svc.LoginLDAP(r.Context(), p.UID, p.Password)
 	if err != nil {
 		return nil, err
 	}
-	dn, err := l.authenticate(p.UID, p.Password)
+	principal, _, err := s.svc.Authenticate(r.Context(), token)
 	if err != nil {
 		return nil, err
 	}
-	bindings, err := s.ldapBindings(ctx)
-	if err != nil {
-		return nil, err
+	c := callerFor(principal)
+	a := accountInventory{UUID: c.accountUUID, Name: principal.Name, Type: "Normal"}
+	if principal.FullAccess() {
+		a.Type = "SystemAdmin"
 	}
-	for _, b := range bindings {
-		if !sameDN(b.LdapUID, dn) {
-			continue
-		}
-		a, err := s.account(ctx, b.AccountUUID)
-		if err != nil {
-			return nil, err
-		}
-		token, sess, err := s.svc.LoginVerified(ctx, a.Name)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"inventory": sessionInventory{UUID: token, AccountUUID: a.UUID, UserUUID: a.UUID,
-			ExpiredDate: date(sess.ExpiresAt), CreateDate: date(sess.CreatedAt)}, "accountInventory": a, "success": true}, nil
+	if t, err := s.svc.GetTenant(service.WithPrincipal(r.Context(), principal), principal.TenantID); err == nil && !principal.FullAccess() {
+		a = tenantAccount(t)
 	}
-	return nil, model.Errorf(model.CodeUnauthenticated, "LDAP entry %s is not bound to any account", dn)
+	return map[string]any{"inventory": sessionInventory{UUID: token, AccountUUID: c.accountUUID, UserUUID: c.userUUID,
+		ExpiredDate: date(sess.ExpiresAt), CreateDate: date(sess.CreatedAt)}, "accountInventory": a, "success": true}, nil
 }
 
 // topLevel decodes the top of an already read body (systemTags).

@@ -5,21 +5,18 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-// Policies govern what the users of an account may call: statements
-// allow or deny API messages ("instance:APIStartVmInstanceMsg",
-// "instance:*"). As in ZStack, accounts are not bound by policies; a
-// user may query by default, needs an Allow for anything else, and a
-// Deny always wins.
-
-const kindPolicy = "policy"
+// Policies are the roles of an account's tenant: statements that allow
+// or deny API messages ("instance:APIStartVmInstanceMsg", "instance:*").
+// The core evaluates the permissions behind the APIs named (see
+// corePermissions) and keeps the actions as written to show them back.
+// As in ZStack, accounts are not bound by policies; a user may query by
+// default, needs an Allow for anything else, and a Deny always wins —
+// because the core decides so for every API.
 
 type statement struct {
 	Name    string   `json:"name"`
@@ -37,13 +34,25 @@ type policyInventory struct {
 	LastOpDate  string      `json:"lastOpDate"`
 }
 
-func (s *Server) policy(ctx context.Context, uuid string) (policyInventory, error) {
-	var p policyInventory
-	if err := s.svc.GetZStackObject(ctx, kindPolicy, zid(uuid), &p); err != nil {
-		return p, model.NotFound("policy", uuid)
+func policyOf(r model.Role) policyInventory {
+	p := policyInventory{UUID: zid(r.ID), AccountUUID: zid(r.TenantID), Name: r.Name, Description: r.Description,
+		Statements: []statement{}, CreateDate: date(r.CreatedAt), LastOpDate: date(later(r.CreatedAt, r.UpdatedAt))}
+	for _, st := range r.Statements {
+		actions := st.Given
+		if len(actions) == 0 {
+			actions = st.Actions
+		}
+		effect := "Allow"
+		if st.Effect == model.Deny {
+			effect = "Deny"
+		}
+		p.Statements = append(p.Statements, statement{Name: st.Name, Effect: effect, Actions: actions})
 	}
-	return p, s.mayManage(ctx, p.AccountUUID, "policy "+p.Name)
+	return p
 }
+
+// roleID is the Kumo id of a policy uuid.
+func roleID(uuid string) string { return kumoID(zid(uuid)) }
 
 func (s *Server) createPolicy(r *http.Request) (any, error) {
 	var p struct {
@@ -59,97 +68,76 @@ func (s *Server) createPolicy(r *http.Request) (any, error) {
 	if len(p.Statements) == 0 {
 		return nil, model.FieldError("statements", "at least one statement is required")
 	}
+	var sts []model.Statement
 	for i, st := range p.Statements {
+		effect := model.Effect(strings.ToLower(st.Effect))
 		if st.Effect != "Allow" && st.Effect != "Deny" {
 			return nil, model.FieldError("statements", "statement %d: effect must be Allow or Deny, not %q", i, st.Effect)
 		}
 		if len(st.Actions) == 0 {
 			return nil, model.FieldError("statements", "statement %d has no actions", i)
 		}
+		sts = append(sts, model.Statement{Name: st.Name, Effect: effect, Actions: corePermissions(st.Actions), Given: st.Actions})
 	}
-	t := date(time.Now())
-	pol := policyInventory{UUID: newUUID(), AccountUUID: callerOf(r.Context()).accountUUID, Name: p.Name,
-		Description: p.Description, Statements: p.Statements, CreateDate: t, LastOpDate: t}
-	return inventory(pol), s.svc.PutZStackObject(r.Context(), kindPolicy, pol.UUID, time.Now(), pol)
+	role, err := s.svc.CreateRole(r.Context(), model.Role{Name: p.Name, Description: p.Description, Statements: sts})
+	if err != nil {
+		return nil, err
+	}
+	return inventory(policyOf(role)), nil
 }
 
+// deletePolicy detaches the policy everywhere first, so no user keeps a
+// dangling reference.
 func (s *Server) deletePolicy(r *http.Request) (any, error) {
-	ctx := r.Context()
-	pol, err := s.policy(ctx, r.PathValue("uuid"))
-	if err != nil {
-		return nil, err
-	}
-	// Detach it everywhere first, so no user keeps a dangling reference.
-	users, err := s.users(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range users {
-		if slices.Contains(u.PolicyUUIDs, pol.UUID) {
-			if _, err := s.detachPoliciesFrom(ctx, u.UUID, []string{pol.UUID}); err != nil {
-				return nil, err
-			}
-		}
-	}
-	groups, err := s.groups(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range groups {
-		if slices.Contains(g.PolicyUUIDs, pol.UUID) {
-			g.PolicyUUIDs = slices.DeleteFunc(g.PolicyUUIDs, func(p string) bool { return p == pol.UUID })
-			if err := s.putGroup(ctx, g); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return struct{}{}, s.svc.DeleteZStackObject(ctx, kindPolicy, pol.UUID)
+	return struct{}{}, s.svc.DeleteRole(r.Context(), roleID(r.PathValue("uuid")), true)
 }
 
 func (s *Server) queryPolicy(r *http.Request) (any, error) {
-	all, err := listObjects[policyInventory](r.Context(), s, kindPolicy)
+	roles, err := s.svc.ListRoles(r.Context(), true)
 	if err != nil {
 		return nil, err
 	}
-	c := callerOf(r.Context())
-	var visible []policyInventory
-	for _, p := range all {
-		if c.admin() || p.AccountUUID == c.accountUUID {
-			visible = append(visible, p)
+	out := make([]policyInventory, 0, len(roles))
+	for _, role := range roles {
+		if !role.Builtin {
+			out = append(out, policyOf(role))
 		}
 	}
-	return queryReply(r, visible, func(p policyInventory) string { return p.UUID })
+	return queryReply(r, out, func(p policyInventory) string { return p.UUID })
 }
 
-func (s *Server) attachPoliciesTo(ctx context.Context, userUUID string, policies []string) (any, error) {
-	u, err := s.user(ctx, userUUID)
+// userName is the Kumo name of a ZStack user uuid.
+func (s *Server) userName(ctx context.Context, uuid string) (string, error) {
+	users, err := s.svc.ListUsers(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		if zid(u.ID) == zid(uuid) {
+			return u.Name, nil
+		}
+	}
+	return "", model.NotFound("user", uuid)
+}
+
+func (s *Server) bindPolicies(ctx context.Context, userUUID string, policies []string, detach bool) (any, error) {
+	name, err := s.userName(ctx, userUUID)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range policies {
-		pol, err := s.policy(ctx, id)
-		if err != nil {
+		bind := s.svc.BindUserRole
+		if detach {
+			bind = s.svc.UnbindUserRole
+		}
+		if err := bind(ctx, roleID(id), name); err != nil {
+			if detach && model.IsCode(err, model.CodeNotFound) {
+				continue // detaching what is not attached changes nothing
+			}
 			return nil, err
 		}
-		if pol.AccountUUID != u.AccountUUID {
-			return nil, model.Errorf(model.CodeConflict, "policy %s and user %s belong to different accounts", pol.Name, u.Name)
-		}
-		if !slices.Contains(u.PolicyUUIDs, pol.UUID) {
-			u.PolicyUUIDs = append(u.PolicyUUIDs, pol.UUID)
-		}
 	}
-	u.LastOpDate = date(time.Now())
-	return struct{}{}, s.svc.PutZStackObject(ctx, kindUser, u.UUID, time.Now(), u)
-}
-
-func (s *Server) detachPoliciesFrom(ctx context.Context, userUUID string, policies []string) (any, error) {
-	u, err := s.user(ctx, userUUID)
-	if err != nil {
-		return nil, err
-	}
-	u.PolicyUUIDs = slices.DeleteFunc(u.PolicyUUIDs, func(p string) bool { return slices.Contains(policies, p) })
-	u.LastOpDate = date(time.Now())
-	return struct{}{}, s.svc.PutZStackObject(ctx, kindUser, u.UUID, time.Now(), u)
+	return struct{}{}, nil
 }
 
 // attachPolicyToUser takes policyUuid in params, or at the top of the
@@ -170,7 +158,7 @@ func (s *Server) attachPolicyToUser(r *http.Request) (any, error) {
 	if p.PolicyUUID == "" {
 		return nil, model.FieldError("policyUuid", "is required")
 	}
-	return s.attachPoliciesTo(r.Context(), r.PathValue("userUuid"), []string{zid(p.PolicyUUID)})
+	return s.bindPolicies(r.Context(), r.PathValue("userUuid"), []string{p.PolicyUUID}, false)
 }
 
 func (s *Server) attachPoliciesToUser(r *http.Request) (any, error) {
@@ -180,7 +168,7 @@ func (s *Server) attachPoliciesToUser(r *http.Request) (any, error) {
 	if err := body(r, "params", &p); err != nil {
 		return nil, err
 	}
-	return s.attachPoliciesTo(r.Context(), r.PathValue("userUuid"), p.PolicyUUIDs)
+	return s.bindPolicies(r.Context(), r.PathValue("userUuid"), p.PolicyUUIDs, false)
 }
 
 // detachPoliciesFromUser is DELETE /accounts/users/{userUuid}/policies;
@@ -193,93 +181,15 @@ func (s *Server) detachPoliciesFromUser(r *http.Request) (any, error) {
 	if len(ids) == 0 {
 		return nil, model.FieldError("policyUuids", "is required")
 	}
-	return s.detachPoliciesFrom(r.Context(), r.PathValue("userUuid"), ids)
+	return s.bindPolicies(r.Context(), r.PathValue("userUuid"), ids, true)
 }
 
 func (s *Server) detachPolicyFromUser(r *http.Request) (any, error) {
-	return s.detachPoliciesFrom(r.Context(), r.PathValue("userUuid"), []string{zid(r.PathValue("policyUuid"))})
+	return s.bindPolicies(r.Context(), r.PathValue("userUuid"), []string{r.PathValue("policyUuid")}, true)
 }
 
-// actionMatches reports whether a statement action names an API:
-// "instance:APIStartVmInstanceMsg", "org.zstack.header.vm.APIStartVmInstanceMsg",
-// "StartVmInstance", with * as a wildcard ("instance:*", "*").
-func actionMatches(action, api string) bool {
-	msg := "API" + api + "Msg"
-	tail := action
-	if i := strings.LastIndexAny(tail, ":."); i >= 0 {
-		tail = tail[i+1:]
-	}
-	for _, pattern := range []string{action, tail} {
-		for _, name := range []string{msg, api} {
-			if ok, _ := path.Match(pattern, name); ok {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// decide returns "Allow" or "Deny" for a user calling an API.
-func (s *Server) decide(ctx context.Context, userUUID, api string, readOnly bool) (string, error) {
-	var u userInventory
-	if err := s.svc.GetZStackObject(ctx, kindUser, userUUID, &u); err != nil {
-		return "", err
-	}
-	ids := slices.Clone(u.PolicyUUIDs)
-	groups, err := s.groups(ctx)
-	if err != nil {
-		return "", err
-	}
-	for _, g := range groups {
-		if slices.Contains(g.UserUUIDs, u.UUID) {
-			ids = append(ids, g.PolicyUUIDs...)
-		}
-	}
-	allowed := readOnly
-	for _, id := range ids {
-		var pol policyInventory
-		if s.svc.GetZStackObject(ctx, kindPolicy, id, &pol) != nil {
-			continue
-		}
-		for _, st := range pol.Statements {
-			if !slices.ContainsFunc(st.Actions, func(a string) bool { return actionMatches(a, api) }) {
-				continue
-			}
-			if st.Effect == "Deny" {
-				return "Deny", nil
-			}
-			allowed = true
-		}
-	}
-	if allowed {
-		return "Allow", nil
-	}
-	return "Deny", nil
-}
-
-// readOnlyAPI reports whether an API only reads (users may call those
-// without a policy).
-func readOnlyAPI(api string) bool {
-	return strings.HasPrefix(api, "Query") || strings.HasPrefix(api, "Get") || api == "ValidateSession" ||
-		api == "CheckApiPermission" || api == "RenewSession" || api == "LogOut"
-}
-
-// checkPolicy refuses a user's call that its policies do not allow.
-func (s *Server) checkPolicy(ctx context.Context, c caller, api string) error {
-	if !c.subUser {
-		return nil
-	}
-	d, err := s.decide(ctx, c.userUUID, api, readOnlyAPI(api))
-	if err != nil {
-		return err
-	}
-	if d == "Deny" {
-		return model.Errorf(model.CodePermissionDenied, "user %s is not allowed to call API%sMsg by its policies", c.Name, api)
-	}
-	return nil
-}
-
-// checkApiPermission is PUT /accounts/permissions/actions.
+// checkApiPermission is PUT /accounts/permissions/actions: what the core
+// would decide for the user (the caller by default) calling each API.
 func (s *Server) checkApiPermission(r *http.Request) (any, error) {
 	var p struct {
 		UserUUID string   `json:"userUuid"`
@@ -289,33 +199,37 @@ func (s *Server) checkApiPermission(r *http.Request) (any, error) {
 		return nil, err
 	}
 	ctx := r.Context()
-	c := callerOf(ctx)
-	target := c.userUUID
-	if p.UserUUID != "" {
-		u, err := s.user(ctx, p.UserUUID)
-		if err != nil && !(c.subUser && zid(p.UserUUID) == c.userUUID) {
+	user := callerOf(ctx).Name
+	if p.UserUUID != "" && zid(p.UserUUID) != callerOf(ctx).userUUID {
+		name, err := s.userName(ctx, p.UserUUID)
+		if err != nil {
 			return nil, err
 		}
-		target = u.UUID
-		if target == "" {
-			target = c.userUUID
+		user = name
+	}
+	var perms []model.Permission
+	for _, name := range p.APINames {
+		if perm := apiPermissions[apiName(name)]; perm != "" {
+			perms = append(perms, perm)
 		}
+	}
+	can, err := s.svc.UserCan(ctx, user, perms)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]string{}
 	for _, name := range p.APINames {
-		api := strings.TrimSuffix(strings.TrimPrefix(name, "API"), "Msg")
-		if i := strings.LastIndexAny(api, ".:"); i >= 0 {
-			api = strings.TrimSuffix(strings.TrimPrefix(api[i+1:], "API"), "Msg")
+		api := apiName(name)
+		perm := apiPermissions[api]
+		switch {
+		case !knownAPI(api):
+			out[name] = "Deny" // Kumo does not serve it
+		case can[perm]:
+			out[name] = "Allow"
+		default:
+			out[name] = "Deny"
 		}
-		d := "Allow"
-		var u userInventory
-		if s.svc.GetZStackObject(ctx, kindUser, target, &u) == nil {
-			var err error
-			if d, err = s.decide(ctx, target, api, readOnlyAPI(api)); err != nil {
-				return nil, err
-			}
-		}
-		out[name] = d
 	}
 	return inventory(out), nil
 }
+

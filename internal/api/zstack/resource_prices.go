@@ -1,19 +1,15 @@
 package zstack
 
 import (
-	"context"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 )
 
-// Billing: prices per resource and time unit, and an account's spending
-// computed from when its VMs really ran (service.RecordVMRuns samples
-// the hosts' observed states into run intervals).
-
-const kindPrice = "price"
+// Billing is the core's (service.Spending): prices per resource and time
+// unit, and an account's spending from when its VMs really ran.
 
 type priceInventory struct {
 	UUID         string  `json:"uuid"`
@@ -26,12 +22,10 @@ type priceInventory struct {
 	LastOpDate   string  `json:"lastOpDate"`
 }
 
-var timeUnits = map[string]time.Duration{
-	"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour, "mon": 30 * 24 * time.Hour,
+func priceOf(p model.Price) priceInventory {
+	return priceInventory{UUID: zid(p.ID), ResourceName: p.Resource, ResourceUnit: p.Unit, TimeUnit: p.TimeUnit, Price: p.Price,
+		DateInLong: millis(p.EffectiveAt), CreateDate: date(p.CreatedAt), LastOpDate: date(p.CreatedAt)}
 }
-
-// memoryUnits are the units a memory or volume price may be per.
-var memoryUnits = map[string]int64{"B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "T": 1 << 40, "TB": 1 << 40}
 
 func (s *Server) createResourcePrice(r *http.Request) (any, error) {
 	var p struct {
@@ -44,51 +38,34 @@ func (s *Server) createResourcePrice(r *http.Request) (any, error) {
 	if err := body(r, "params", &p); err != nil {
 		return nil, err
 	}
-	if err := requireAdmin(r.Context(), "set prices"); err != nil {
-		return nil, err
-	}
-	switch p.ResourceName {
-	case "cpu":
-		if p.ResourceUnit == "" {
-			p.ResourceUnit = "1"
-		}
-	case "memory", "rootvolume":
-		if p.ResourceUnit == "" {
-			p.ResourceUnit = "GB"
-		}
-		if _, ok := memoryUnits[p.ResourceUnit]; !ok {
-			return nil, model.FieldError("resourceUnit", "must be one of B, KB, MB, GB, TB, not %q", p.ResourceUnit)
-		}
-	case "datavolume", "snapshot":
+	if p.ResourceName == "datavolume" || p.ResourceName == "snapshot" {
 		return nil, errNotSupported("prices of %s: Kumo VMs have no separately billed %s yet", p.ResourceName, p.ResourceName)
-	default:
-		return nil, model.FieldError("resourceName", "must be cpu, memory, rootvolume, datavolume or snapshot, not %q", p.ResourceName)
 	}
-	if _, ok := timeUnits[p.TimeUnit]; !ok {
-		return nil, model.FieldError("timeUnit", "must be s, m, h, d, w or mon, not %q", p.TimeUnit)
+	pr := model.Price{Resource: p.ResourceName, Unit: p.ResourceUnit, TimeUnit: p.TimeUnit, Price: p.Price}
+	if p.DateInLong > 0 {
+		pr.EffectiveAt = time.UnixMilli(int64(p.DateInLong)).UTC()
 	}
-	if p.Price < 0 {
-		return nil, model.FieldError("price", "must not be negative")
-	}
-	t := date(time.Now())
-	pr := priceInventory{UUID: newUUID(), ResourceName: p.ResourceName, ResourceUnit: p.ResourceUnit, TimeUnit: p.TimeUnit,
-		Price: p.Price, DateInLong: int64(p.DateInLong), CreateDate: t, LastOpDate: t}
-	return inventory(pr), s.svc.PutZStackObject(r.Context(), kindPrice, pr.UUID, time.Now(), pr)
-}
-
-func (s *Server) deleteResourcePrice(r *http.Request) (any, error) {
-	if err := requireAdmin(r.Context(), "delete prices"); err != nil {
-		return nil, err
-	}
-	return struct{}{}, s.svc.DeleteZStackObject(r.Context(), kindPrice, zid(r.PathValue("uuid")))
-}
-
-func (s *Server) queryResourcePrice(r *http.Request) (any, error) {
-	all, err := listObjects[priceInventory](r.Context(), s, kindPrice)
+	pr, err := s.svc.CreatePrice(r.Context(), pr)
 	if err != nil {
 		return nil, err
 	}
-	return queryReply(r, all, func(p priceInventory) string { return p.UUID })
+	return inventory(priceOf(pr)), nil
+}
+
+func (s *Server) deleteResourcePrice(r *http.Request) (any, error) {
+	return struct{}{}, s.svc.DeletePrice(r.Context(), kumoID(zid(r.PathValue("uuid"))))
+}
+
+func (s *Server) queryResourcePrice(r *http.Request) (any, error) {
+	ps, err := s.svc.ListPrices(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]priceInventory, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, priceOf(p))
+	}
+	return queryReply(r, out, func(p priceInventory) string { return p.UUID })
 }
 
 type spendingDetail struct {
@@ -107,22 +84,9 @@ type spending struct {
 	Details      []spendingDetail `json:"details"`
 }
 
-// overlap is how long [a0,a1) and [b0,b1) share.
-func overlap(a0, a1, b0, b1 time.Time) time.Duration {
-	start, end := a0, a1
-	if b0.After(start) {
-		start = b0
-	}
-	if b1.Before(end) {
-		end = b1
-	}
-	if end.Before(start) {
-		return 0
-	}
-	return end.Sub(start)
-}
-
-// calculateAccountSpending is PUT /billings/accounts/{accountUuid}/actions.
+// calculateAccountSpending is PUT /billings/accounts/{accountUuid}/actions:
+// a Normal account's spending is its tenant's, a SystemAdmin account's
+// that of the VMs its admin owns.
 func (s *Server) calculateAccountSpending(r *http.Request) (any, error) {
 	var p struct {
 		DateStart float64 `json:"dateStart"`
@@ -132,100 +96,36 @@ func (s *Server) calculateAccountSpending(r *http.Request) (any, error) {
 		return nil, err
 	}
 	ctx := r.Context()
-	accountUUID := zid(r.PathValue("accountUuid"))
-	if c := callerOf(ctx); !c.admin() && c.accountUUID != accountUUID {
-		return nil, model.Errorf(model.CodePermissionDenied, "%s may not read the spending of another account", c.Name)
-	}
-	if _, err := s.account(ctx, accountUUID); err != nil {
+	a, err := s.account(ctx, r.PathValue("accountUuid"))
+	if err != nil {
 		return nil, err
 	}
-	start, end := time.UnixMilli(int64(p.DateStart)), time.Now()
+	req := service.SpendingRequest{Tenant: kumoID(a.UUID), Start: time.UnixMilli(int64(p.DateStart)).UTC()}
+	if a.Type == "SystemAdmin" {
+		req.Tenant, req.Owner = model.DefaultTenantID, a.Name
+	}
 	if p.DateEnd > 0 {
-		end = time.UnixMilli(int64(p.DateEnd))
+		req.End = time.UnixMilli(int64(p.DateEnd)).UTC()
 	}
-	if end.Before(start) {
-		return nil, model.FieldError("dateEnd", "is before dateStart")
-	}
-	return s.spendingOf(ctx, accountUUID, start, end)
-}
-
-func (s *Server) spendingOf(ctx context.Context, accountUUID string, start, end time.Time) (any, error) {
-	// Bring the intervals up to now before reading them.
-	if err := s.svc.RecordVMRuns(ctx); err != nil {
-		return nil, err
-	}
-	prices, err := listObjects[priceInventory](ctx, s, kindPrice)
+	sp, err := s.svc.Spending(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(prices, func(a, b priceInventory) int { return int(a.DateInLong - b.DateInLong) })
-	vms, err := s.vmsOfAccount(ctx, accountUUID)
-	if err != nil {
-		return nil, err
-	}
-	runs, err := s.svc.VMRunIntervals(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	byType := map[string]*spending{}
-	total := 0.0
-	for _, name := range []string{"cpu", "memory", "rootvolume"} {
-		byType[name] = &spending{SpendingType: name, DateStart: start.UnixMilli(), DateEnd: end.UnixMilli(), Details: []spendingDetail{}}
-	}
-	for i, pr := range prices {
-		sp, ok := byType[pr.ResourceName]
-		if !ok {
-			continue
+	out := []spending{}
+	for _, rs := range sp.ByResource {
+		z := spending{SpendingType: rs.Resource, Spending: rs.Spending, DateStart: millis(sp.Start), DateEnd: millis(sp.End),
+			Details: []spendingDetail{}}
+		for _, v := range rs.VMs {
+			z.Details = append(z.Details, spendingDetail{ResourceUUID: zid(v.VMID), ResourceName: v.VMName, Spending: v.Spending,
+				RunSeconds: v.Ran.Seconds()})
 		}
-		// A price holds from its date until the next price of the same resource.
-		from, until := time.UnixMilli(pr.DateInLong), end
-		for _, next := range prices[i+1:] {
-			if next.ResourceName == pr.ResourceName {
-				until = time.UnixMilli(next.DateInLong)
-				break
-			}
-		}
-		for _, vm := range vms {
-			var ran time.Duration
-			for _, run := range runs[vm.ID] {
-				stop := run.Stopped
-				if stop.IsZero() {
-					stop = now
-				}
-				ran += overlap(run.Started, stop, later(start, from), earlier(end, until))
-			}
-			if ran <= 0 {
-				continue
-			}
-			units := ran.Seconds() / timeUnits[pr.TimeUnit].Seconds()
-			var amount float64
-			switch pr.ResourceName {
-			case "cpu":
-				amount = pr.Price * float64(vm.Cores) * units
-			case "memory":
-				amount = pr.Price * float64(int64(vm.MemoryMiB)<<20) / float64(memoryUnits[pr.ResourceUnit]) * units
-			case "rootvolume":
-				amount = pr.Price * float64(vm.DiskBytes) / float64(memoryUnits[pr.ResourceUnit]) * units
-			}
-			sp.Spending += amount
-			total += amount
-			sp.Details = append(sp.Details, spendingDetail{ResourceUUID: zid(vm.ID), ResourceName: vm.Name, Spending: amount, RunSeconds: ran.Seconds()})
-		}
+		out = append(out, z)
 	}
-	out := []spending{*byType["cpu"], *byType["memory"], *byType["rootvolume"]}
-	return map[string]any{"total": total, "spending": out, "success": true}, nil
+	return map[string]any{"total": sp.Total, "spending": out, "success": true}, nil
 }
 
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
 		return a
 	}
 	return b

@@ -1,22 +1,16 @@
 package zstack
 
 import (
-	"context"
 	"net/http"
-	"slices"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 )
 
-// Scheduler triggers say when; scheduler jobs (scheduler_jobs.go) say
-// what. The background loop (runBackground) fires due triggers once a
-// second; a trigger's fire count and last fire are persisted with it, so
-// a restart neither repeats nor forgets firings.
-
-const kindTrigger = "schedulerTrigger"
+// Scheduler triggers are the core's schedule triggers: they say when
+// their jobs run. Intervals are seconds and times epoch milliseconds, as
+// ZStack writes them.
 
 type triggerInventory struct {
 	UUID              string   `json:"uuid"`
@@ -35,62 +29,11 @@ type triggerInventory struct {
 	LastOpDate        string   `json:"lastOpDate"`
 }
 
-// cronParser reads Quartz-style expressions as ZStack takes them (with
-// seconds, "?" for day fields) and plain five-field ones.
-var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// due reports whether the trigger should fire at now.
-func (t triggerInventory) due(now time.Time) bool {
-	start := time.UnixMilli(t.StartTime)
-	if now.Before(start) {
-		return false
-	}
-	switch t.SchedulerType {
-	case "cron":
-		sched, err := cronParser.Parse(t.Cron)
-		if err != nil {
-			return false
-		}
-		from := start.Add(-time.Second)
-		if t.LastFireTime > 0 {
-			from = time.UnixMilli(t.LastFireTime)
-		}
-		return !now.Before(sched.Next(from))
-	default: // simple
-		limit := t.RepeatCount
-		if limit == 0 && t.SchedulerInterval == 0 {
-			limit = 1
-		}
-		if limit > 0 && t.FireCount >= limit {
-			return false
-		}
-		next := start.Add(time.Duration(t.FireCount*t.SchedulerInterval) * time.Second)
-		return !now.Before(next)
-	}
-}
-
-// fired records a firing at now. A simple trigger that missed firings
-// (the server was down) skips them rather than firing them in a burst.
-func (t *triggerInventory) fired(now time.Time) {
-	t.LastFireTime = now.UnixMilli()
-	t.FireCount++
-	if t.SchedulerType != "cron" && t.SchedulerInterval > 0 {
-		if missed := now.Sub(time.UnixMilli(t.StartTime)) / (time.Duration(t.SchedulerInterval) * time.Second); int64(missed)+1 > t.FireCount {
-			t.FireCount = int64(missed) + 1
-		}
-	}
-}
-
-func (s *Server) trigger(ctx context.Context, uuid string) (triggerInventory, error) {
-	var t triggerInventory
-	if err := s.svc.GetZStackObject(ctx, kindTrigger, zid(uuid), &t); err != nil {
-		return t, model.NotFound("scheduler trigger", uuid)
-	}
-	return t, s.mayManage(ctx, t.AccountUUID, "scheduler trigger "+t.Name)
-}
-
-func (s *Server) putTrigger(ctx context.Context, t triggerInventory) error {
-	return s.svc.PutZStackObject(ctx, kindTrigger, t.UUID, time.Now(), t)
+func triggerOf(t model.ScheduleTrigger) triggerInventory {
+	return triggerInventory{UUID: zid(t.ID), AccountUUID: zid(t.TenantID), Name: t.Name, Description: t.Description,
+		SchedulerType: t.Kind, SchedulerInterval: int64(t.Interval / time.Second), RepeatCount: t.Repeat,
+		StartTime: millis(t.StartAt), Cron: t.Cron, JobsUUID: triggerJobs(t), FireCount: t.FireCount,
+		LastFireTime: millis(t.LastFiredAt), CreateDate: date(t.CreatedAt), LastOpDate: date(t.UpdatedAt)}
 }
 
 func (s *Server) createSchedulerTrigger(r *http.Request) (any, error) {
@@ -106,65 +49,32 @@ func (s *Server) createSchedulerTrigger(r *http.Request) (any, error) {
 	if err := body(r, "params", &p); err != nil {
 		return nil, err
 	}
-	if p.Name == "" {
-		return nil, model.FieldError("name", "is required")
+	req := service.CreateScheduleTriggerRequest{Name: p.Name, Description: p.Description, Kind: p.SchedulerType,
+		Interval: time.Duration(p.SchedulerInterval) * time.Second, Repeat: int64(p.RepeatCount), Cron: p.Cron}
+	if p.StartTime > 0 {
+		req.StartAt = time.UnixMilli(int64(p.StartTime)).UTC()
 	}
-	switch p.SchedulerType {
-	case "", "simple":
-		p.SchedulerType = "simple"
-		if p.SchedulerInterval < 0 || p.RepeatCount < 0 {
-			return nil, model.FieldError("schedulerInterval", "schedulerInterval and repeatCount must not be negative")
-		}
-		if p.RepeatCount > 1 && p.SchedulerInterval == 0 {
-			return nil, model.FieldError("schedulerInterval", "is required when the trigger repeats")
-		}
-	case "cron":
-		if _, err := cronParser.Parse(p.Cron); err != nil {
-			return nil, model.FieldError("cron", "%q is not a cron expression: %v", p.Cron, err)
-		}
-	default:
-		return nil, model.FieldError("schedulerType", "must be simple or cron, not %q", p.SchedulerType)
+	t, err := s.svc.CreateScheduleTrigger(r.Context(), req)
+	if err != nil {
+		return nil, err
 	}
-	now := time.Now()
-	start := int64(p.StartTime)
-	if start == 0 {
-		start = now.UnixMilli()
-	}
-	t := triggerInventory{UUID: newUUID(), AccountUUID: callerOf(r.Context()).accountUUID, Name: p.Name, Description: p.Description,
-		SchedulerType: p.SchedulerType, SchedulerInterval: int64(p.SchedulerInterval), RepeatCount: int64(p.RepeatCount),
-		StartTime: start, Cron: p.Cron, JobsUUID: []string{}, CreateDate: date(now), LastOpDate: date(now)}
-	s.schedMu.Lock()
-	defer s.schedMu.Unlock()
-	return inventory(t), s.putTrigger(r.Context(), t)
+	return inventory(triggerOf(t)), nil
 }
 
 func (s *Server) deleteSchedulerTrigger(r *http.Request) (any, error) {
-	s.schedMu.Lock()
-	defer s.schedMu.Unlock()
-	t, err := s.trigger(r.Context(), r.PathValue("uuid"))
-	if err != nil {
-		return nil, err
-	}
-	return struct{}{}, s.svc.DeleteZStackObject(r.Context(), kindTrigger, t.UUID)
-}
-
-func (s *Server) triggers(ctx context.Context) ([]triggerInventory, error) {
-	return listObjects[triggerInventory](ctx, s, kindTrigger)
+	return struct{}{}, s.svc.DeleteScheduleTrigger(r.Context(), kumoID(zid(r.PathValue("uuid"))))
 }
 
 func (s *Server) querySchedulerTrigger(r *http.Request) (any, error) {
-	all, err := s.triggers(r.Context())
+	ts, err := s.svc.ListScheduleTriggers(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	c := callerOf(r.Context())
-	var visible []triggerInventory
-	for _, t := range all {
-		if c.admin() || t.AccountUUID == c.accountUUID {
-			visible = append(visible, t)
-		}
+	out := make([]triggerInventory, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, triggerOf(t))
 	}
-	return queryReply(r, visible, func(t triggerInventory) string { return t.UUID })
+	return queryReply(r, out, func(t triggerInventory) string { return t.UUID })
 }
 
 func (s *Server) updateSchedulerTrigger(r *http.Request) (any, error) {
@@ -178,75 +88,32 @@ func (s *Server) updateSchedulerTrigger(r *http.Request) (any, error) {
 	if err := body(r, "updateSchedulerTrigger", &p); err != nil {
 		return nil, err
 	}
-	s.schedMu.Lock()
-	defer s.schedMu.Unlock()
-	t, err := s.trigger(r.Context(), r.PathValue("uuid"))
+	upd := service.ScheduleTriggerUpdate{Name: p.Name, Description: p.Description}
+	if p.SchedulerInterval != nil {
+		d := time.Duration(*p.SchedulerInterval) * time.Second
+		upd.Interval = &d
+	}
+	if p.RepeatCount != nil {
+		n := int64(*p.RepeatCount)
+		upd.Repeat = &n
+	}
+	if p.StartTime != nil {
+		at := time.UnixMilli(int64(*p.StartTime)).UTC()
+		upd.StartAt = &at
+	}
+	t, err := s.svc.UpdateScheduleTrigger(r.Context(), kumoID(zid(r.PathValue("uuid"))), upd)
 	if err != nil {
 		return nil, err
 	}
-	if p.Name != nil {
-		t.Name = *p.Name
-	}
-	if p.Description != nil {
-		t.Description = *p.Description
-	}
-	// A new schedule starts counting its firings afresh.
-	if p.SchedulerInterval != nil || p.RepeatCount != nil || p.StartTime != nil {
-		if t.SchedulerType == "cron" {
-			return nil, model.FieldError("schedulerInterval", "a cron trigger has no interval, repeat count or start time to change")
-		}
-		if p.SchedulerInterval != nil {
-			t.SchedulerInterval = int64(*p.SchedulerInterval)
-		}
-		if p.RepeatCount != nil {
-			t.RepeatCount = int64(*p.RepeatCount)
-		}
-		if p.StartTime != nil {
-			t.StartTime = int64(*p.StartTime)
-		}
-		if t.SchedulerInterval < 0 || t.RepeatCount < 0 {
-			return nil, model.FieldError("schedulerInterval", "schedulerInterval and repeatCount must not be negative")
-		}
-		if t.RepeatCount > 1 && t.SchedulerInterval == 0 {
-			return nil, model.FieldError("schedulerInterval", "is required when the trigger repeats")
-		}
-		t.FireCount, t.LastFireTime = 0, 0
-	}
-	t.LastOpDate = date(time.Now())
-	return inventory(t), s.putTrigger(r.Context(), t)
+	return inventory(triggerOf(t)), nil
 }
 
 func (s *Server) addSchedulerJobToSchedulerTrigger(r *http.Request) (any, error) {
-	s.schedMu.Lock()
-	defer s.schedMu.Unlock()
-	ctx := r.Context()
-	j, err := s.schedulerJob(ctx, r.PathValue("schedulerJobUuid"))
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.trigger(ctx, r.PathValue("schedulerTriggerUuid"))
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(t.JobsUUID, j.UUID) {
-		t.JobsUUID = append(t.JobsUUID, j.UUID)
-	}
-	t.LastOpDate = date(time.Now())
-	return struct{}{}, s.putTrigger(ctx, t)
+	return struct{}{}, s.svc.LinkScheduleJob(r.Context(), kumoID(zid(r.PathValue("schedulerJobUuid"))),
+		kumoID(zid(r.PathValue("schedulerTriggerUuid"))), false)
 }
 
 func (s *Server) removeSchedulerJobFromSchedulerTrigger(r *http.Request) (any, error) {
-	s.schedMu.Lock()
-	defer s.schedMu.Unlock()
-	ctx := r.Context()
-	t, err := s.trigger(ctx, r.PathValue("schedulerTriggerUuid"))
-	if err != nil {
-		return nil, err
-	}
-	job := zid(r.PathValue("schedulerJobUuid"))
-	if !slices.Contains(t.JobsUUID, job) {
-		return nil, model.NotFound("scheduler job of trigger "+t.Name, job)
-	}
-	t.JobsUUID = slices.DeleteFunc(t.JobsUUID, func(j string) bool { return j == job })
-	return struct{}{}, s.putTrigger(ctx, t)
+	return struct{}{}, s.svc.LinkScheduleJob(r.Context(), kumoID(zid(r.PathValue("schedulerJobUuid"))),
+		kumoID(zid(r.PathValue("schedulerTriggerUuid"))), true)
 }

@@ -50,11 +50,6 @@ type Server struct {
 	// hookClient posts job results to X-Web-Hook URLs.
 	hookClient *http.Client
 
-	// quotaMu makes a quota check and the VM insert it allows one step.
-	quotaMu sync.Mutex
-	// schedMu serialises changes of scheduler jobs and triggers with
-	// the loop that fires them.
-	schedMu sync.Mutex
 
 	consoleMu  sync.Mutex
 	consoleLns map[string]consoleListener // by VM id
@@ -83,6 +78,10 @@ type route struct {
 	handle handler
 	// public endpoints need no session (logins).
 	public bool
+	// perm is the permission the API needs (apiPermissions): the
+	// service asks for the same one whichever API is used; none means
+	// any logged-in caller (the service decides per object).
+	perm model.Permission
 	// pending names what Kumo lacks, for endpoints that refuse.
 	pending string
 	// sync non-GET endpoints answer directly instead of through a job
@@ -97,9 +96,14 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 		consoleLns: map[string]consoleListener{}}
 	s.closing, s.cancelClosing = context.WithCancel(context.Background())
 	for _, rt := range s.routes() {
+		// Every API names its permission; a route whose API does not
+		// stops the server from starting (permissionOf panics).
+		if rt.api != "" {
+			rt.perm = permissionOf(rt.api)
+		}
 		s.mux.Handle(rt.method+" "+Prefix+rt.path, s.wrap(rt))
 	}
-	s.mux.Handle("GET "+Prefix+"/api-jobs/{uuid}", s.wrap(route{method: "GET", path: "/api-jobs/{uuid}", api: "QueryApiJob", handle: s.pollJob}))
+	s.mux.Handle("GET "+Prefix+"/api-jobs/{uuid}", s.wrap(route{method: "GET", path: "/api-jobs/{uuid}", api: "QueryApiJob", perm: permissionOf("QueryApiJob"), handle: s.pollJob}))
 	s.mux.Handle("GET "+consolePath+"{id}", s.consoles.Handler())
 	s.mux.HandleFunc("/", s.noRoute)
 	return s
@@ -128,16 +132,12 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Start runs the scheduler and the uptime recorder until Close.
-func (s *Server) Start() {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.runBackground()
-	}()
-}
+// Start is kept for the server's lifecycle; the scheduler and the billing
+// sampler are core services that run whatever APIs are on.
+func (s *Server) Start() {}
 
-// Close stops the background loops and waits for them.
+// Close ends the API jobs still running and the console ports, and waits
+// for them.
 func (s *Server) Close() {
 	s.stopOnce.Do(func() {
 		close(s.stop)
@@ -195,19 +195,13 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			ctx = service.WithPrincipal(ctx, p)
-			c, err := s.callerFor(ctx, p)
-			if err != nil {
-				writeError(w, err)
-				return
-			}
+			c := callerFor(p)
 			ctx = context.WithValue(ctx, callerKey{}, c)
 			// Endpoints serving several APIs (PUT .../actions) check
 			// the one named in their body themselves.
-			if rt.api != "" {
-				if err := s.checkPolicy(ctx, c, rt.api); err != nil {
-					writeError(w, err)
-					return
-				}
+			if err := authorizeAPI(ctx, rt.api, rt.perm); err != nil {
+				writeError(w, err)
+				return
 			}
 			r = r.WithContext(ctx)
 		}

@@ -3,17 +3,13 @@ package zstack
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-// Resource sharing. Kumo's shareable resources are VMs and images
-// (account_resources.go); a share is recorded as a "share" object
-// (<resource>:<account> or <resource>:public), and queries of VMs and
-// images show shared ones to the receiving accounts.
-
-const kindShare = "share"
+// Resource sharing is the core's (service.ShareObject): a VM or image
+// shared with accounts (tenants), or with all, is seen and used by them,
+// not changed.
 
 type sharedResourceInventory struct {
 	OwnerAccountUUID    string `json:"ownerAccountUuid"`
@@ -42,7 +38,7 @@ func (s *Server) shareOrRevoke(r *http.Request) (any, error) {
 		return nil, model.Errorf(model.CodeInvalidArgument, "unknown action %q: use shareResource or revokeResourceSharing", action)
 	}
 	ctx := r.Context()
-	if err := s.checkPolicy(ctx, callerOf(ctx), api); err != nil {
+	if err := authorizeAPI(ctx, api, permissionOf(api)); err != nil {
 		return nil, err
 	}
 	var p struct {
@@ -60,91 +56,66 @@ func (s *Server) shareOrRevoke(r *http.Request) (any, error) {
 	if action == "shareResource" && !p.ToPublic && len(p.AccountUUIDs) == 0 {
 		return nil, model.FieldError("accountUuids", "is required unless toPublic is true")
 	}
+	tenants := make([]string, 0, len(p.AccountUUIDs))
 	for _, a := range p.AccountUUIDs {
-		if _, err := s.account(ctx, a); err != nil {
-			return nil, err
-		}
+		tenants = append(tenants, kumoID(zid(a)))
 	}
-	receivers := p.AccountUUIDs
-	if p.ToPublic {
-		receivers = append(receivers, "public")
-	}
-	c := callerOf(ctx)
 	for _, id := range p.ResourceUUIDs {
 		ref, err := s.resourceRef(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if !c.admin() && ref.AccountUUID != c.accountUUID {
-			return nil, model.Errorf(model.CodePermissionDenied, "%s may not share %s of another account", c.Name, ref.ResourceName)
+		kind := "vm"
+		if ref.ResourceType == "ImageVO" {
+			kind = "image"
 		}
-		if action == "revokeResourceSharing" && p.All {
-			shares, err := listObjects[sharedResourceInventory](ctx, s, kindShare)
-			if err != nil {
-				return nil, err
-			}
-			for _, sh := range shares {
-				if sh.ResourceUUID == ref.ResourceUUID {
-					receiver := sh.ReceiverAccountUUID
-					if sh.ToPublic {
-						receiver = "public"
-					}
-					s.svc.DeleteZStackObject(ctx, kindShare, ref.ResourceUUID+":"+receiver)
-				}
-			}
-			continue
+		if action == "shareResource" {
+			err = s.svc.ShareObject(ctx, kind, kumoID(ref.ResourceUUID), tenants, p.ToPublic)
+		} else {
+			err = s.svc.UnshareObject(ctx, kind, kumoID(ref.ResourceUUID), tenants, p.ToPublic, p.All)
 		}
-		for _, a := range receivers {
-			key := ref.ResourceUUID + ":" + zid(a)
-			if action == "revokeResourceSharing" {
-				if err := s.svc.DeleteZStackObject(ctx, kindShare, key); err != nil && !model.IsCode(err, model.CodeNotFound) {
-					return nil, err
-				}
-				continue
-			}
-			t := date(time.Now())
-			sh := sharedResourceInventory{OwnerAccountUUID: ref.AccountUUID, ResourceType: ref.ResourceType, ResourceUUID: ref.ResourceUUID,
-				CreateDate: t, LastOpDate: t}
-			if a == "public" {
-				sh.ToPublic = true
-			} else {
-				sh.ReceiverAccountUUID = zid(a)
-			}
-			if err := s.svc.PutZStackObject(ctx, kindShare, key, time.Now(), sh); err != nil {
-				return nil, err
-			}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return struct{}{}, nil
 }
 
-func (s *Server) querySharedResource(r *http.Request) (any, error) {
-	shares, err := listObjects[sharedResourceInventory](r.Context(), s, kindShare)
+func (s *Server) sharedResources(ctx context.Context) ([]sharedResourceInventory, error) {
+	shares, err := s.svc.ListShares(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c := callerOf(r.Context())
-	var visible []sharedResourceInventory
-	for _, sh := range shares {
-		if c.admin() || sh.OwnerAccountUUID == c.accountUUID || sh.ReceiverAccountUUID == c.accountUUID || sh.ToPublic {
-			visible = append(visible, sh)
-		}
-	}
-	return queryReply(r, visible, func(sh sharedResourceInventory) string { return sh.ResourceUUID })
-}
-
-// sharedWith returns the uuids of resources shared with an account,
-// directly or publicly: queries show them to it besides its own.
-func (s *Server) sharedWith(ctx context.Context, accountUUID string) (map[string]bool, error) {
-	shares, err := listObjects[sharedResourceInventory](ctx, s, kindShare)
+	refs, err := s.resourceRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]bool{}
+	byID := map[string]resourceRef{}
+	for _, ref := range refs {
+		byID[ref.ResourceUUID] = ref
+	}
+	out := []sharedResourceInventory{}
 	for _, sh := range shares {
-		if sh.ToPublic || sh.ReceiverAccountUUID == accountUUID {
-			out[sh.ResourceUUID] = true
+		inv := sharedResourceInventory{ResourceUUID: zid(sh.ObjectID), ResourceType: "VmInstanceVO", ToPublic: sh.Public(),
+			CreateDate: date(sh.CreatedAt), LastOpDate: date(sh.CreatedAt)}
+		if sh.ObjectKind == "image" {
+			inv.ResourceType = "ImageVO"
 		}
+		if !sh.Public() {
+			inv.ReceiverAccountUUID = zid(sh.TenantID)
+		}
+		if ref, ok := byID[inv.ResourceUUID]; ok {
+			inv.OwnerAccountUUID = ref.AccountUUID
+		}
+		out = append(out, inv)
 	}
 	return out, nil
+}
+
+func (s *Server) querySharedResource(r *http.Request) (any, error) {
+	all, err := s.sharedResources(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return queryReply(r, all, func(sh sharedResourceInventory) string { return sh.ResourceUUID })
 }

@@ -4,16 +4,13 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 )
 
-// ZStack user groups gather users of one account to share policies.
-// They are not Nano's user groups (which grant menus), so they are kept
-// as dialect objects.
-
-const kindGroup = "group"
+// ZStack user groups are the groups of an account's tenant: they gather
+// its users to share policies (roles).
 
 type groupInventory struct {
 	UUID        string   `json:"uuid"`
@@ -26,27 +23,26 @@ type groupInventory struct {
 	LastOpDate  string   `json:"lastOpDate"`
 }
 
-func (g *groupInventory) removeUser(uuid string) bool {
-	n := len(g.UserUUIDs)
-	g.UserUUIDs = slices.DeleteFunc(g.UserUUIDs, func(u string) bool { return u == uuid })
-	return len(g.UserUUIDs) != n
-}
+// groupID is the Kumo id of a ZStack group uuid.
+func groupID(uuid string) string { return kumoID(zid(uuid)) }
 
-func (s *Server) groups(ctx context.Context) ([]groupInventory, error) {
-	return listObjects[groupInventory](ctx, s, kindGroup)
-}
-
-func (s *Server) group(ctx context.Context, uuid string) (groupInventory, error) {
-	var g groupInventory
-	if err := s.svc.GetZStackObject(ctx, kindGroup, zid(uuid), &g); err != nil {
-		return g, model.NotFound("user group", uuid)
+func (s *Server) groupInventory(ctx context.Context, id string) (groupInventory, error) {
+	g, err := s.svc.GetUserGroup(ctx, id)
+	if err != nil {
+		return groupInventory{}, err
 	}
-	return g, s.mayManage(ctx, g.AccountUUID, "user group "+g.Name)
-}
-
-func (s *Server) putGroup(ctx context.Context, g groupInventory) error {
-	g.LastOpDate = date(time.Now())
-	return s.svc.PutZStackObject(ctx, kindGroup, g.UUID, time.Now(), g)
+	inv := groupInventory{UUID: zid(g.ID), AccountUUID: zid(g.TenantID), Name: g.Name, Description: g.Description,
+		UserUUIDs: []string{}, PolicyUUIDs: []string{}, CreateDate: date(g.CreatedAt), LastOpDate: date(later(g.CreatedAt, g.UpdatedAt))}
+	for _, name := range g.Members {
+		if u, err := s.svc.GetUser(ctx, name); err == nil {
+			inv.UserUUIDs = append(inv.UserUUIDs, zid(u.ID))
+		}
+	}
+	roles, err := s.svc.GroupRoleObjects(ctx, g.ID)
+	for _, r := range roles {
+		inv.PolicyUUIDs = append(inv.PolicyUUIDs, zid(r.ID))
+	}
+	return inv, err
 }
 
 func (s *Server) createUserGroup(r *http.Request) (any, error) {
@@ -57,33 +53,38 @@ func (s *Server) createUserGroup(r *http.Request) (any, error) {
 	if p.Name == "" {
 		return nil, model.FieldError("name", "is required")
 	}
-	t := date(time.Now())
-	g := groupInventory{UUID: newUUID(), AccountUUID: callerOf(r.Context()).accountUUID, Name: p.Name, Description: p.Description,
-		UserUUIDs: []string{}, PolicyUUIDs: []string{}, CreateDate: t, LastOpDate: t}
-	return inventory(g), s.putGroup(r.Context(), g)
-}
-
-func (s *Server) deleteUserGroup(r *http.Request) (any, error) {
-	g, err := s.group(r.Context(), r.PathValue("uuid"))
+	g, err := s.svc.CreateUserGroup(r.Context(), model.UserGroup{Name: p.Name, Description: p.Description})
 	if err != nil {
 		return nil, err
 	}
-	return struct{}{}, s.svc.DeleteZStackObject(r.Context(), kindGroup, g.UUID)
+	inv, err := s.groupInventory(r.Context(), g.ID)
+	return inventory(inv), err
+}
+
+// deleteUserGroup deletes a group with its members' memberships, as
+// ZStack does.
+func (s *Server) deleteUserGroup(r *http.Request) (any, error) {
+	return struct{}{}, s.svc.DeleteUserGroup(r.Context(), groupID(r.PathValue("uuid")), true)
 }
 
 func (s *Server) queryUserGroup(r *http.Request) (any, error) {
-	all, err := s.groups(r.Context())
+	ctx := r.Context()
+	groups, err := s.svc.ListUserGroups(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	c := callerOf(r.Context())
-	var visible []groupInventory
-	for _, g := range all {
-		if c.admin() || g.AccountUUID == c.accountUUID {
-			visible = append(visible, g)
+	out := []groupInventory{}
+	for _, g := range groups {
+		if g.TenantID == model.DefaultTenantID && g.Name == model.AdminGroupName {
+			continue // the platform's built-in group, not an account's
 		}
+		inv, err := s.groupInventory(ctx, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
 	}
-	return queryReply(r, visible, func(g groupInventory) string { return g.UUID })
+	return queryReply(r, out, func(g groupInventory) string { return g.UUID })
 }
 
 func (s *Server) updateUserGroup(r *http.Request) (any, error) {
@@ -95,17 +96,12 @@ func (s *Server) updateUserGroup(r *http.Request) (any, error) {
 	if err := body(r, "updateUserGroup", &p); err != nil {
 		return nil, err
 	}
-	g, err := s.group(r.Context(), p.UUID)
+	g, err := s.svc.UpdateUserGroup(r.Context(), groupID(p.UUID), service.GroupUpdate{Name: p.Name, Description: p.Description})
 	if err != nil {
 		return nil, err
 	}
-	if p.Name != nil {
-		g.Name = *p.Name
-	}
-	if p.Description != nil {
-		g.Description = *p.Description
-	}
-	return inventory(g), s.putGroup(r.Context(), g)
+	inv, err := s.groupInventory(r.Context(), g.ID)
+	return inventory(inv), err
 }
 
 func (s *Server) addUserToGroup(r *http.Request) (any, error) {
@@ -115,32 +111,26 @@ func (s *Server) addUserToGroup(r *http.Request) (any, error) {
 	if err := body(r, "params", &p); err != nil {
 		return nil, err
 	}
-	g, err := s.group(r.Context(), r.PathValue("groupUuid"))
+	name, err := s.userName(r.Context(), p.UserUUID)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.user(r.Context(), p.UserUUID)
+	g, err := s.svc.GetUserGroup(r.Context(), groupID(r.PathValue("groupUuid")))
 	if err != nil {
 		return nil, err
 	}
-	if u.AccountUUID != g.AccountUUID {
-		return nil, model.Errorf(model.CodeConflict, "user %s and group %s belong to different accounts", u.Name, g.Name)
+	if slices.Contains(g.Members, name) {
+		return struct{}{}, nil // already in it: no change, as ZStack answers
 	}
-	if !slices.Contains(g.UserUUIDs, u.UUID) {
-		g.UserUUIDs = append(g.UserUUIDs, u.UUID)
-	}
-	return struct{}{}, s.putGroup(r.Context(), g)
+	return struct{}{}, s.svc.AddGroupMember(r.Context(), g.ID, name)
 }
 
 func (s *Server) removeUserFromGroup(r *http.Request) (any, error) {
-	g, err := s.group(r.Context(), r.PathValue("groupUuid"))
+	name, err := s.userName(r.Context(), r.PathValue("userUuid"))
 	if err != nil {
 		return nil, err
 	}
-	if !g.removeUser(zid(r.PathValue("userUuid"))) {
-		return nil, model.NotFound("user in group "+g.Name, r.PathValue("userUuid"))
-	}
-	return struct{}{}, s.putGroup(r.Context(), g)
+	return struct{}{}, s.svc.RemoveGroupMember(r.Context(), groupID(r.PathValue("groupUuid")), name)
 }
 
 func (s *Server) attachPolicyToUserGroup(r *http.Request) (any, error) {
@@ -150,18 +140,7 @@ func (s *Server) attachPolicyToUserGroup(r *http.Request) (any, error) {
 	if err := body(r, "params", &p); err != nil {
 		return nil, err
 	}
-	g, err := s.group(r.Context(), r.PathValue("groupUuid"))
-	if err != nil {
-		return nil, err
-	}
-	pol, err := s.policy(r.Context(), p.PolicyUUID)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(g.PolicyUUIDs, pol.UUID) {
-		g.PolicyUUIDs = append(g.PolicyUUIDs, pol.UUID)
-	}
-	return struct{}{}, s.putGroup(r.Context(), g)
+	return struct{}{}, s.svc.BindGroupRole(r.Context(), groupID(r.PathValue("groupUuid")), roleID(p.PolicyUUID))
 }
 
 // detachPolicy is DELETE /accounts/groups/{groupUuid}/policies/{policyUuid}.
@@ -169,16 +148,11 @@ func (s *Server) attachPolicyToUserGroup(r *http.Request) (any, error) {
 // uuid is looked up as a group first, then as a user.
 func (s *Server) detachPolicy(r *http.Request) (any, error) {
 	ctx := r.Context()
-	owner, policy := zid(r.PathValue("groupUuid")), zid(r.PathValue("policyUuid"))
-	if g, err := s.group(ctx, owner); err == nil {
-		n := len(g.PolicyUUIDs)
-		g.PolicyUUIDs = slices.DeleteFunc(g.PolicyUUIDs, func(p string) bool { return p == policy })
-		if n == len(g.PolicyUUIDs) {
-			return nil, model.NotFound("policy of group "+g.Name, policy)
-		}
-		return struct{}{}, s.putGroup(ctx, g)
+	owner, policy := r.PathValue("groupUuid"), r.PathValue("policyUuid")
+	if _, err := s.svc.GetUserGroup(ctx, groupID(owner)); err == nil {
+		return struct{}{}, s.svc.UnbindGroupRole(ctx, groupID(owner), roleID(policy))
 	} else if !model.IsCode(err, model.CodeNotFound) {
 		return nil, err
 	}
-	return s.detachPoliciesFrom(ctx, owner, []string{policy})
+	return s.bindPolicies(ctx, owner, []string{policy}, true)
 }

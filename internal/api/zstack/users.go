@@ -3,13 +3,13 @@ package zstack
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 )
 
-// Users of an account are Kumo users recorded as belonging to it; they
-// log in with LogInByUser and act under their policies (policies.go).
+// Users of an account are the users of its tenant other than its admin;
+// they log in with LogInByUser and act under their policies (roles).
 
 // userInventory is a user of an account.
 type userInventory struct {
@@ -22,36 +22,35 @@ type userInventory struct {
 	LastOpDate  string   `json:"lastOpDate"`
 }
 
+func (s *Server) userInventory(ctx context.Context, u model.User) (userInventory, error) {
+	inv := userInventory{UUID: zid(u.ID), AccountUUID: accountUUIDOf(u), Name: u.Name, Description: u.Description,
+		PolicyUUIDs: []string{}, CreateDate: date(u.CreatedAt), LastOpDate: date(later(u.CreatedAt, u.UpdatedAt))}
+	roles, err := s.svc.UserRoles(ctx, u.Name)
+	for _, r := range roles {
+		inv.PolicyUUIDs = append(inv.PolicyUUIDs, zid(r.ID))
+	}
+	return inv, err
+}
+
+// users lists the users of accounts the caller may read: not the
+// accounts' own admins, not platform admins (SystemAdmin accounts).
 func (s *Server) users(ctx context.Context) ([]userInventory, error) {
-	return listObjects[userInventory](ctx, s, kindUser)
-}
-
-func (s *Server) subUsers(ctx context.Context) (map[string]userInventory, error) {
-	users, err := s.users(ctx)
-	out := map[string]userInventory{}
-	for _, u := range users {
-		out[u.UUID] = u
+	all, err := s.svc.ListUsers(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return out, err
-}
-
-func (s *Server) subUserByName(ctx context.Context, name string) (*userInventory, error) {
-	users, err := s.users(ctx)
-	for _, u := range users {
-		if u.Name == name {
-			return &u, nil
+	out := []userInventory{}
+	for _, u := range all {
+		if u.TenantAdmin || u.Role == model.RoleAdmin {
+			continue
 		}
+		inv, err := s.userInventory(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
 	}
-	return nil, err
-}
-
-func (s *Server) user(ctx context.Context, uuid string) (userInventory, error) {
-	var u userInventory
-	err := s.svc.GetZStackObject(ctx, kindUser, zid(uuid), &u)
-	if err == nil {
-		err = s.mayManage(ctx, u.AccountUUID, "user "+u.Name)
-	}
-	return u, err
+	return out, nil
 }
 
 func (s *Server) createUser(r *http.Request) (any, error) {
@@ -60,43 +59,21 @@ func (s *Server) createUser(r *http.Request) (any, error) {
 		return nil, err
 	}
 	ctx := r.Context()
-	ku, err := s.svc.CreateUser(asSystem(ctx), p.Name, p.Password, model.RoleUser)
+	u, err := s.svc.CreateUser(ctx, service.CreateUserRequest{Name: p.Name, Password: p.Password,
+		Info: service.UserInfo{Description: p.Description}})
 	if err != nil {
 		return nil, err
 	}
-	t := date(ku.CreatedAt)
-	u := userInventory{UUID: zid(ku.ID), AccountUUID: callerOf(ctx).accountUUID, Name: ku.Name, Description: p.Description,
-		PolicyUUIDs: []string{}, CreateDate: t, LastOpDate: t}
-	if err := s.svc.PutZStackObject(ctx, kindUser, u.UUID, ku.CreatedAt, u); err != nil {
-		return nil, err
-	}
-	return inventory(u), nil
-}
-
-func (s *Server) removeUser(ctx context.Context, u userInventory) error {
-	if err := s.svc.DeleteUser(asSystem(ctx), u.Name); err != nil && !model.IsCode(err, model.CodeNotFound) {
-		return err
-	}
-	groups, err := s.groups(ctx)
-	if err != nil {
-		return err
-	}
-	for _, g := range groups {
-		if g.removeUser(u.UUID) {
-			if err := s.putGroup(ctx, g); err != nil {
-				return err
-			}
-		}
-	}
-	return s.svc.DeleteZStackObject(ctx, kindUser, u.UUID)
+	inv, err := s.userInventory(ctx, u)
+	return inventory(inv), err
 }
 
 func (s *Server) deleteUser(r *http.Request) (any, error) {
-	u, err := s.user(r.Context(), r.PathValue("uuid"))
+	name, err := s.userName(r.Context(), r.PathValue("uuid"))
 	if err != nil {
 		return nil, err
 	}
-	return struct{}{}, s.removeUser(r.Context(), u)
+	return struct{}{}, s.svc.DeleteUser(r.Context(), name)
 }
 
 func (s *Server) queryUser(r *http.Request) (any, error) {
@@ -104,16 +81,12 @@ func (s *Server) queryUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := callerOf(r.Context())
-	var visible []userInventory
-	for _, u := range all {
-		if c.admin() || (c.subUser && u.UUID == c.userUUID) || (!c.subUser && u.AccountUUID == c.accountUUID) {
-			visible = append(visible, u)
-		}
-	}
-	return queryReply(r, visible, func(u userInventory) string { return u.UUID })
+	return queryReply(r, all, func(u userInventory) string { return u.UUID })
 }
 
+// updateUser changes a user's password and description: its own, or its
+// account's users. Changing one's own password keeps the calling
+// session and ends the others.
 func (s *Server) updateUser(r *http.Request) (any, error) {
 	var p struct {
 		UUID        string  `json:"uuid"`
@@ -126,30 +99,31 @@ func (s *Server) updateUser(r *http.Request) (any, error) {
 	}
 	ctx := r.Context()
 	c := callerOf(ctx)
-	if p.UUID == "" {
-		p.UUID = c.userUUID
-	}
-	var u userInventory
-	if err := s.svc.GetZStackObject(ctx, kindUser, zid(p.UUID), &u); err != nil {
-		return nil, err
-	}
-	// A user may change its own password; its account anything.
-	if !(c.subUser && c.userUUID == u.UUID) {
-		if err := s.mayManage(ctx, u.AccountUUID, "user "+u.Name); err != nil {
+	name := c.Name
+	if p.UUID != "" && zid(p.UUID) != c.userUUID {
+		var err error
+		if name, err = s.userName(ctx, p.UUID); err != nil {
 			return nil, err
 		}
 	}
-	if p.Name != nil && *p.Name != u.Name {
+	if p.Name != nil && *p.Name != name {
 		return nil, errNotSupported("renaming a user (Kumo user names are fixed)")
 	}
 	if p.Password != nil {
-		if err := s.svc.SetUserPassword(asSystem(ctx), u.Name, *p.Password); err != nil {
+		if err := s.svc.SetPassword(ctx, name, *p.Password); err != nil {
 			return nil, err
 		}
 	}
+	u, err := s.svc.GetUser(ctx, name)
+	if err != nil {
+		return nil, err
+	}
 	if p.Description != nil {
+		if err := s.svc.UpdateUserInfo(ctx, name, service.UserInfo{Nick: u.Nick, Mail: u.Mail, Description: *p.Description}); err != nil {
+			return nil, err
+		}
 		u.Description = *p.Description
 	}
-	u.LastOpDate = date(time.Now())
-	return inventory(u), s.svc.PutZStackObject(ctx, kindUser, u.UUID, time.Now(), u)
+	inv, err := s.userInventory(ctx, u)
+	return inventory(inv), err
 }

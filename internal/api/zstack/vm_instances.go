@@ -113,53 +113,12 @@ func partUUID(vmID, part string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// ownerAccounts maps Kumo user names to the uuid of their account.
-func (s *Server) ownerAccounts(ctx context.Context) (map[string]string, error) {
-	users, err := s.svc.ListUsers(asSystem(ctx))
-	if err != nil {
-		return nil, err
-	}
-	subs, err := s.subUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, u := range users {
-		out[u.Name] = zid(u.ID)
-		if sub, ok := subs[zid(u.ID)]; ok {
-			out[u.Name] = sub.AccountUUID
-		}
-	}
-	return out, nil
-}
-
-// vmsOfAccount returns the VMs of an account and of its users.
-func (s *Server) vmsOfAccount(ctx context.Context, accountUUID string) ([]model.VM, error) {
-	owners, err := s.ownerAccounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all, err := s.svc.ListVMs(asSystem(ctx))
-	if err != nil {
-		return nil, err
-	}
-	var out []model.VM
-	for _, vm := range all {
-		if owners[vm.Owner] == accountUUID {
-			out = append(out, vm)
-		}
-	}
-	return out, nil
-}
-
 // vmInventories renders VMs with their NIC, host and image.
 func (s *Server) vmInventories(ctx context.Context, vms []model.VM) ([]vmInventory, error) {
-	owners, err := s.ownerAccounts(ctx)
-	if err != nil {
-		return nil, err
-	}
+	admins := s.adminAccounts(ctx)
+	// Only callers that may read hosts see the VM's host object.
 	hosts := map[string]hostRef{}
-	if hs, err := s.svc.ListHosts(asSystem(ctx)); err == nil {
+	if hs, err := s.svc.ListHosts(ctx); err == nil {
 		for _, h := range hs {
 			ip := ""
 			if u, err := url.Parse(h.Address); err == nil {
@@ -169,7 +128,7 @@ func (s *Server) vmInventories(ctx context.Context, vms []model.VM) ([]vmInvento
 		}
 	}
 	images := map[string]imageRef{}
-	if imgs, err := s.svc.ListImages(asSystem(ctx)); err == nil {
+	if imgs, err := s.svc.ListImages(ctx); err == nil {
 		for _, img := range imgs {
 			images[img.ID] = imageRef{UUID: zid(img.ID), Name: img.Name}
 		}
@@ -182,7 +141,7 @@ func (s *Server) vmInventories(ctx context.Context, vms []model.VM) ([]vmInvento
 		}
 		inv := vmInventory{UUID: zid(vm.ID), Name: vm.Name, Description: vm.Description, Type: "UserVm", HypervisorType: "KVM",
 			State: vmState(vm), CPUNum: vm.Cores, MemorySize: int64(vm.MemoryMiB) << 20, ImageUUID: zid(vm.ImageID),
-			LastHostUUID: zid(vm.HostID), Platform: "Linux", OwnerAccountUUID: owners[vm.Owner],
+			LastHostUUID: zid(vm.HostID), Platform: "Linux", OwnerAccountUUID: ownerAccount(admins, vm.TenantID, vm.Owner),
 			CreateDate: date(vm.CreatedAt), LastOpDate: date(vm.UpdatedAt),
 			RootVolumeUUID: partUUID(vm.ID, "root"),
 			AllVolumes: []volumeInventory{{UUID: partUUID(vm.ID, "root"), Name: "ROOT-for-" + vm.Name, VMInstanceUUID: zid(vm.ID),
@@ -218,7 +177,7 @@ func (s *Server) vmInventory(ctx context.Context, id string) (vmInventory, error
 }
 
 func (s *Server) queryVmInstance(r *http.Request) (any, error) {
-	vms, err := s.visibleVMs(r.Context())
+	vms, err := s.svc.ListVMs(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +190,7 @@ func (s *Server) queryVmInstance(r *http.Request) (any, error) {
 
 // waitTask waits for a Kumo task and turns its failure into an error.
 func (s *Server) waitTask(ctx context.Context, t model.Task) error {
-	done, err := s.svc.Tasks().Wait(ctx, t.ID)
+	done, err := s.svc.WaitTask(ctx, t.ID)
 	if err != nil {
 		return err
 	}
@@ -285,16 +244,9 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 	default:
 		return nil, model.FieldError("strategy", "must be InstantStart or CreateStopped, not %q", p.Strategy)
 	}
-	// The check and the insert are one step for this control plane, so
-	// two creates cannot both take the last of a quota.
-	s.quotaMu.Lock()
-	if err := s.checkVMQuota(ctx, callerOf(ctx).accountUUID, int(cores), memMiB, start); err != nil {
-		s.quotaMu.Unlock()
-		return nil, err
-	}
+	// The core checks the account's quotas in the create's transaction.
 	vm, t, err := s.svc.CreateVM(ctx, service.CreateVMRequest{Name: p.Name, Description: p.Description,
 		Image: kumoID(p.ImageUUID), Cores: int(cores), MemoryMiB: memMiB, Start: start})
-	s.quotaMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +284,7 @@ func (s *Server) vmInstanceActions(r *http.Request) (any, error) {
 		return nil, errNotSupported("VM action %q: Kumo offers startVmInstance, stopVmInstance, rebootVmInstance, pauseVmInstance, resumeVmInstance and updateVmInstance", action)
 	}
 	ctx := r.Context()
-	if err := s.checkPolicy(ctx, callerOf(ctx), api); err != nil {
+	if err := authorizeAPI(ctx, api, permissionOf(api)); err != nil {
 		return nil, err
 	}
 	id := kumoID(r.PathValue("uuid"))
@@ -456,37 +408,6 @@ func (s *Server) consolePort(vmID string) (int, error) {
 		}
 	}()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// visibleVMs are the VMs the caller sees in Kumo, plus those shared
-// with its account.
-func (s *Server) visibleVMs(ctx context.Context) ([]model.VM, error) {
-	vms, err := s.svc.ListVMs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c := callerOf(ctx)
-	if c.admin() {
-		return vms, nil
-	}
-	shared, err := s.sharedWith(ctx, c.accountUUID)
-	if err != nil || len(shared) == 0 {
-		return vms, err
-	}
-	all, err := s.svc.ListVMs(asSystem(ctx))
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	for _, vm := range vms {
-		seen[vm.ID] = true
-	}
-	for _, vm := range all {
-		if shared[zid(vm.ID)] && !seen[vm.ID] {
-			vms = append(vms, vm)
-		}
-	}
-	return vms, nil
 }
 
 // wholeNumber reads a JSON number as ZStack's SDKs send them (Java's
