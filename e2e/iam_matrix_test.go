@@ -387,11 +387,15 @@ type apiCalls = map[string]func(c *matrixCaller, target string) verdict
 
 func (m *matrix) listVMs() apiCalls {
 	return apiCalls{
-		"v1":         func(c *matrixCaller, _ string) verdict { return m.call(c, "v1", "GET", "/v1/vms", nil) },
-		"nano":       func(c *matrixCaller, _ string) verdict { return m.call(c, "nano", "GET", "/guest_search/?pool=default", nil) },
-		"cloudtower": func(c *matrixCaller, _ string) verdict { return m.call(c, "cloudtower", "POST", "/get-vms", map[string]any{}) },
-		"zstack":     func(c *matrixCaller, _ string) verdict { return m.call(c, "zstack", "GET", "/vm-instances", nil) },
-		"dbc":        func(c *matrixCaller, _ string) verdict { return m.dbcCall(c, "/tasks", map[string]any{}) },
+		"v1": func(c *matrixCaller, _ string) verdict { return m.call(c, "v1", "GET", "/v1/vms", nil) },
+		"nano": func(c *matrixCaller, _ string) verdict {
+			return m.call(c, "nano", "GET", "/guest_search/?pool=default", nil)
+		},
+		"cloudtower": func(c *matrixCaller, _ string) verdict {
+			return m.call(c, "cloudtower", "POST", "/get-vms", map[string]any{})
+		},
+		"zstack": func(c *matrixCaller, _ string) verdict { return m.call(c, "zstack", "GET", "/vm-instances", nil) },
+		"dbc":    func(c *matrixCaller, _ string) verdict { return m.dbcCall(c, "/tasks", map[string]any{}) },
 	}
 }
 
@@ -480,8 +484,12 @@ func (m *matrix) startVM() apiCalls {
 		"v1": func(c *matrixCaller, id string) verdict {
 			return m.call(c, "v1", "PUT", "/v1/vms/"+id+"/state", api.VMStatePut{Action: "start"})
 		},
-		"nano":       func(c *matrixCaller, id string) verdict { return m.call(c, "nano", "POST", "/instances/"+id, map[string]any{}) },
-		"cloudtower": func(c *matrixCaller, id string) verdict { return m.call(c, "cloudtower", "POST", "/start-vm", byID(id)) },
+		"nano": func(c *matrixCaller, id string) verdict {
+			return m.call(c, "nano", "POST", "/instances/"+id, map[string]any{})
+		},
+		"cloudtower": func(c *matrixCaller, id string) verdict {
+			return m.call(c, "cloudtower", "POST", "/start-vm", byID(id))
+		},
 		"zstack": func(c *matrixCaller, id string) verdict {
 			return m.call(c, "zstack", "PUT", "/vm-instances/"+zid(id)+"/actions", map[string]any{"startVmInstance": map[string]any{}})
 		},
@@ -497,7 +505,9 @@ func (m *matrix) stopVM() apiCalls {
 		"nano": func(c *matrixCaller, id string) verdict {
 			return m.call(c, "nano", "DELETE", "/instances/"+id, map[string]bool{"reboot": false, "force": true})
 		},
-		"cloudtower": func(c *matrixCaller, id string) verdict { return m.call(c, "cloudtower", "POST", "/poweroff-vm", byID(id)) },
+		"cloudtower": func(c *matrixCaller, id string) verdict {
+			return m.call(c, "cloudtower", "POST", "/poweroff-vm", byID(id))
+		},
 		"zstack": func(c *matrixCaller, id string) verdict {
 			return m.call(c, "zstack", "PUT", "/vm-instances/"+zid(id)+"/actions", map[string]any{"stopVmInstance": map[string]any{"type": "cold"}})
 		},
@@ -507,11 +517,17 @@ func (m *matrix) stopVM() apiCalls {
 
 func (m *matrix) deleteVM() apiCalls {
 	return apiCalls{
-		"v1":         func(c *matrixCaller, id string) verdict { return m.call(c, "v1", "DELETE", "/v1/vms/"+id, nil) },
-		"nano":       func(c *matrixCaller, id string) verdict { return m.call(c, "nano", "DELETE", "/guests/"+id, map[string]bool{"force": true}) },
-		"cloudtower": func(c *matrixCaller, id string) verdict { return m.call(c, "cloudtower", "POST", "/delete-vm", byID(id)) },
-		"zstack":     func(c *matrixCaller, id string) verdict { return m.call(c, "zstack", "DELETE", "/vm-instances/"+zid(id), nil) },
-		"dbc":        func(c *matrixCaller, id string) verdict { return m.dbcCall(c, "/tasks/delete/"+id, map[string]any{}) },
+		"v1": func(c *matrixCaller, id string) verdict { return m.call(c, "v1", "DELETE", "/v1/vms/"+id, nil) },
+		"nano": func(c *matrixCaller, id string) verdict {
+			return m.call(c, "nano", "DELETE", "/guests/"+id, map[string]bool{"force": true})
+		},
+		"cloudtower": func(c *matrixCaller, id string) verdict {
+			return m.call(c, "cloudtower", "POST", "/delete-vm", byID(id))
+		},
+		"zstack": func(c *matrixCaller, id string) verdict {
+			return m.call(c, "zstack", "DELETE", "/vm-instances/"+zid(id), nil)
+		},
+		"dbc": func(c *matrixCaller, id string) verdict { return m.dbcCall(c, "/tasks/delete/"+id, map[string]any{}) },
 	}
 }
 

@@ -46,7 +46,7 @@ func (s *Server) operations() []operation {
 		{name: "remove-vm-nic", perm: model.PermVMUpdate, handle: s.removeVMNic, note: notes["remove-vm-nic"]},                              // 为虚拟机移除虚拟网卡
 		{name: "get-system-audit-logs", perm: model.PermLogRead, handle: s.getSystemAuditLogs, note: notes["get-system-audit-logs"]},        // 获取系统事件
 		{name: "get-user-audit-logs", perm: model.PermLogRead, handle: s.getUserAuditLogs, note: notes["get-user-audit-logs"]},              // 获取用户事件
-		{name: "get-tasks", perm: model.PermSession, handle: s.getTasks, note: notes["get-tasks"]},                                                                   // 任务中心
+		{name: "get-tasks", perm: model.PermSession, handle: s.getTasks, note: notes["get-tasks"]},                                          // 任务中心
 	}
 }
 

@@ -30,7 +30,6 @@ func (s *Server) createLAN(c *call) (any, error) {
 	return lan{NetworkName: l.Name, IPCIDR: l.CIDR, NodeID: NodeID(l.HostID), CreateTime: l.CreatedAt.Local().Format(timeFormat)}, nil
 }
 
-
 // deleteLAN deletes a network no VM is on. (DBC also removes networks
 // unused for long; Kumo keeps them until deleted.)
 func (s *Server) deleteLAN(c *call) (any, error) {

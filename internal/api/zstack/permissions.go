@@ -30,23 +30,23 @@ var apiPermissions = map[string]model.Permission{
 	"CreatePolicy": model.PermRoleCreate, "DeletePolicy": model.PermRoleDelete, "QueryPolicy": model.PermRoleRead,
 	"QueryQuota": model.PermQuotaRead, "UpdateQuota": model.PermQuotaUpdate, "GetResourceNames": model.PermSession, "QuerySharedResource": model.PermSession,
 	"ChangeResourceOwner": model.PermTenantUpdate, "CheckApiPermission": model.PermSession, "ValidateSession": model.PermSession, "RenewSession": model.PermSession,
-	"LogOut": model.PermSession,
+	"LogOut":              model.PermSession,
 	"CreateResourcePrice": model.PermPriceCreate, "DeleteResourcePrice": model.PermPriceDelete, "QueryResourcePrice": model.PermPriceRead,
 	"CalculateAccountSpending": model.PermSpendingRead,
-	"CreateSchedulerTrigger": model.PermScheduleCreate, "DeleteSchedulerTrigger": model.PermScheduleDelete,
+	"CreateSchedulerTrigger":   model.PermScheduleCreate, "DeleteSchedulerTrigger": model.PermScheduleDelete,
 	"QuerySchedulerTrigger": model.PermScheduleRead, "UpdateSchedulerTrigger": model.PermScheduleUpdate,
 	"AddSchedulerJobToSchedulerTrigger": model.PermScheduleUpdate, "RemoveSchedulerJobFromSchedulerTrigger": model.PermScheduleUpdate,
 	"CreateSchedulerJob": model.PermScheduleCreate, "DeleteSchedulerJob": model.PermScheduleDelete, "QuerySchedulerJob": model.PermScheduleRead,
 	"UpdateSchedulerJob": model.PermScheduleUpdate, "GetNoTriggerSchedulerJobs": model.PermScheduleRead,
 	"ChangeSchedulerState": model.PermScheduleUpdate,
-	"AddLdapServer": model.PermLDAPCreate, "DeleteLdapServer": model.PermLDAPDelete, "QueryLdapServer": model.PermLDAPRead,
+	"AddLdapServer":        model.PermLDAPCreate, "DeleteLdapServer": model.PermLDAPDelete, "QueryLdapServer": model.PermLDAPRead,
 	"UpdateLdapServer": model.PermLDAPUpdate, "CreateLdapBinding": model.PermLDAPUpdate, "DeleteLdapBinding": model.PermLDAPUpdate,
 	"QueryLdapBinding": model.PermLDAPRead, "CleanInvalidLdapBinding": model.PermLDAPUpdate, "LogInByLdap": model.PermSession,
 	"GetLdapEntry": model.PermLDAPRead, "GetCandidateLdapEntryForBinding": model.PermLDAPRead,
 	"RequestConsoleAccess": model.PermVMConsole, "QueryConsoleProxyAgent": model.PermHostRead,
 	"ReconnectConsoleProxyAgent": model.PermHostUpdate, "UpdateConsoleProxyAgent": model.PermHostUpdate,
 	"GetVmConsoleAddress": model.PermVMConsole,
-	"CreateVmInstance": model.PermVMCreate, "QueryVmInstance": model.PermVMRead, "DestroyVmInstance": model.PermVMDelete,
+	"CreateVmInstance":    model.PermVMCreate, "QueryVmInstance": model.PermVMRead, "DestroyVmInstance": model.PermVMDelete,
 	"StartVmInstance": model.PermVMStart, "StopVmInstance": model.PermVMStop, "RebootVmInstance": model.PermVMReboot,
 	"PauseVmInstance": model.PermVMPause, "ResumeVmInstance": model.PermVMResume, "UpdateVmInstance": model.PermVMUpdate,
 	"QueryImage": model.PermImageRead, "QueryApiJob": model.PermSession,
@@ -129,4 +129,3 @@ func knownAPI(api string) bool {
 	_, ok := apiPermissions[api]
 	return ok
 }
-

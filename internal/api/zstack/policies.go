@@ -232,4 +232,3 @@ func (s *Server) checkApiPermission(r *http.Request) (any, error) {
 	}
 	return inventory(out), nil
 }
-

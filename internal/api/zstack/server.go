@@ -50,7 +50,6 @@ type Server struct {
 	// hookClient posts job results to X-Web-Hook URLs.
 	hookClient *http.Client
 
-
 	consoleMu  sync.Mutex
 	consoleLns map[string]consoleListener // by VM id
 
