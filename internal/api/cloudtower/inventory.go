@@ -30,20 +30,23 @@ type inventory struct {
 func (s *Server) inventory(ctx context.Context) (*inventory, error) {
 	inv := &inventory{pool: map[string]model.Pool{}, host: map[string]model.Host{}, image: map[string]model.Image{},
 		lanOf: map[string]model.LANMember{}}
+	// The inventory holds what the caller may read: a kind of object its
+	// roles do not let it read is empty (a tenant sees no hosts), not a
+	// refusal of every call.
 	var err error
-	if inv.pools, err = s.svc.ListPools(ctx); err != nil {
+	if inv.pools, err = readable(s.svc.ListPools(ctx)); err != nil {
 		return nil, err
 	}
-	if inv.hosts, err = s.svc.ListHosts(ctx); err != nil {
+	if inv.hosts, err = readable(s.svc.ListHosts(ctx)); err != nil {
 		return nil, err
 	}
-	if inv.images, err = s.svc.ListImages(ctx); err != nil {
+	if inv.images, err = readable(s.svc.ListImages(ctx)); err != nil {
 		return nil, err
 	}
-	if inv.vms, err = s.svc.ListVMs(ctx); err != nil {
+	if inv.vms, err = readable(s.svc.ListVMs(ctx)); err != nil {
 		return nil, err
 	}
-	if inv.lans, err = s.svc.ListLANs(ctx); err != nil {
+	if inv.lans, err = readable(s.svc.ListLANs(ctx)); err != nil {
 		return nil, err
 	}
 	for _, l := range inv.lans {
@@ -157,4 +160,12 @@ func inventoryList[T any](s *Server, build func(*inventory) []T) func(r *http.Re
 		}
 		return list(q, build(inv))
 	}
+}
+
+// readable turns a list the caller may not read into an empty one.
+func readable[T any](list []T, err error) ([]T, error) {
+	if model.IsCode(err, model.CodePermissionDenied) {
+		return nil, nil
+	}
+	return list, err
 }

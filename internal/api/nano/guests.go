@@ -68,12 +68,14 @@ type names struct {
 }
 
 func (s *Server) names(r *http.Request) (names, error) {
+	// Names of what the caller may not read (a tenant's hosts) stay
+	// empty rather than failing the call.
 	pools, err := s.svc.ListPools(ctx(r))
-	if err != nil {
+	if err != nil && !model.IsCode(err, model.CodePermissionDenied) {
 		return names{}, err
 	}
 	hosts, err := s.svc.ListHosts(ctx(r))
-	if err != nil {
+	if err != nil && !model.IsCode(err, model.CodePermissionDenied) {
 		return names{}, err
 	}
 	n := namesOf(pools, hosts)
