@@ -74,8 +74,10 @@ func (s *Server) accounts(ctx context.Context) ([]accountInventory, error) {
 			}
 		}
 	}
+	// DBC wallets are accounts too (their tenants), so ZStack's admin
+	// can set their quotas and read their spending.
 	for _, t := range tenants {
-		if t.Kind == model.TenantAccount {
+		if t.Kind == model.TenantAccount || t.Kind == model.TenantWallet {
 			out = append(out, tenantAccount(t))
 		}
 	}
