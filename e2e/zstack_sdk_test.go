@@ -29,7 +29,9 @@ func TestZStackSDK(t *testing.T) {
 	img := k.uploadGuest("sdk-base")
 	host, portText, _ := net.SplitHostPort(k.srv.ZStackAddr())
 	port, _ := strconv.Atoi(portText)
-	config := func() *zsclient.ZSConfig { return zsclient.NewZSConfig(host, port, "zstack").RetryInterval(1).RetryTimes(120) }
+	config := func() *zsclient.ZSConfig {
+		return zsclient.NewZSConfig(host, port, "zstack").RetryInterval(1).RetryTimes(120)
+	}
 
 	admin := zsclient.NewZSClient(config().LoginAccount("admin", adminPassword))
 	sess, err := admin.Login()
