@@ -35,8 +35,10 @@ type Task struct {
 	Params     json.RawMessage `json:"-"` // input, kept so a restarted controller can resume
 	Result     json.RawMessage `json:"result,omitempty"`
 	Requester  string          `json:"requester"`
-	WebHook    string          `json:"-"`
-	CreatedAt  time.Time       `json:"created_at"`
-	StartedAt  time.Time       `json:"started_at"`
-	FinishedAt time.Time       `json:"finished_at"`
+	// ParentID is the task this one is part of (a batch, an API job).
+	ParentID   string    `json:"parent_id,omitempty"`
+	WebHook    string    `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
 }

@@ -52,6 +52,7 @@ func (s *Service) vmHandler(op func(ctx context.Context, run *task.Run, vm model
 }
 
 func (s *Service) registerTasks() {
+	s.tasks.Register(kindGroup, task.Kind{Resumable: true, Handler: s.runGroup})
 	s.tasks.Register(kindVMCreate, task.Kind{Resumable: true, Handler: s.createVMTask})
 	s.tasks.Register(kindVMStart, s.vmHandler(s.startVM))
 	s.tasks.Register(kindVMStop, s.vmHandler(s.stopVM))

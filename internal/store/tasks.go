@@ -9,14 +9,14 @@ import (
 )
 
 const taskColumns = `id, kind, target_type, target_id, state, progress, error, error_code, params, result, requester, web_hook,
-	created_at, started_at, finished_at`
+	created_at, started_at, finished_at, parent_id`
 
 func scanTask(s scanner) (model.Task, error) {
 	var t model.Task
 	var params, result string
 	var created, started, finished int64
 	err := s.Scan(&t.ID, &t.Kind, &t.TargetType, &t.TargetID, &t.State, &t.Progress, &t.Error, &t.ErrorCode, &params,
-		&result, &t.Requester, &t.WebHook, &created, &started, &finished)
+		&result, &t.Requester, &t.WebHook, &created, &started, &finished, &t.ParentID)
 	if params != "" {
 		t.Params = []byte(params)
 	}
@@ -29,9 +29,9 @@ func scanTask(s scanner) (model.Task, error) {
 
 // CreateTask inserts a task.
 func (q Queries) CreateTask(ctx context.Context, t model.Task) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	_, err := q.q.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		t.ID, t.Kind, t.TargetType, t.TargetID, t.State, t.Progress, t.Error, t.ErrorCode, string(t.Params), string(t.Result),
-		t.Requester, t.WebHook, micros(t.CreatedAt), micros(t.StartedAt), micros(t.FinishedAt))
+		t.Requester, t.WebHook, micros(t.CreatedAt), micros(t.StartedAt), micros(t.FinishedAt), t.ParentID)
 	return classify(err)
 }
 
@@ -44,6 +44,9 @@ func (q Queries) GetTask(ctx context.Context, id string) (model.Task, error) {
 type TaskFilter struct {
 	States   []model.TaskState
 	TargetID string
+	// ParentID selects the children of a task.
+	ParentID string
+	Kind     string
 	Limit    int
 }
 
@@ -62,6 +65,14 @@ func (q Queries) ListTasks(ctx context.Context, f TaskFilter) ([]model.Task, err
 	if f.TargetID != "" {
 		args = append(args, f.TargetID)
 		where = append(where, "target_id = $"+strconv.Itoa(len(args)))
+	}
+	if f.ParentID != "" {
+		args = append(args, f.ParentID)
+		where = append(where, "parent_id = $"+strconv.Itoa(len(args)))
+	}
+	if f.Kind != "" {
+		args = append(args, f.Kind)
+		where = append(where, "kind = $"+strconv.Itoa(len(args)))
 	}
 	query := `SELECT ` + taskColumns + ` FROM tasks`
 	if len(where) > 0 {
@@ -84,4 +95,14 @@ func (q Queries) UpdateTask(ctx context.Context, t model.Task) error {
 // SetTaskProgress stores only the progress of a running task.
 func (q Queries) SetTaskProgress(ctx context.Context, id string, progress int) error {
 	return q.execOne(ctx, `UPDATE tasks SET progress = $2 WHERE id = $1 AND state = $3`, id, progress, model.TaskRunning)
+}
+
+// SetTaskParent makes tasks children of a parent task.
+func (q Queries) SetTaskParent(ctx context.Context, parentID string, children []string) error {
+	for _, id := range children {
+		if err := q.execOne(ctx, `UPDATE tasks SET parent_id = $2 WHERE id = $1`, id, parentID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

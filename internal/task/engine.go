@@ -33,6 +33,8 @@ type Kind struct {
 
 // Spec is a request to run a task.
 type Spec struct {
+	// ID is the task's id; empty makes one.
+	ID         string
 	Kind       string
 	TargetType string
 	TargetID   string
@@ -112,16 +114,46 @@ func (e *Engine) Submit(ctx context.Context, spec Spec) (model.Task, error) {
 	if err != nil {
 		return model.Task{}, fmt.Errorf("encode task params: %w", err)
 	}
-	t := model.Task{
-		ID: uuid.NewString(), Kind: spec.Kind, TargetType: spec.TargetType, TargetID: spec.TargetID,
-		State: model.TaskQueued, Params: params, Requester: spec.Requester, WebHook: spec.WebHook,
-		CreatedAt: time.Now().UTC(),
-	}
+	t := newTask(spec, params)
 	if err := e.db.CreateTask(ctx, t); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return model.Task{}, model.Errorf(model.CodeConflict, "a task with id %s exists already", t.ID)
+		}
 		return model.Task{}, fmt.Errorf("store task: %w", err)
 	}
 	e.start(t)
 	return t, nil
+}
+
+func newTask(spec Spec, params []byte) model.Task {
+	id := spec.ID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	return model.Task{
+		ID: id, Kind: spec.Kind, TargetType: spec.TargetType, TargetID: spec.TargetID,
+		State: model.TaskQueued, Params: params, Requester: spec.Requester, WebHook: spec.WebHook,
+		CreatedAt: time.Now().UTC(),
+	}
+}
+
+// Record stores a task that is over already: work done (or refused) at
+// once, kept as a task so it is listed and can be polled like others.
+// Its kind need not be registered.
+func (e *Engine) Record(ctx context.Context, spec Spec, result any, err error) (model.Task, error) {
+	params, merr := json.Marshal(spec.Params)
+	if merr != nil {
+		return model.Task{}, fmt.Errorf("encode task params: %w", merr)
+	}
+	t := newTask(spec, params)
+	t.StartedAt = t.CreatedAt
+	if cerr := e.db.CreateTask(ctx, t); cerr != nil {
+		if errors.Is(cerr, store.ErrConflict) {
+			return model.Task{}, model.Errorf(model.CodeConflict, "a task with id %s exists already", t.ID)
+		}
+		return model.Task{}, fmt.Errorf("store task: %w", cerr)
+	}
+	return e.finish(t, result, err), nil
 }
 
 // Resume picks up tasks left by a previous run of the controller.
@@ -233,11 +265,11 @@ func (e *Engine) isShuttingDown() bool {
 }
 
 // finish stores the final state of a task and tells whoever waits for it.
-func (e *Engine) finish(t model.Task, result any, err error) {
+func (e *Engine) finish(t model.Task, result any, err error) model.Task {
 	if e.isShuttingDown() && err != nil && errors.Is(err, context.Canceled) {
 		// The controller is stopping: leave the task as it is so that the
 		// next start resumes or fails it, instead of calling it cancelled.
-		return
+		return t
 	}
 	t.FinishedAt = time.Now().UTC()
 	if t.StartedAt.IsZero() {
@@ -273,6 +305,7 @@ func (e *Engine) finish(t model.Task, result any, err error) {
 	for _, fn := range listeners {
 		fn(t)
 	}
+	return t
 }
 
 // Cancel asks a queued or running task to stop. Cancelling a finished task

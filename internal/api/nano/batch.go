@@ -5,25 +5,18 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
 
 // Batch operations create, delete or stop many guests at once. Each guest
-// gets its own Kumo task; a batch is the list of those tasks, kept in
-// memory (as Nano does) for batchTTL, and its status is read from the
-// tasks, which are persisted. While any guest is pending the status is 202,
-// then 200.
+// gets its own Kumo task; a batch is a parent task over them
+// (service.SubmitGroup), persisted with its items, so its status can be
+// read after a controller restart and GET /v1/tasks shows it. While any
+// guest is pending the status is 202, then 200.
 
-const (
-	batchTTL      = time.Hour
-	maxBatchCount = 100
-)
+const maxBatchCount = 100
 
 type batchKind string
 
@@ -33,59 +26,19 @@ const (
 	batchStop   batchKind = "stop"
 )
 
+// groupKind is the parent task kind of a batch.
+func (k batchKind) groupKind() string { return "nano.batch." + string(k) }
+
 // batchItem is one guest of a batch: its task, or why it failed at once.
-type batchItem struct {
-	name, guestID, taskID, err string
-}
+type batchItem = service.GroupItem
 
-type batch struct {
-	kind    batchKind
-	created time.Time
-	items   []batchItem
-}
-
-// batches holds the batches of one server.
-type batches struct {
-	mu sync.Mutex
-	m  map[string]*batch
-}
-
-func (b *batches) add(kind batchKind, items []batchItem) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string]*batch{}
+// submitBatch records a batch and answers its id.
+func (s *Server) submitBatch(r *http.Request, kind batchKind, items []batchItem) (reply, error) {
+	t, err := s.svc.SubmitGroup(ctx(r), service.GroupRequest{Kind: kind.groupKind(), Items: items})
+	if err != nil {
+		return reply{}, err
 	}
-	for id, old := range b.m {
-		if time.Since(old.created) > batchTTL {
-			delete(b.m, id)
-		}
-	}
-	id := uuid.NewString()
-	b.m[id] = &batch{kind: kind, created: time.Now(), items: items}
-	return id
-}
-
-func (b *batches) get(kind batchKind, id string) (*batch, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if bt, ok := b.m[id]; ok && bt.kind == kind {
-		return bt, nil
-	}
-	return nil, model.NotFound("batch "+string(kind)+" task", id)
-}
-
-// all returns the batches of one kind.
-func (b *batches) all(kind batchKind) map[string]*batch {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	out := map[string]*batch{}
-	for id, bt := range b.m {
-		if bt.kind == kind {
-			out[id] = bt
-		}
-	}
-	return out
+	return reply{http.StatusAccepted, map[string]string{"id": t.ID}}, nil
 }
 
 // batchStatus is one guest's line in a batch status reply.
@@ -105,17 +58,20 @@ var batchWords = map[batchKind][2]string{
 }
 
 func (s *Server) batchStatus(r *http.Request, kind batchKind) (reply, error) {
-	bt, err := s.batches.get(kind, r.PathValue("id"))
+	g, err := s.svc.GetGroup(ctx(r), r.PathValue("id"))
+	if err == nil && g.Kind != kind.groupKind() {
+		err = model.NotFound("batch "+string(kind)+" task", r.PathValue("id"))
+	}
 	if err != nil {
 		return reply{}, err
 	}
 	words := batchWords[kind]
-	out := make([]batchStatus, 0, len(bt.items))
+	out := make([]batchStatus, 0, len(g.Items))
 	pending := false
-	for _, it := range bt.items {
-		st := batchStatus{Name: it.name, ID: it.guestID, Status: "fail", Error: it.err}
-		if it.taskID != "" {
-			t, err := s.svc.GetTask(ctx(r), it.taskID)
+	for _, it := range g.Items {
+		st := batchStatus{Name: it.Name, ID: it.Object, Status: "fail", Error: it.Error}
+		if it.TaskID != "" {
+			t, err := s.svc.GetTask(ctx(r), it.TaskID)
 			switch {
 			case err != nil:
 				st.Error = err.Error()
@@ -186,7 +142,7 @@ func (s *Server) batchCreateGuests(r *http.Request) (reply, error) {
 		}
 		vm, t, err := s.svc.CreateVM(ctx(r), create)
 		if err != nil {
-			items = append(items, batchItem{name: one.Name, err: err.Error()})
+			items = append(items, batchItem{Name: one.Name, Error: err.Error()})
 			continue
 		}
 		if req.NameRule == "MAC" {
@@ -195,9 +151,9 @@ func (s *Server) batchCreateGuests(r *http.Request) (reply, error) {
 				one.Name = name
 			}
 		}
-		items = append(items, batchItem{name: one.Name, guestID: vm.ID, taskID: t.ID})
+		items = append(items, batchItem{Name: one.Name, Object: vm.ID, TaskID: t.ID})
 	}
-	return reply{http.StatusAccepted, map[string]string{"id": s.batches.add(batchCreate, items)}}, nil
+	return s.submitBatch(r, batchCreate, items)
 }
 
 type batchGuests struct {
@@ -226,7 +182,7 @@ func (s *Server) batchDeleteGuests(r *http.Request) (reply, error) {
 		}
 		return s.svc.DeleteVM(ctx, vm.ID)
 	})
-	return reply{http.StatusAccepted, map[string]string{"id": s.batches.add(batchDelete, items)}}, nil
+	return s.submitBatch(r, batchDelete, items)
 }
 
 // batchStopGuests asks each guest to power off (ACPI), or powers it off at
@@ -246,7 +202,7 @@ func (s *Server) batchStopGuests(r *http.Request) (reply, error) {
 	items := s.eachGuest(ctx(r), req.Guest, func(ctx context.Context, vm model.VM) (model.Task, error) {
 		return s.svc.ChangeVMState(ctx, vm.ID, service.ChangeVMStateRequest{Action: action})
 	})
-	return reply{http.StatusAccepted, map[string]string{"id": s.batches.add(batchStop, items)}}, nil
+	return s.submitBatch(r, batchStop, items)
 }
 
 // eachGuest starts op on each guest; a guest it cannot start on is a
@@ -254,17 +210,17 @@ func (s *Server) batchStopGuests(r *http.Request) (reply, error) {
 func (s *Server) eachGuest(ctx context.Context, ids []string, op func(context.Context, model.VM) (model.Task, error)) []batchItem {
 	items := make([]batchItem, 0, len(ids))
 	for _, id := range ids {
-		it := batchItem{guestID: id}
+		it := batchItem{Object: id}
 		vm, err := s.svc.GetVM(ctx, id)
 		if err == nil {
-			it.name = vm.Name
+			it.Name = vm.Name
 			var t model.Task
 			if t, err = op(ctx, vm); err == nil {
-				it.taskID = t.ID
+				it.TaskID = t.ID
 			}
 		}
 		if err != nil {
-			it.err = err.Error()
+			it.Error = err.Error()
 		}
 		items = append(items, it)
 	}

@@ -5,11 +5,12 @@ import (
 	"sort"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 )
 
 // A Nano migration moves guests of one cell to another cell of the same
-// pool, live. Each guest is a Kumo vm.migrate task; the migration is the
-// group of them, kept like a batch.
+// pool, live. Each guest is a Kumo vm.migrate task; the migration is a
+// parent task over them, like a batch.
 
 const batchMigrate batchKind = "migrate"
 
@@ -75,18 +76,21 @@ func (s *Server) startMigration(r *http.Request) (reply, error) {
 		if vm.HostID != cell.ID {
 			return reply{}, model.Errorf(model.CodeInvalidArgument, "guest %s is not on cell %s", vm.Name, cell.Name)
 		}
-		items = append(items, batchItem{name: vm.Name, guestID: vm.ID})
+		items = append(items, batchItem{Name: vm.Name, Object: vm.ID})
 	}
 	for i := range items {
-		t, err := s.svc.MigrateVM(ctx(r), items[i].guestID, req.TargetCell)
+		t, err := s.svc.MigrateVM(ctx(r), items[i].Object, req.TargetCell)
 		if err != nil {
-			items[i].err = err.Error()
+			items[i].Error = err.Error()
 			continue
 		}
-		items[i].taskID = t.ID
+		items[i].TaskID = t.ID
 	}
-	id := s.batches.add(batchMigrate, items)
-	return reply{http.StatusAccepted, []map[string]string{{"id": id}}}, nil
+	g, err := s.svc.SubmitGroup(ctx(r), service.GroupRequest{Kind: batchMigrate.groupKind(), Items: items})
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{http.StatusAccepted, []map[string]string{{"id": g.ID}}}, nil
 }
 
 type migrationStatus struct {
@@ -98,23 +102,23 @@ type migrationStatus struct {
 
 // migrationStatus sums up a migration: finished when every guest's task
 // is, with the errors of those that failed.
-func (s *Server) migrationStatus(r *http.Request, id string, bt *batch) migrationStatus {
+func (s *Server) migrationStatus(r *http.Request, id string, g service.Group) migrationStatus {
 	out := migrationStatus{ID: id, Finished: true}
 	total := 0
-	for _, it := range bt.items {
-		if it.taskID == "" {
-			out.Error += it.name + ": " + it.err + "; "
+	for _, it := range g.Items {
+		if it.TaskID == "" {
+			out.Error += it.Name + ": " + it.Error + "; "
 			total += 100
 			continue
 		}
-		t, err := s.svc.GetTask(ctx(r), it.taskID)
+		t, err := s.svc.GetTask(ctx(r), it.TaskID)
 		switch {
 		case err != nil:
-			out.Error += it.name + ": " + err.Error() + "; "
+			out.Error += it.Name + ": " + err.Error() + "; "
 			total += 100
 		case t.State.Final():
 			if t.State != model.TaskSucceeded {
-				out.Error += it.name + ": " + t.Error + "; "
+				out.Error += it.Name + ": " + t.Error + "; "
 			}
 			total += 100
 		default:
@@ -123,18 +127,21 @@ func (s *Server) migrationStatus(r *http.Request, id string, bt *batch) migratio
 		}
 	}
 	if !out.Finished {
-		out.Progress = total / max(1, len(bt.items))
+		out.Progress = total / max(1, len(g.Items))
 	}
 	return out
 }
 
 func (s *Server) getMigration(r *http.Request) (reply, error) {
 	id := r.PathValue("id")
-	bt, err := s.batches.get(batchMigrate, id)
+	g, err := s.svc.GetGroup(ctx(r), id)
+	if err == nil && g.Kind != batchMigrate.groupKind() {
+		err = model.NotFound("migration", id)
+	}
 	if err != nil {
 		return reply{}, err
 	}
-	st := s.migrationStatus(r, "", bt)
+	st := s.migrationStatus(r, "", g)
 	if !st.Finished {
 		return reply{http.StatusCreated, st}, nil
 	}
@@ -143,8 +150,14 @@ func (s *Server) getMigration(r *http.Request) (reply, error) {
 
 func (s *Server) listMigrations(r *http.Request) (reply, error) {
 	out := []migrationStatus{}
-	for id, bt := range s.batches.all(batchMigrate) {
-		out = append(out, s.migrationStatus(r, id, bt))
+	gs, err := s.svc.ListGroups(ctx(r), batchMigrate.groupKind(), 1000)
+	if err != nil {
+		return reply{}, err
+	}
+	for _, g := range gs {
+		if st := s.migrationStatus(r, g.Task.ID, g); !st.Finished {
+			out = append(out, st) // "all migrations in progress"
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return ok(out)

@@ -37,10 +37,9 @@ const Prefix = "/api/v1"
 
 // Server is the Nano API.
 type Server struct {
-	svc     *service.Service
-	log     *slog.Logger
-	mux     *http.ServeMux
-	batches batches
+	svc *service.Service
+	log *slog.Logger
+	mux *http.ServeMux
 	// consoles issues and redeems monitor channels.
 	consoles *console.Broker
 }

@@ -45,7 +45,6 @@ type Server struct {
 	svc      *service.Service
 	log      *slog.Logger
 	mux      *http.ServeMux
-	jobs     *jobs
 	consoles *console.Broker
 	// hookClient posts job results to X-Web-Hook URLs.
 	hookClient *http.Client
@@ -63,11 +62,8 @@ type Server struct {
 
 // handler serves one endpoint. A synchronous endpoint returns its reply
 // body. An asynchronous one returns either the body of a job already
-// finished, or a work function that the job runs to completion.
+// finished, or a pendingJob: the Kumo task its API job waits for.
 type handler func(r *http.Request) (any, error)
-
-// work is the rest of an asynchronous call, run inside its API job.
-type work func(ctx context.Context) (any, error)
 
 type route struct {
 	method, path string
@@ -90,10 +86,13 @@ type route struct {
 
 // New returns the ZStack API server. Close stops its scheduler.
 func New(svc *service.Service, log *slog.Logger) *Server {
-	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), jobs: newJobs(), consoles: console.NewBroker(0),
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0),
 		hookClient: &http.Client{Timeout: 10 * time.Second}, stop: make(chan struct{}),
 		consoleLns: map[string]consoleListener{}}
 	s.closing, s.cancelClosing = context.WithCancel(context.Background())
+	if svc != nil { // the endpoint table test builds routes only
+		svc.OnTaskFinished(s.pushWebHook)
+	}
 	for _, rt := range s.routes() {
 		// Every API names its permission; a route whose API does not
 		// stops the server from starting (permissionOf panics).
@@ -220,8 +219,8 @@ func (s *Server) wrap(rt route) http.Handler {
 				writeError(w, model.Errorf(model.CodeInvalidArgument, "X-Web-Hook %q is not an http(s) URL", hook))
 				return
 			}
-			if !s.jobs.reserve(jobID, callerOf(ctx).UserID) {
-				writeError(w, model.Errorf(model.CodeInvalidArgument, "X-Job-UUID %s is already used by another API job", jobID))
+			if _, err := s.svc.GetTask(ctx, kumoID(jobID)); err == nil {
+				writeError(w, errJobUUIDUsed(jobID))
 				return
 			}
 		}
@@ -243,28 +242,14 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		if err != nil && model.CodeOf(err) == model.CodeInvalidArgument {
 			// Bad input is refused at once, as the document's 400 says.
-			s.jobs.release(jobID)
 			record(err)
 			writeError(w, err)
 			return
 		}
-		if rest, ok := out.(work); ok && err == nil {
-			s.wg.Add(1)
-			// The job outlives the request, with the caller's identity,
-			// until it ends or the server closes.
-			jobCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-			stopCancel := context.AfterFunc(s.closing, cancel)
-			go func() {
-				defer s.wg.Done()
-				defer stopCancel()
-				defer cancel()
-				res, err := rest(jobCtx)
-				record(err)
-				s.finishJob(jobID, hook, res, err)
-			}()
-		} else {
-			record(err)
-			s.finishJob(jobID, hook, out, err)
+		record(err)
+		if err := s.submitJob(ctx, jobID, rt.api, hook, out, err); err != nil {
+			writeError(w, err)
+			return
 		}
 		writeJSON(w, http.StatusAccepted, map[string]string{"location": jobLocation(r, jobID)})
 	})

@@ -188,18 +188,6 @@ func (s *Server) queryVmInstance(r *http.Request) (any, error) {
 	return queryReply(r, invs, func(v vmInventory) string { return v.UUID })
 }
 
-// waitTask waits for a Kumo task and turns its failure into an error.
-func (s *Server) waitTask(ctx context.Context, t model.Task) error {
-	done, err := s.svc.WaitTask(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	if done.State != model.TaskSucceeded {
-		return model.Errorf(model.CodeUnavailable, "%s of %s %s: %s", done.Kind, done.TargetType, done.State, done.Error)
-	}
-	return nil
-}
-
 func (s *Server) createVmInstance(r *http.Request) (any, error) {
 	var p struct {
 		Name                 string   `json:"name"`
@@ -250,13 +238,7 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return work(func(ctx context.Context) (any, error) {
-		if err := s.waitTask(ctx, t); err != nil {
-			return nil, err
-		}
-		inv, err := s.vmInventory(ctx, vm.ID)
-		return inventory(inv), err
-	}), nil
+	return pendingJob{task: t, vm: vm.ID}, nil
 }
 
 func (s *Server) destroyVmInstance(r *http.Request) (any, error) {
@@ -264,7 +246,7 @@ func (s *Server) destroyVmInstance(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return work(func(ctx context.Context) (any, error) { return struct{}{}, s.waitTask(ctx, t) }), nil
+	return pendingJob{task: t}, nil
 }
 
 // vmActions maps the action objects of PUT /vm-instances/{uuid}/actions
@@ -343,13 +325,7 @@ func (s *Server) vmInstanceActions(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return work(func(ctx context.Context) (any, error) {
-		if err := s.waitTask(ctx, t); err != nil {
-			return nil, err
-		}
-		inv, err := s.vmInventory(ctx, id)
-		return inventory(inv), err
-	}), nil
+	return pendingJob{task: t, vm: id}, nil
 }
 
 // consoleListeners are the per-VM TCP ports GetVmConsoleAddress hands
