@@ -243,14 +243,13 @@ func (s *Server) Run(ctx context.Context) error {
 		clusterSrv.Close()
 		return err
 	}
-	defer s.svc.Close()
-
 	agentCtx, stopAgent := context.WithCancel(context.Background())
 	agentDone := make(chan struct{})
 	if s.cfg.LocalAgent {
 		a, err := s.startLocalAgent(ctx)
 		if err != nil {
 			stopAgent()
+			s.svc.Close()
 			clusterSrv.Close()
 			return fmt.Errorf("start local agent: %w", err)
 		}
@@ -322,6 +321,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if dbcSrv != nil {
 		dbcSrv.Shutdown(shut)
 	}
+	// The service stops its tasks before the local agent goes: a task
+	// talking to the agent then ends as interrupted (resumed at the
+	// next start), not failed by the agent's vanishing.
+	s.svc.Close()
 	stopAgent()
 	<-agentDone
 	clusterSrv.Shutdown(shut)

@@ -272,9 +272,9 @@ func (s *Service) watchHosts() {
 
 // agent returns a client for the host's agent, refusing offline hosts.
 func (s *Service) agent(ctx context.Context, hostID string) (hostlink.Agent, error) {
-	h, err := s.db.GetHost(ctx, hostID)
+	h, err := s.heardHost(ctx, hostID)
 	if err != nil {
-		return nil, notFound(err, "host", hostID)
+		return nil, err
 	}
 	if h.State != model.HostOnline || h.Address == "" {
 		return nil, model.Errorf(model.CodeUnavailable, "host %s is %s", h.Name, h.State)
@@ -291,6 +291,31 @@ func (s *Service) agent(ctx context.Context, hostID string) (hostlink.Agent, err
 		s.agents[h.ID] = c
 	}
 	return c.client, nil
+}
+
+// heardHost returns a host as its agent last reported it. Right after
+// the controller starts, the stored address may be stale (the agent
+// restarted too, on another port): a host not heard from since the start
+// is waited for, up to the time after which it would be offline, so a
+// task resumed at start reaches the agent where it is now.
+func (s *Service) heardHost(ctx context.Context, hostID string) (model.Host, error) {
+	deadline := s.startedAt.Add(s.cfg.HostOfflineAfter)
+	for {
+		h, err := s.db.GetHost(ctx, hostID)
+		if err != nil {
+			return h, notFound(err, "host", hostID)
+		}
+		if !h.LastHeartbeat.Before(s.startedAt) || h.State != model.HostOnline || !now().Before(deadline) {
+			return h, nil
+		}
+		select {
+		case <-ctx.Done():
+			return h, ctx.Err()
+		case <-s.stop:
+			return h, model.Errorf(model.CodeUnavailable, "the controller is stopping")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // SetHostPool moves a host to a pool and enables or disables it for new

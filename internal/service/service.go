@@ -89,6 +89,11 @@ type Service struct {
 	agentsMu sync.Mutex
 	agents   map[string]*cachedAgent // by host id
 
+	// startedAt is when Start ran: an agent not heard from since may
+	// have moved (a new address, a restarted agent) while the
+	// controller was down.
+	startedAt time.Time
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
@@ -145,6 +150,7 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.ensureDefaultPool(ctx); err != nil {
 		return err
 	}
+	s.startedAt = now()
 	if err := s.tasks.Resume(ctx); err != nil {
 		return err
 	}

@@ -252,7 +252,10 @@ func (e *Engine) run(ctx context.Context, t model.Task) {
 		}()
 		result, err = k.Handler(ctx, run)
 	}()
-	if err == nil && ctx.Err() != nil && e.isShuttingDown() {
+	if ctx.Err() != nil && e.isShuttingDown() {
+		// The controller is stopping: whatever the handler made of its
+		// cancelled context (an EOF from an agent, a wrapped error) is
+		// the stop's doing, not the task's outcome.
 		err = ctx.Err()
 	}
 	e.finish(t, result, err)

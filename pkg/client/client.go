@@ -204,7 +204,23 @@ func (c *Client) DeleteVM(ctx context.Context, id string) (out api.Task, err err
 
 // Tasks lists tasks.
 func (c *Client) Tasks(ctx context.Context) (out []api.Task, err error) {
-	return out, c.do(ctx, http.MethodGet, "/v1/tasks", nil, &out)
+	return c.TasksWhere(ctx, api.TasksFilter{})
+}
+
+// TasksWhere lists the tasks a filter selects (the children of a parent
+// task, the tasks of an object).
+func (c *Client) TasksWhere(ctx context.Context, f api.TasksFilter) (out []api.Task, err error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"target": f.Target, "state": f.State, "parent": f.Parent, "kind": f.Kind} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	path := "/v1/tasks"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return out, c.do(ctx, http.MethodGet, path, nil, &out)
 }
 
 // Task shows one task.

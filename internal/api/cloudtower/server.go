@@ -139,6 +139,7 @@ func (s *Server) wrap(op operation) http.Handler {
 			writeError(w, r, op.name, err)
 			return
 		}
+		s.groupBatch(r, op, out)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		json.NewEncoder(w).Encode(out)
@@ -257,6 +258,44 @@ func decodeList(raw []byte) (map[string]any, error) {
 type withTask[T any] struct {
 	TaskID *string `json:"task_id"`
 	Data   T       `json:"data"`
+}
+
+// batch is the reply of a change: one element per object changed.
+type batch[T any] []withTask[T]
+
+// groupItems lists the tasks of a reply, for its parent task.
+func (b batch[T]) groupItems() []service.GroupItem {
+	var items []service.GroupItem
+	for _, e := range b {
+		if e.TaskID != nil {
+			items = append(items, service.GroupItem{TaskID: *e.TaskID})
+		}
+	}
+	return items
+}
+
+// grouped is a reply whose tasks make one parent task.
+type grouped interface{ groupItems() []service.GroupItem }
+
+// groupBatch makes a call that started several tasks (a where matching
+// many VMs, an array of creations) one parent task over them, of kind
+// "cloudtower.<operation>", so GET /v1/tasks shows the call as one and
+// its end survives a restart. The reply still names each child task,
+// which is what the SDK follows.
+func (s *Server) groupBatch(r *http.Request, op operation, out any) {
+	b, ok := out.(grouped)
+	if !ok {
+		return
+	}
+	items := b.groupItems()
+	if len(items) < 2 {
+		return
+	}
+	if _, err := s.svc.SubmitGroup(context.WithoutCancel(r.Context()), service.GroupRequest{Kind: "cloudtower." + op.name, Items: items}); err != nil {
+		// The children run and are followed by their ids whatever
+		// happens to the parent: say so, do not fail the call.
+		s.log.Warn("cloudtower: group a batch call's tasks", "operation", op.name, "err", err)
+	}
 }
 
 func taskOf(t model.Task) *string {

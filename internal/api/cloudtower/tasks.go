@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/internal/store"
 )
 
@@ -117,9 +118,14 @@ func (s *Server) getTasks(r *http.Request, body []byte) (any, error) {
 	} else if ts, err = s.svc.ListTasks(r.Context(), store.TaskFilter{}); err != nil {
 		return nil, err
 	}
-	all := make([]task, len(ts))
-	for i, t := range ts {
-		all[i] = toTask(t)
+	all := make([]task, 0, len(ts))
+	for _, t := range ts {
+		// CloudTower has no parent tasks: a batch call is the tasks
+		// its reply names, so parents (Kumo's view of the call) are
+		// left out.
+		if _, parent := service.GroupOf(t); !parent {
+			all = append(all, toTask(t))
+		}
 	}
 	return list(q, all)
 }

@@ -180,7 +180,7 @@ func (s *Server) createVMVlan(r *http.Request, body []byte) (any, error) {
 			return nil, model.Errorf(model.CodeConflict, "a network named %q exists already", c.Name)
 		}
 	}
-	out := make([]withTask[vlan], 0, len(req))
+	out := make(batch[vlan], 0, len(req))
 	for i, c := range req {
 		l, err := s.svc.CreateLAN(ctx, c.Name, lanCIDR, hosts[i])
 		if err != nil {
@@ -256,7 +256,7 @@ func (s *Server) deleteVMVlan(r *http.Request, body []byte) (any, error) {
 			return nil, model.Errorf(model.CodeConflict, "vlan %s has %d NICs on it: remove them first (/remove-vm-nic)", vl.ID, len(vl.VMNics))
 		}
 	}
-	out := make([]withTask[vlan], 0, len(lans))
+	out := make(batch[vlan], 0, len(lans))
 	for _, l := range lans {
 		vl := inv.lanVlan(l)
 		if err := s.svc.DeleteLAN(ctx, l.Name); err != nil {
@@ -299,7 +299,7 @@ func (s *Server) updateVMVlan(r *http.Request, body []byte) (any, error) {
 			return nil, errRefused("name: a Kumo network's name is its key and cannot change")
 		}
 	}
-	out := make([]withTask[vlan], 0, len(lans))
+	out := make(batch[vlan], 0, len(lans))
 	for _, l := range lans {
 		if id >= 0 {
 			if err := s.svc.SetLANVlanID(ctx, l.Name, id); err != nil {

@@ -74,7 +74,7 @@ func (s *Server) changeVMs(r *http.Request, body []byte, data any,
 			}
 		}
 	}
-	out := make([]withTask[vm], 0, len(vms))
+	out := make(batch[vm], 0, len(vms))
 	for _, v := range vms {
 		t, err := submit(ctx, v)
 		if err != nil {
@@ -183,7 +183,7 @@ func (s *Server) deleteVM(r *http.Request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]withTask[deleted], 0, len(vms))
+	out := make(batch[deleted], 0, len(vms))
 	for _, v := range vms {
 		t, err := s.svc.DeleteVM(ctx, v.ID)
 		if err != nil {
@@ -274,7 +274,7 @@ func (s *Server) updateVMBasicInfo(r *http.Request, body []byte) (any, error) {
 			}
 		}
 	}
-	out := make([]withTask[vm], 0, len(vms))
+	out := make(batch[vm], 0, len(vms))
 	for _, v := range vms {
 		if _, err := s.svc.UpdateVM(ctx, v.ID, req); err != nil {
 			return nil, err

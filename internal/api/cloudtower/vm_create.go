@@ -360,7 +360,7 @@ func (s *Server) createVMs(r *http.Request, body []byte, fromTemplate bool) (any
 		}
 	}
 	var made []model.VM
-	out := make([]withTask[vm], 0, len(reqs))
+	out := make(batch[vm], 0, len(reqs))
 	for _, req := range reqs {
 		v, t, err := s.svc.CreateVM(ctx, req)
 		if err != nil {

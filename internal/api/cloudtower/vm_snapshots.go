@@ -195,7 +195,7 @@ func (s *Server) createVMSnapshot(r *http.Request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]withTask[vmSnapshot], 0, len(plan))
+	out := make(batch[vmSnapshot], 0, len(plan))
 	for _, p := range plan {
 		t, err := s.svc.CreateSnapshot(ctx, p.vm.ID, p.name, p.desc)
 		if err != nil {
@@ -234,7 +234,7 @@ func (s *Server) deleteVMSnapshot(r *http.Request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]withTask[deleted], 0, len(picked))
+	out := make(batch[deleted], 0, len(picked))
 	for _, sn := range picked {
 		vmID, name, _ := splitSnapshotID(sn.ID)
 		t, err := s.svc.DeleteSnapshot(ctx, vmID, name)

@@ -12,7 +12,7 @@ import (
 )
 
 func taskToAPI(t model.Task) api.Task {
-	out := api.Task{ID: t.ID, Kind: t.Kind, TargetType: t.TargetType, TargetID: t.TargetID, State: string(t.State),
+	out := api.Task{ID: t.ID, Kind: t.Kind, TargetType: t.TargetType, TargetID: t.TargetID, ParentID: t.ParentID, State: string(t.State),
 		Progress: t.Progress, Error: t.Error, ErrorCode: string(t.ErrorCode), Result: t.Result, Requester: t.Requester,
 		CreatedAt: t.CreatedAt}
 	if !t.StartedAt.IsZero() {
@@ -25,8 +25,14 @@ func taskToAPI(t model.Task) api.Task {
 }
 
 func (s *Server) listTasks(r *http.Request) (any, error) {
-	f := store.TaskFilter{TargetID: r.URL.Query().Get("target"), Limit: 500}
-	if st := r.URL.Query().Get("state"); st != "" {
+	q := r.URL.Query()
+	f := store.TaskFilter{TargetID: q.Get("target"), ParentID: q.Get("parent"), Kind: q.Get("kind"), Limit: 500}
+	if st := q.Get("state"); st != "" {
+		switch model.TaskState(st) {
+		case model.TaskQueued, model.TaskRunning, model.TaskSucceeded, model.TaskFailed, model.TaskCancelled:
+		default:
+			return nil, model.FieldError("state", "must be queued, running, succeeded, failed or cancelled")
+		}
 		f.States = []model.TaskState{model.TaskState(st)}
 	}
 	tasks, err := s.svc.ListTasks(ctx(r), f)
