@@ -243,6 +243,13 @@ func (s *Server) Run(ctx context.Context) error {
 		clusterSrv.Close()
 		return err
 	}
+	// Before any API serves, whether or not the ZStack API is on: its old
+	// documents are the core's data now.
+	if err := zstack.UpgradeLegacy(service.AsControlPlane(ctx), s.svc, s.log); err != nil {
+		s.svc.Close()
+		clusterSrv.Close()
+		return err
+	}
 	agentCtx, stopAgent := context.WithCancel(context.Background())
 	agentDone := make(chan struct{})
 	if s.cfg.LocalAgent {

@@ -30,6 +30,16 @@ func (s *Service) CreatePrice(ctx context.Context, p model.Price) (model.Price, 
 	if err := Authorize(ctx, model.PermPriceCreate); err != nil {
 		return model.Price{}, err
 	}
+	if err := checkPrice(&p); err != nil {
+		return model.Price{}, err
+	}
+	p.ID, p.CreatedAt = newID(), now()
+	return p, s.db.CreatePrice(ctx, p)
+}
+
+// checkPrice checks a price's resource and units, filling in the
+// resource's default unit.
+func checkPrice(p *model.Price) error {
 	switch p.Resource {
 	case "cpu":
 		if p.Unit == "" {
@@ -40,19 +50,18 @@ func (s *Service) CreatePrice(ctx context.Context, p model.Price) (model.Price, 
 			p.Unit = "GB"
 		}
 		if _, ok := ByteUnits[p.Unit]; !ok {
-			return model.Price{}, model.FieldError("resourceUnit", "must be one of B, KB, MB, GB, TB, not %q", p.Unit)
+			return model.FieldError("resourceUnit", "must be one of B, KB, MB, GB, TB, not %q", p.Unit)
 		}
 	default:
-		return model.Price{}, model.FieldError("resourceName", "must be cpu, memory or rootvolume, not %q", p.Resource)
+		return model.FieldError("resourceName", "must be cpu, memory or rootvolume, not %q", p.Resource)
 	}
 	if _, ok := TimeUnits[p.TimeUnit]; !ok {
-		return model.Price{}, model.FieldError("timeUnit", "must be s, m, h, d, w or mon, not %q", p.TimeUnit)
+		return model.FieldError("timeUnit", "must be s, m, h, d, w or mon, not %q", p.TimeUnit)
 	}
 	if p.Price < 0 {
-		return model.Price{}, model.FieldError("price", "must not be negative")
+		return model.FieldError("price", "must not be negative")
 	}
-	p.ID, p.CreatedAt = newID(), now()
-	return p, s.db.CreatePrice(ctx, p)
+	return nil
 }
 
 // ListPrices returns every price by when it takes effect.

@@ -27,6 +27,7 @@ type testAPI struct {
 	t       *testing.T
 	url     string
 	srv     *Server
+	db      *store.DB
 	session string
 }
 
@@ -56,7 +57,7 @@ func newTestAPI(t *testing.T) *testAPI {
 		hs.Close()
 		srv.Close()
 	})
-	a := &testAPI{t: t, url: hs.URL, srv: srv}
+	a := &testAPI{t: t, url: hs.URL, srv: srv, db: db}
 	a.session = a.login("logInByAccount", "/zstack/v1/accounts/login", map[string]any{"accountName": "admin", "password": testAdminPassword})
 	return a
 }
