@@ -116,11 +116,11 @@ func (s *Service) GetGroup(ctx context.Context, id string) (Group, error) {
 	if t.Kind != kindGroup {
 		return Group{}, model.NotFound("task group", id)
 	}
-	var p groupParams
-	if err := json.Unmarshal(t.Params, &p); err != nil {
+	g, err := decodeGroup(t)
+	if err != nil {
 		return Group{}, internal(err, "read the group's items")
 	}
-	return Group{Task: t, Kind: p.Kind, Items: p.Items, Reply: p.Reply}, nil
+	return g, nil
 }
 
 // ListGroups returns the parent tasks of a kind the caller may see,
@@ -144,11 +144,17 @@ func GroupOf(t model.Task) (Group, bool) {
 	if t.Kind != kindGroup {
 		return Group{}, false
 	}
+	g, err := decodeGroup(t)
+	return g, err == nil
+}
+
+// decodeGroup reads what a parent task keeps in its params.
+func decodeGroup(t model.Task) (Group, error) {
 	var p groupParams
-	if json.Unmarshal(t.Params, &p) != nil {
-		return Group{}, false
+	if err := json.Unmarshal(t.Params, &p); err != nil {
+		return Group{}, err
 	}
-	return Group{Task: t, Kind: p.Kind, Items: p.Items, Reply: p.Reply}, true
+	return Group{Task: t, Kind: p.Kind, Items: p.Items, Reply: p.Reply}, nil
 }
 
 // OnTaskFinished registers fn to be told of every task that ends (web

@@ -110,48 +110,49 @@ func (e *Engine) Submit(ctx context.Context, spec Spec) (model.Task, error) {
 	if !known {
 		return model.Task{}, fmt.Errorf("task kind %q is not registered", spec.Kind)
 	}
+	t, err := e.create(ctx, spec, false)
+	if err != nil {
+		return model.Task{}, err
+	}
+	e.start(t)
+	return t, nil
+}
+
+// create stores a new queued task for spec (started already when
+// started is set), refusing an id that is taken.
+func (e *Engine) create(ctx context.Context, spec Spec, started bool) (model.Task, error) {
 	params, err := json.Marshal(spec.Params)
 	if err != nil {
 		return model.Task{}, fmt.Errorf("encode task params: %w", err)
 	}
-	t := newTask(spec, params)
+	id := spec.ID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	t := model.Task{
+		ID: id, Kind: spec.Kind, TargetType: spec.TargetType, TargetID: spec.TargetID,
+		State: model.TaskQueued, Params: params, Requester: spec.Requester, WebHook: spec.WebHook,
+		CreatedAt: time.Now().UTC(),
+	}
+	if started {
+		t.StartedAt = t.CreatedAt
+	}
 	if err := e.db.CreateTask(ctx, t); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return model.Task{}, model.Errorf(model.CodeConflict, "a task with id %s exists already", t.ID)
 		}
 		return model.Task{}, fmt.Errorf("store task: %w", err)
 	}
-	e.start(t)
 	return t, nil
-}
-
-func newTask(spec Spec, params []byte) model.Task {
-	id := spec.ID
-	if id == "" {
-		id = uuid.NewString()
-	}
-	return model.Task{
-		ID: id, Kind: spec.Kind, TargetType: spec.TargetType, TargetID: spec.TargetID,
-		State: model.TaskQueued, Params: params, Requester: spec.Requester, WebHook: spec.WebHook,
-		CreatedAt: time.Now().UTC(),
-	}
 }
 
 // Record stores a task that is over already: work done (or refused) at
 // once, kept as a task so it is listed and can be polled like others.
 // Its kind need not be registered.
 func (e *Engine) Record(ctx context.Context, spec Spec, result any, err error) (model.Task, error) {
-	params, merr := json.Marshal(spec.Params)
-	if merr != nil {
-		return model.Task{}, fmt.Errorf("encode task params: %w", merr)
-	}
-	t := newTask(spec, params)
-	t.StartedAt = t.CreatedAt
-	if cerr := e.db.CreateTask(ctx, t); cerr != nil {
-		if errors.Is(cerr, store.ErrConflict) {
-			return model.Task{}, model.Errorf(model.CodeConflict, "a task with id %s exists already", t.ID)
-		}
-		return model.Task{}, fmt.Errorf("store task: %w", cerr)
+	t, cerr := e.create(ctx, spec, true)
+	if cerr != nil {
+		return model.Task{}, cerr
 	}
 	return e.finish(t, result, err), nil
 }
