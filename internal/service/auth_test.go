@@ -91,10 +91,10 @@ func TestPlacement(t *testing.T) {
 	pool, _ := s.GetPool(ctx, model.DefaultPoolName)
 	now := time.Now()
 	for _, h := range []model.Host{
-		{ID: "small", Name: "small", PoolID: pool.ID, State: model.HostOnline, Enabled: true, MemoryBytes: 1 << 30, CreatedAt: now},
-		{ID: "big", Name: "big", PoolID: pool.ID, State: model.HostOnline, Enabled: true, MemoryBytes: 4 << 30, CreatedAt: now},
+		{ID: "small", Name: "small", PoolID: pool.ID, State: model.HostOnline, LastHeartbeat: heardUntilTestEnds, Enabled: true, MemoryBytes: 1 << 30, CreatedAt: now},
+		{ID: "big", Name: "big", PoolID: pool.ID, State: model.HostOnline, LastHeartbeat: heardUntilTestEnds, Enabled: true, MemoryBytes: 4 << 30, CreatedAt: now},
 		{ID: "gone", Name: "gone", PoolID: pool.ID, State: model.HostOffline, Enabled: true, MemoryBytes: 64 << 30, CreatedAt: now},
-		{ID: "disabled", Name: "disabled", PoolID: pool.ID, State: model.HostOnline, Enabled: false, MemoryBytes: 64 << 30, CreatedAt: now},
+		{ID: "disabled", Name: "disabled", PoolID: pool.ID, State: model.HostOnline, LastHeartbeat: heardUntilTestEnds, Enabled: false, MemoryBytes: 64 << 30, CreatedAt: now},
 	} {
 		if err := s.db.CreateHost(ctx, h); err != nil {
 			t.Fatal(err)
@@ -122,3 +122,8 @@ func TestPlacement(t *testing.T) {
 		}
 	}
 }
+
+// heardUntilTestEnds is the last heartbeat of the hosts tests make by
+// hand: a day ahead, so the heartbeat watcher never marks them offline
+// however slowly the test machine runs.
+var heardUntilTestEnds = time.Now().Add(24 * time.Hour)

@@ -29,7 +29,7 @@ func TestDialectSettingsBillingAndOwnerChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	p1 := mustPool(t, s, "p1")
-	if err := s.db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: p1.ID, State: model.HostOnline, CreatedAt: now()}); err != nil {
+	if err := s.db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: p1.ID, State: model.HostOnline, LastHeartbeat: heardUntilTestEnds, CreatedAt: now()}); err != nil {
 		t.Fatal(err)
 	}
 	vm := model.VM{ID: "v", Name: "v", PoolID: p1.ID, HostID: "h", Cores: 2, MemoryMiB: 64, CloneMode: model.CloneCOW,

@@ -40,7 +40,7 @@ func newLegacyWorld(t *testing.T, s *Service) legacyWorld {
 		}
 	}
 	pool := mustPool(t, s, model.DefaultPoolName)
-	if err := s.db.CreateHost(admin, model.Host{ID: "h", Name: "h", PoolID: pool.ID, State: model.HostOnline, Enabled: true,
+	if err := s.db.CreateHost(admin, model.Host{ID: "h", Name: "h", PoolID: pool.ID, State: model.HostOnline, LastHeartbeat: heardUntilTestEnds, Enabled: true,
 		MemoryBytes: 1 << 40, CreatedAt: now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func TestStoragePoolRules(t *testing.T) {
 	// With a VM in the compute pool, neither the storage pool nor the
 	// compute pool's choice of it may change.
 	p1 := mustPool(t, s, "p1")
-	if err := s.db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: p1.ID, State: model.HostOnline, CreatedAt: now()}); err != nil {
+	if err := s.db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: p1.ID, State: model.HostOnline, LastHeartbeat: heardUntilTestEnds, CreatedAt: now()}); err != nil {
 		t.Fatal(err)
 	}
 	vm := model.VM{ID: "v", Name: "v", PoolID: p1.ID, HostID: "h", Cores: 1, MemoryMiB: 64, CloneMode: model.CloneCOW,
@@ -240,7 +240,7 @@ func guestFixture(t *testing.T, s *Service) model.VM {
 	t.Helper()
 	ctx := context.Background()
 	pool := mustPool(t, s, model.DefaultPoolName)
-	if err := s.db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: pool.ID, State: model.HostOnline, CreatedAt: now()}); err != nil {
+	if err := s.db.CreateHost(ctx, model.Host{ID: "h", Name: "h", PoolID: pool.ID, State: model.HostOnline, LastHeartbeat: heardUntilTestEnds, CreatedAt: now()}); err != nil {
 		t.Fatal(err)
 	}
 	vm := model.VM{ID: "11111111-2222-3333-4444-555555555555", Name: "g", PoolID: pool.ID, HostID: "h", Cores: 1, MemoryMiB: 64,
