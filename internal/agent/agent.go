@@ -231,6 +231,10 @@ func (a *Agent) controllerTLS() *tls.Config {
 // closes the driver when it returns; the VMs keep running.
 func (a *Agent) Run(ctx context.Context) error {
 	defer a.cfg.Driver.Close()
+	temporaries := a.sweepTemporaries()
+	for _, f := range temporaries {
+		a.log.Info("removed a temporary file a crash left", "file", f.Path, "bytes", f.Bytes)
+	}
 	ln, err := a.listen()
 	if err != nil {
 		return err
@@ -266,8 +270,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("agent serving", "address", a.addr, "host", a.id.HostID)
 	hbDone := make(chan struct{})
 	hbCtx, stopHeartbeats := context.WithCancel(ctx)
+	sweepDone := make(chan struct{})
 	go func() { defer close(hbDone); a.heartbeatLoop(hbCtx) }()
-	defer func() { stopHeartbeats(); <-hbDone }()
+	go func() { defer close(sweepDone); a.sweepUnclaimed(hbCtx, temporaries) }()
+	defer func() { stopHeartbeats(); <-hbDone; <-sweepDone }()
 	select {
 	case <-ctx.Done():
 		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)

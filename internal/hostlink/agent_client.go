@@ -49,6 +49,27 @@ type Agent interface {
 type AgentClient struct {
 	base string
 	http *http.Client
+	// redial, when set, makes a call whose connection could not be made
+	// try again (see WithRedial).
+	redial *redial
+}
+
+// redial is how long a call keeps trying to reach an agent that does not
+// answer its dial, and where the agent is now.
+type redial struct {
+	wait    time.Duration
+	address func(ctx context.Context) (string, error)
+}
+
+// WithRedial returns a client sharing c's connections whose calls, when
+// the agent cannot be dialled (connection refused, no route, dial
+// timeout), look up the agent's address again and retry with backoff for
+// up to wait. Only calls that never reached the agent are retried, so
+// any call may be: the agent did nothing. Tasks use it, because an agent
+// restarting (or the controller restarting before its in-process agent
+// listens) is a moment, not a failure.
+func (c *AgentClient) WithRedial(wait time.Duration, address func(ctx context.Context) (string, error)) *AgentClient {
+	return &AgentClient{base: c.base, http: c.http, redial: &redial{wait: wait, address: address}}
 }
 
 // NewAgentClient returns a client for the agent at address (https://...)
@@ -209,7 +230,48 @@ func (vncAddr) String() string  { return "agent-vnc-tunnel" }
 func (c *AgentClient) Close() { c.http.CloseIdleConnections() }
 
 func (c *AgentClient) call(ctx context.Context, method, path string, in, out any) error {
-	return DoJSON(ctx, c.http, method, c.base+path, in, out)
+	err := DoJSON(ctx, c.http, method, c.base+path, in, out)
+	if c.redial == nil || !IsUnreachable(err) {
+		return err
+	}
+	deadline := time.Now().Add(c.redial.wait)
+	backoff := 100 * time.Millisecond
+	base := c.base
+	for IsUnreachable(err) && time.Now().Add(backoff).Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+		if addr, aerr := c.redial.address(ctx); aerr == nil && addr != "" {
+			base = strings.TrimRight(addr, "/")
+		}
+		err = DoJSON(ctx, c.http, method, base+path, in, out)
+	}
+	return err
+}
+
+// unreachableError is the error of a call whose connection to the peer
+// could not be made: nothing was sent.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return "unreachable: " + e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// IsUnreachable reports whether err is a call that never reached its
+// peer (the dial failed), as opposed to one that failed on the way or
+// was refused by the peer.
+func IsUnreachable(err error) bool {
+	var u *unreachableError
+	return errors.As(err, &u)
+}
+
+// dialFailed reports whether an http.Client error happened while
+// dialling, before any byte of the request went out.
+func dialFailed(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // DoJSON sends in as JSON and decodes a 2xx reply into out; an error reply
@@ -232,6 +294,9 @@ func DoJSON(ctx context.Context, hc *http.Client, method, url string, in, out an
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		if dialFailed(err) {
+			err = &unreachableError{err: err}
+		}
 		return &model.Error{Code: model.CodeUnavailable, Message: fmt.Sprintf("%s %s", method, url), Err: err}
 	}
 	defer resp.Body.Close()

@@ -24,6 +24,11 @@ type Controller interface {
 	Heartbeat(ctx context.Context, fingerprint string, rep HostReport) (HeartbeatResponse, error)
 	// OpenImage returns an image's content and size for an agent's cache.
 	OpenImage(ctx context.Context, fingerprint, id string) (io.ReadCloser, int64, error)
+	// UnclaimedVMs returns which of the VM ids a starting agent found
+	// directories for belong to no VM.
+	UnclaimedVMs(ctx context.Context, fingerprint string, claims SweepClaims) (SweepUnclaimed, error)
+	// SweepDone records what an agent removed at start.
+	SweepDone(ctx context.Context, fingerprint string, rep SweepReport) error
 }
 
 // NewControllerServer returns the HTTPS server of the cluster listener.
@@ -60,6 +65,39 @@ func NewControllerServer(c Controller, ca *pki.CA, cert tls.Certificate, log *sl
 			return
 		}
 		WriteJSON(w, http.StatusOK, resp)
+	})
+	mux.HandleFunc("POST "+PathSweepClaims, func(w http.ResponseWriter, r *http.Request) {
+		fp, ok := agentFingerprint(w, r)
+		if !ok {
+			return
+		}
+		var claims SweepClaims
+		if err := json.NewDecoder(io.LimitReader(r.Body, 16<<20)).Decode(&claims); err != nil {
+			WriteError(w, model.Errorf(model.CodeInvalidArgument, "decode sweep claims: %v", err))
+			return
+		}
+		resp, err := c.UnclaimedVMs(r.Context(), fp, claims)
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		WriteJSON(w, http.StatusOK, resp)
+	})
+	mux.HandleFunc("POST "+PathSweepReport, func(w http.ResponseWriter, r *http.Request) {
+		fp, ok := agentFingerprint(w, r)
+		if !ok {
+			return
+		}
+		var rep SweepReport
+		if err := json.NewDecoder(io.LimitReader(r.Body, 16<<20)).Decode(&rep); err != nil {
+			WriteError(w, model.Errorf(model.CodeInvalidArgument, "decode sweep report: %v", err))
+			return
+		}
+		if err := c.SweepDone(r.Context(), fp, rep); err != nil {
+			WriteError(w, err)
+			return
+		}
+		WriteJSON(w, http.StatusOK, struct{}{})
 	})
 	mux.HandleFunc("GET "+PathImages+"{id}", func(w http.ResponseWriter, r *http.Request) {
 		fp, ok := agentFingerprint(w, r)

@@ -29,6 +29,8 @@
 //	POST /cluster/v1/join                 one-time token -> certificate
 //	POST /cluster/v1/heartbeat            HostReport, every interval
 //	GET  /cluster/v1/images/{id}          image content, for an agent's cache
+//	POST /cluster/v1/sweep/claims         SweepClaims: which VM directories have no VM
+//	POST /cluster/v1/sweep/report         SweepReport: what the agent removed
 package hostlink
 
 import (
@@ -43,7 +45,38 @@ const (
 	PathJoin      = "/cluster/v1/join"
 	PathHeartbeat = "/cluster/v1/heartbeat"
 	PathImages    = "/cluster/v1/images/"
+	// PathSweepClaims asks which of the VM directories a starting agent
+	// found belong to no VM; PathSweepReport tells what it removed.
+	PathSweepClaims = "/cluster/v1/sweep/claims"
+	PathSweepReport = "/cluster/v1/sweep/report"
 )
+
+// SweepClaims lists the VM directories an agent found at start.
+type SweepClaims struct {
+	HostID string   `json:"host_id"`
+	VMs    []string `json:"vms"`
+}
+
+// SweepUnclaimed is the controller's answer: the directories of VMs that
+// do not exist (on any host), which the agent may remove.
+type SweepUnclaimed struct {
+	VMs []string `json:"vms"`
+}
+
+// SweepReport is what an agent removed at start: temporary files a crash
+// left (relative to its data dir) and the directories of VMs that no
+// longer exist, with the bytes each freed.
+type SweepReport struct {
+	HostID      string      `json:"host_id"`
+	Temporaries []SweptFile `json:"temporaries,omitempty"`
+	VMs         []SweptFile `json:"vms,omitempty"`
+}
+
+// SweptFile is one removed file or directory.
+type SweptFile struct {
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
+}
 
 // ImageRef names an image an agent must have to make a disk.
 type ImageRef struct {

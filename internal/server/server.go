@@ -65,6 +65,9 @@ type Config struct {
 	Logger          *slog.Logger
 	QEMUBinary      string
 	ShutdownTimeout time.Duration
+	// LeaseTTL is how long the controller's lease on the database lasts
+	// unrenewed (default 15 s).
+	LeaseTTL time.Duration
 }
 
 // Server is a running control plane.
@@ -72,6 +75,8 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	db      *store.DB
+	dirLock *os.File
+	lease   *lease
 	svc     *service.Service
 	apiLn   net.Listener
 	cluster net.Listener
@@ -97,22 +102,35 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
+	dirLock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
 	dsn := cfg.Database
 	if dsn == "" {
 		dsn = filepath.Join(cfg.DataDir, "kumo.db")
 	}
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
+		dirLock.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, db: db}
+	s := &Server{cfg: cfg, log: cfg.Logger, db: db, dirLock: dirLock}
 	ok := false
 	defer func() {
 		if !ok {
 			s.closeListeners()
+			if s.lease != nil {
+				s.lease.release()
+			}
 			db.Close()
+			dirLock.Close()
 		}
 	}()
+	// Before anything runs: only the lease holder may touch tasks.
+	if s.lease, err = acquireLease(ctx, db, cfg.DataDir, cfg.LeaseTTL, cfg.Logger); err != nil {
+		return nil, err
+	}
 	cfg.Service.DataDir = cfg.DataDir
 	s.svc, err = service.New(cfg.Service, db, storage.NewQemuImg(), cfg.Logger)
 	if err != nil {
@@ -219,7 +237,9 @@ func (s *Server) clusterAddress() (string, []string) {
 // Run serves until ctx ends, then shuts down in order. VMs keep running:
 // QEMU processes are not children that die with the server.
 func (s *Server) Run(ctx context.Context) error {
+	defer s.dirLock.Close()
 	defer s.db.Close()
+	defer s.lease.release()
 	addr, names := s.clusterAddress()
 	s.svc.SetClusterAddress(addr)
 	cert, err := s.svc.ControllerCertificate(names)
@@ -307,6 +327,8 @@ func (s *Server) Run(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 	case runErr = <-errc:
+	case <-s.lease.lost:
+		runErr = errors.New("another control plane took the database lease; this one stopped")
 	}
 	timeout := s.cfg.ShutdownTimeout
 	if timeout == 0 {

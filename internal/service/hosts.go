@@ -271,10 +271,22 @@ func (s *Service) watchHosts() {
 }
 
 // agent returns a client for the host's agent, refusing offline hosts.
+// Inside a task it waits instead, up to AgentWait, for an offline host to
+// come back and for an agent that refuses connections to listen again
+// (its address looked up anew), since a task runs whether or not anyone
+// waits on it: a controller restarted before its agent, or an agent
+// restarting, must delay the task, not fail it.
 func (s *Service) agent(ctx context.Context, hostID string) (hostlink.Agent, error) {
+	inTask := task.RunOf(ctx) != nil
 	h, err := s.heardHost(ctx, hostID)
 	if err != nil {
 		return nil, err
+	}
+	if inTask && (h.State != model.HostOnline || h.Address == "") {
+		h, err = s.waitOnline(ctx, h)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if h.State != model.HostOnline || h.Address == "" {
 		return nil, model.Errorf(model.CodeUnavailable, "host %s is %s", h.Name, h.State)
@@ -290,7 +302,35 @@ func (s *Service) agent(ctx context.Context, hostID string) (hostlink.Agent, err
 			client: hostlink.NewAgentClient(h.Address, s.cert, s.ca.Cert, h.CertFingerprint)}
 		s.agents[h.ID] = c
 	}
-	return c.client, nil
+	if !inTask {
+		return c.client, nil
+	}
+	return c.client.WithRedial(s.cfg.AgentWait, func(ctx context.Context) (string, error) {
+		h, err := s.db.GetHost(ctx, hostID)
+		return h.Address, err
+	}), nil
+}
+
+// waitOnline waits up to AgentWait for an offline host to report again.
+func (s *Service) waitOnline(ctx context.Context, h model.Host) (model.Host, error) {
+	deadline := now().Add(s.cfg.AgentWait)
+	for h.State != model.HostOnline || h.Address == "" {
+		if !now().Before(deadline) {
+			return h, model.Errorf(model.CodeUnavailable, "host %s is %s and did not come back within %s", h.Name, h.State, s.cfg.AgentWait)
+		}
+		select {
+		case <-ctx.Done():
+			return h, ctx.Err()
+		case <-s.stop:
+			return h, model.Errorf(model.CodeUnavailable, "the controller is stopping")
+		case <-time.After(250 * time.Millisecond):
+		}
+		var err error
+		if h, err = s.db.GetHost(ctx, h.ID); err != nil {
+			return h, notFound(err, "host", h.ID)
+		}
+	}
+	return h, nil
 }
 
 // heardHost returns a host as its agent last reported it. Right after

@@ -36,6 +36,10 @@ type Config struct {
 	// reported for HostOfflineAfter is offline and its VMs lost.
 	HeartbeatInterval time.Duration
 	HostOfflineAfter  time.Duration
+	// AgentWait is how long a task waits for an agent it cannot reach
+	// (host offline, connection refused) before it fails with
+	// unavailable. Requests people wait on do not wait.
+	AgentWait time.Duration
 	// MemoryOvercommit scales host memory for placement (1 = none).
 	MemoryOvercommit float64
 	// StopTimeout is how long a graceful stop waits for the guest.
@@ -55,6 +59,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.HostOfflineAfter == 0 {
 		c.HostOfflineAfter = 3 * c.HeartbeatInterval
+	}
+	if c.AgentWait == 0 {
+		c.AgentWait = max(time.Minute, 2*c.HostOfflineAfter)
 	}
 	if c.MemoryOvercommit == 0 {
 		c.MemoryOvercommit = 1
@@ -151,6 +158,7 @@ func (s *Service) Start(ctx context.Context) error {
 		return err
 	}
 	s.startedAt = now()
+	s.sweepUploads()
 	if err := s.tasks.Resume(ctx); err != nil {
 		return err
 	}

@@ -83,8 +83,14 @@ func (s *Service) registerTasks() {
 	s.registerSnapshotTasks()
 }
 
-// createVMTask makes the VM's disk on its host and starts it if asked. On
-// failure the VM and whatever the host made for it are removed.
+// createVMTask makes the VM's disk on its host and starts it if asked.
+//
+// On failure it removes only what the create made, and only when the
+// failure is the create's own: an agent that could not be reached (after
+// the wait in agent) made nothing and may come back, so the VM is kept,
+// still "creating", for a start (which provisions it) or a delete; a VM
+// that an earlier run of this task already provisioned is a VM the user
+// has, so a resumed run that fails leaves it too.
 func (s *Service) createVMTask(ctx context.Context, run *task.Run) (result any, err error) {
 	var p vmTaskParams
 	if err := run.Params(&p); err != nil {
@@ -94,10 +100,15 @@ func (s *Service) createVMTask(ctx context.Context, run *task.Run) (result any, 
 	if err != nil {
 		return nil, err
 	}
+	madeByThisRun := vm.Status == model.PowerCreating
 	var agent hostlink.Agent
 	defer func() {
 		if err == nil || ctx.Err() != nil && s.tasks.Closing() {
 			return // success, or the controller stops: the task resumes later
+		}
+		if !madeByThisRun || model.IsCode(err, model.CodeUnavailable) {
+			s.log.Warn("create failed; the VM is kept", "vm", vm.ID, "provisioned_before", !madeByThisRun, "err", err)
+			return
 		}
 		cleanup := context.WithoutCancel(ctx)
 		if agent != nil {
@@ -147,6 +158,13 @@ func (s *Service) startVM(ctx context.Context, run *task.Run, vm model.VM, agent
 		return nil, err
 	}
 	cfg.Media = p.Media
+	if vm.Status == model.PowerCreating {
+		// Its create failed before the host made anything (the host was
+		// unreachable): make the disk now. Provisioning is idempotent.
+		if _, err := agent.ProvisionVM(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
 	st, err := agent.StartVM(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -522,7 +522,16 @@ func (s *Service) ChangeVMState(ctx context.Context, idOrName string, req Change
 		}
 	}
 	if vm.Status == model.PowerCreating {
-		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is still being created", vm.Name)
+		// A VM whose create failed because its host could not be
+		// reached was kept: a start provisions it; anything else waits.
+		creates, err := s.db.ListTasks(ctx, store.TaskFilter{TargetID: vm.ID, Kind: kindVMCreate,
+			States: []model.TaskState{model.TaskQueued, model.TaskRunning}, Limit: 1})
+		if err != nil {
+			return model.Task{}, err
+		}
+		if len(creates) > 0 || req.Action != ActionStart {
+			return model.Task{}, model.Errorf(model.CodeConflict, "VM %s is still being created", vm.Name)
+		}
 	}
 	// Refuse at once what cannot work from the last observed state; the
 	// task checks again against the host, since the state may change.

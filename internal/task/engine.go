@@ -240,6 +240,7 @@ func (e *Engine) run(ctx context.Context, t model.Task) {
 		e.log.Error("store task start", "task", t.ID, "err", err)
 	}
 	run := &Run{Task: t, engine: e}
+	ctx = context.WithValue(ctx, runKey{}, run)
 	var (
 		result any
 		err    error
@@ -260,6 +261,16 @@ func (e *Engine) run(ctx context.Context, t model.Task) {
 		err = ctx.Err()
 	}
 	e.finish(t, result, err)
+}
+
+type runKey struct{}
+
+// RunOf returns the task run whose handler ctx belongs to, or nil outside
+// a task. The service uses it to tell a task, which may wait for an agent
+// to come back, from a request a person waits on.
+func RunOf(ctx context.Context) *Run {
+	r, _ := ctx.Value(runKey{}).(*Run)
+	return r
 }
 
 func (e *Engine) isShuttingDown() bool {
