@@ -67,6 +67,7 @@ func serverCmd(g *globals) *cobra.Command {
 	f.StringSliceVar(&cfg.DBCWallets, "dbc-wallet", nil, "a wallet (SS58 address) that may use the DBC API; repeatable; none lets any wallet that proves its key")
 	f.StringToStringVar(&cfg.DBCImageServers, "dbc-image-server", nil, "an image server of the DBC API as ID=URL (HTTP: GET URL/ lists, GET URL/FILE downloads, PUT URL/FILE uploads); repeatable")
 	f.StringVar(&cfg.AgentListen, "agent-listen", "127.0.0.1:0", "address of the local agent's RPC listener")
+	f.StringVar(&cfg.LocalAgentName, "host-name", "", "name of this machine's host in the cluster (default: the OS host name)")
 	f.BoolVar(&noAgent, "no-local-agent", false, "do not run VMs on this machine (control plane only)")
 	f.StringVar(&cfg.AdminUser, "admin-user", "admin", "name of the first admin, created on first start")
 	f.StringVar(&cfg.AdminPassword, "admin-password", "", "password of the first admin (default: $KUMO_ADMIN_PASSWORD or generated and printed once)")

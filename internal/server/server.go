@@ -56,7 +56,10 @@ type Config struct {
 	// DBCWallets, if any, are the only wallets that may use the DBC API.
 	DBCWallets []string
 	// LocalAgent runs a host agent for this machine in-process.
-	LocalAgent      bool
+	LocalAgent bool
+	// LocalAgentName is the local agent's host name in the cluster
+	// (default: the OS host name).
+	LocalAgentName  string
 	AgentListen     string
 	AdminUser       string
 	AdminPassword   string
@@ -383,7 +386,7 @@ func (s *Server) startLocalAgent(ctx context.Context) (*agent.Agent, error) {
 	}
 	controller, _ := s.clusterAddress()
 	return agent.New(ctx, agent.Config{
-		DataDir: s.cfg.DataDir, Listen: listen, JoinToken: token, Controller: controller, Driver: drv,
+		DataDir: s.cfg.DataDir, Name: s.cfg.LocalAgentName, Listen: listen, JoinToken: token, Controller: controller, Driver: drv,
 		Volumes: storage.NewQemuImg(), Accel: accel, Logger: s.log,
 	})
 }
