@@ -347,7 +347,7 @@ func (a *Agent) status(ctx context.Context, id string) (hostlink.VMStatus, error
 }
 
 func (a *Agent) toStatus(id string, st hypervisor.Status, seq int64) hostlink.VMStatus {
-	out := hostlink.VMStatus{ID: id, State: st.State, PID: st.PID, Accel: string(st.Accel), Seq: seq}
+	out := hostlink.VMStatus{ID: id, State: st.State, PID: st.PID, Accel: string(st.Accel), Seq: seq, Reason: st.Reason}
 	if fi, err := os.Stat(a.rootDisk(id)); err == nil {
 		out.DiskBytes = fi.Size()
 	}

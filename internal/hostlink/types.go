@@ -125,6 +125,8 @@ type VMStatus struct {
 	Accel     string                `json:"accel,omitempty"`
 	PID       int                   `json:"pid,omitempty"`
 	DiskBytes int64                 `json:"disk_bytes,omitempty"`
+	// Reason says why a crashed VM crashed.
+	Reason string `json:"reason,omitempty"`
 	// Seq orders an agent's observations of a VM: later observations
 	// have higher numbers, so a late report cannot undo a newer state.
 	Seq int64 `json:"seq"`

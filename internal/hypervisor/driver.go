@@ -154,6 +154,9 @@ type Status struct {
 	Started time.Time
 	// VNCSocket is the unix socket path of the VM's VNC server.
 	VNCSocket string
+	// Reason says why a crashed VM crashed ("QEMU was killed by signal
+	// 9 (killed)"), for people.
+	Reason string
 }
 
 // Driver runs VMs on one host. Each VM lives in its own directory (dir)

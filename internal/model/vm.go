@@ -18,6 +18,18 @@ const (
 	PowerUnknown  PowerState = "unknown"
 )
 
+// What a crash leads to (VM.OnCrash).
+const (
+	OnCrashRestart = "restart"
+	OnCrashStop    = "stop"
+)
+
+// RestartsOnCrash reports whether a crash of the VM is followed by a
+// restart.
+func (v VM) RestartsOnCrash() bool {
+	return v.OnCrash == OnCrashRestart || v.OnCrash == "" && v.AutoStart
+}
+
 // CloneMode says how a VM's system disk is made from its image.
 type CloneMode string
 
@@ -71,6 +83,14 @@ type VM struct {
 	// the VM joins with a NIC each; its owner's VMs naming the same
 	// address share the segment (see service.MulticastSegment).
 	Multicast []string `json:"multicast,omitempty"`
+	// OnCrash is what a crash of the VM's QEMU leads to: OnCrashRestart,
+	// OnCrashStop, or "" (restart if AutoStart, else stop).
+	OnCrash string `json:"on_crash,omitempty"`
+	// CrashReason, CrashCount and CrashedAt describe the VM's last crash
+	// and how many came in a row (for the restart backoff).
+	CrashReason string    `json:"crash_reason,omitempty"`
+	CrashCount  int       `json:"crash_count,omitempty"`
+	CrashedAt   time.Time `json:"crashed_at,omitzero"`
 	// Status is the last observed state.
 	Status    PowerState `json:"status"`
 	Accel     string     `json:"accel,omitempty"`

@@ -208,6 +208,11 @@ func (s *Service) recordObserved(ctx context.Context, hostID string, rep hostlin
 func (s *Service) observe(ctx context.Context, vm model.VM, st hostlink.VMStatus) error {
 	status := observedPower(st.State)
 	applied, err := s.db.RecordVMObservation(ctx, vm.ID, vm.HostID, status, st.Accel, st.Seq, now().UnixMicro())
+	if err == nil && applied && status == model.PowerCrashed && vm.Status != model.PowerCrashed {
+		if cur, gerr := s.db.GetVM(ctx, vm.ID); gerr == nil {
+			s.noteCrash(ctx, cur, st.Reason)
+		}
+	}
 	if err != nil || !applied || status != model.PowerStopped {
 		return err
 	}
@@ -249,6 +254,7 @@ func (s *Service) watchHosts() {
 		case <-tick.C:
 		}
 		ctx := context.Background()
+		s.restartCrashed(ctx)
 		ids, err := s.db.MarkHostsOffline(ctx, now().Add(-s.cfg.HostOfflineAfter).UnixMicro())
 		if err != nil {
 			s.log.Error("check host heartbeats", "err", err)

@@ -34,6 +34,8 @@ type CreateVMRequest struct {
 	Owner     string
 	Group     string
 	AutoStart bool
+	// OnCrash is model.OnCrashRestart, OnCrashStop or "" (see VM.OnCrash).
+	OnCrash   string
 	Template  string // id or name; optional
 	CloudInit *model.CloudInit
 	QoS       model.QoS
@@ -76,6 +78,9 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	}
 	if err := validQoS(req.QoS); err != nil {
 		return model.VM{}, model.Task{}, err
+	}
+	if req.OnCrash != "" && req.OnCrash != model.OnCrashRestart && req.OnCrash != model.OnCrashStop {
+		return model.VM{}, model.Task{}, model.FieldError("on_crash", "must be %s or %s", model.OnCrashRestart, model.OnCrashStop)
 	}
 	if req.QoS.CPUPriority == hypervisor.CPUPriorityMedium {
 		req.QoS.CPUPriority = ""
@@ -176,7 +181,7 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		ID: uuid.NewString(), Name: req.Name, Description: req.Description, PoolID: pool.ID, ImageID: img.ID,
 		Cores: req.Cores, MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: req.CloneMode,
 		BootMedia: img.Format == model.FormatISO, PowerState: model.PowerStopped, Status: model.PowerCreating,
-		Owner: req.Owner, Group: req.Group, TenantID: tenant, AutoStart: req.AutoStart, TemplateID: templateID, CloudInit: req.CloudInit,
+		Owner: req.Owner, Group: req.Group, TenantID: tenant, AutoStart: req.AutoStart, OnCrash: req.OnCrash, TemplateID: templateID, CloudInit: req.CloudInit,
 		QoS: req.QoS, PortForwards: req.PortForwards, NetworkFilters: req.NetworkFilters,
 		Multicast: req.Multicast, CreatedAt: now(), UpdatedAt: now(),
 	}

@@ -9,16 +9,21 @@ import (
 
 const vmColumns = `id, name, description, pool_id, host_id, image_id, cores, memory_mib, disk_bytes, clone_mode, boot_media,
 	power_state, status, accel, owner, user_group, auto_start, template_id, cloud_init, created_at, updated_at,
-	qos, guest_auth, port_forwards, data_disks, network_filters, multicast, tenant_id`
+	qos, guest_auth, port_forwards, data_disks, network_filters, multicast, tenant_id,
+	on_crash, crash_reason, crash_count, crashed_at`
 
 func scanVM(s scanner) (model.VM, error) {
 	var v model.VM
-	var created, updated int64
+	var created, updated, crashedAt int64
 	var cloudInit, qos, guestAuth, forwards, dataDisks, filters, multicast string
 	err := s.Scan(&v.ID, &v.Name, &v.Description, &v.PoolID, &v.HostID, &v.ImageID, &v.Cores, &v.MemoryMiB, &v.DiskBytes,
 		&v.CloneMode, &v.BootMedia, &v.PowerState, &v.Status, &v.Accel, &v.Owner, &v.Group, &v.AutoStart, &v.TemplateID,
-		&cloudInit, &created, &updated, &qos, &guestAuth, &forwards, &dataDisks, &filters, &multicast, &v.TenantID)
+		&cloudInit, &created, &updated, &qos, &guestAuth, &forwards, &dataDisks, &filters, &multicast, &v.TenantID,
+		&v.OnCrash, &v.CrashReason, &v.CrashCount, &crashedAt)
 	v.CreatedAt, v.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if crashedAt != 0 {
+		v.CrashedAt = fromMicros(crashedAt)
+	}
 	if err == nil && cloudInit != "" {
 		v.CloudInit = &model.CloudInit{}
 		err = json.Unmarshal([]byte(cloudInit), v.CloudInit)
@@ -49,12 +54,13 @@ func scanVM(s scanner) (model.VM, error) {
 func (q Queries) CreateVM(ctx context.Context, v model.VM) error {
 	v.TenantID = tenantOrDefault(v.TenantID)
 	_, err := q.q.ExecContext(ctx, `INSERT INTO vms (`+vmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-		$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
+		$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, '', 0, 0)`,
 		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.ImageID, v.Cores, v.MemoryMiB, v.DiskBytes, v.CloneMode,
 		v.BootMedia, v.PowerState, v.Status, v.Accel, v.Owner, v.Group, v.AutoStart, v.TemplateID, cloudInitJSON(v.CloudInit),
 		micros(v.CreatedAt), micros(v.UpdatedAt), jsonOrEmpty(v.QoS, v.QoS == model.QoS{}), jsonOrEmpty(v.GuestAuth, v.GuestAuth == nil),
 		jsonOrEmpty(v.PortForwards, len(v.PortForwards) == 0), jsonOrEmpty(v.DataDisks, len(v.DataDisks) == 0),
-		jsonOrEmpty(v.NetworkFilters, len(v.NetworkFilters) == 0), jsonOrEmpty(v.Multicast, len(v.Multicast) == 0), v.TenantID)
+		jsonOrEmpty(v.NetworkFilters, len(v.NetworkFilters) == 0), jsonOrEmpty(v.Multicast, len(v.Multicast) == 0), v.TenantID,
+		v.OnCrash)
 	return classify(err)
 }
 
@@ -80,12 +86,25 @@ func (q Queries) UpdateVM(ctx context.Context, v model.VM) error {
 	v.TenantID = tenantOrDefault(v.TenantID)
 	return q.execOne(ctx, `UPDATE vms SET name = $2, description = $3, pool_id = $4, host_id = $5, cores = $6, memory_mib = $7,
 		disk_bytes = $8, updated_at = $9, owner = $10, user_group = $11, auto_start = $12, image_id = $13, qos = $14,
-		guest_auth = $15, port_forwards = $16, data_disks = $17, network_filters = $18, multicast = $19, tenant_id = $20 WHERE id = $1`,
+		guest_auth = $15, port_forwards = $16, data_disks = $17, network_filters = $18, multicast = $19, tenant_id = $20, on_crash = $21 WHERE id = $1`,
 		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.Cores, v.MemoryMiB, v.DiskBytes,
 		micros(v.UpdatedAt), v.Owner, v.Group, v.AutoStart, v.ImageID, jsonOrEmpty(v.QoS, v.QoS == model.QoS{}),
 		jsonOrEmpty(v.GuestAuth, v.GuestAuth == nil), jsonOrEmpty(v.PortForwards, len(v.PortForwards) == 0),
 		jsonOrEmpty(v.DataDisks, len(v.DataDisks) == 0), jsonOrEmpty(v.NetworkFilters, len(v.NetworkFilters) == 0),
-		jsonOrEmpty(v.Multicast, len(v.Multicast) == 0), v.TenantID)
+		jsonOrEmpty(v.Multicast, len(v.Multicast) == 0), v.TenantID, v.OnCrash)
+}
+
+// RecordVMCrash notes a crash of the VM: its reason, and how many crashes
+// in a row (one more, or the first if the last was before since).
+func (q Queries) RecordVMCrash(ctx context.Context, id, reason string, now, since int64) error {
+	return q.execOne(ctx, `UPDATE vms SET crash_reason = $2, crashed_at = $3,
+		crash_count = CASE WHEN crashed_at < $4 THEN 1 ELSE crash_count + 1 END WHERE id = $1`, id, reason, now, since)
+}
+
+// ListCrashedVMs returns the VMs observed crashed that should run.
+func (q Queries) ListCrashedVMs(ctx context.Context) ([]model.VM, error) {
+	return queryAll(ctx, q.q, scanVM, `SELECT `+vmColumns+` FROM vms WHERE status = $1 AND power_state = $2 ORDER BY name`,
+		model.PowerCrashed, model.PowerRunning)
 }
 
 // SetVMStatus records an observed state.

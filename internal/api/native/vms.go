@@ -10,9 +10,14 @@ import (
 )
 
 func vmToAPI(v model.VM) api.VM {
-	return api.VM{ID: v.ID, Name: v.Name, Description: v.Description, Pool: v.PoolID, Host: v.HostID, Image: v.ImageID,
+	out := api.VM{ID: v.ID, Name: v.Name, Description: v.Description, Pool: v.PoolID, Host: v.HostID, Image: v.ImageID,
 		Cores: v.Cores, MemoryMiB: v.MemoryMiB, DiskBytes: v.DiskBytes, CloneMode: string(v.CloneMode),
-		PowerState: string(v.PowerState), Status: string(v.Status), Accel: v.Accel, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+		PowerState: string(v.PowerState), Status: string(v.Status), Accel: v.Accel, OnCrash: v.OnCrash,
+		CrashReason: v.CrashReason, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt}
+	if !v.CrashedAt.IsZero() {
+		out.CrashedAt = &v.CrashedAt
+	}
+	return out
 }
 
 func (s *Server) listVMs(r *http.Request) (any, error) {
@@ -41,6 +46,7 @@ func (s *Server) createVM(r *http.Request) (any, error) {
 	vm, t, err := s.svc.CreateVM(ctx(r), service.CreateVMRequest{
 		Name: req.Name, Description: req.Description, Pool: req.Pool, Image: req.Image, Cores: req.Cores,
 		MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: model.CloneMode(req.CloneMode), Start: req.Start,
+		OnCrash: req.OnCrash,
 	})
 	if err != nil {
 		return nil, err

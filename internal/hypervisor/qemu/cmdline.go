@@ -88,6 +88,9 @@ func commandLine(dir string, socks SocketPaths, accel hypervisor.Accel, spec hyp
 		// and the panic looking like a power-off.
 		"-device", "pvpanic",
 		"-action", "panic=pause",
+		// A guest power-off leaves QEMU in run state "shutdown" for the
+		// driver to end, so an exit the driver did not make is a crash.
+		"-no-shutdown",
 	}
 
 	disks, err := diskArgs(spec)

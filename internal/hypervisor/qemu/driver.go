@@ -84,6 +84,7 @@ type vmState struct {
 	// nil for a QEMU started by another driver instance.
 	exited    chan struct{}
 	exitedPID int
+	waitErr   error // how it exited, once exited is closed
 }
 
 var _ hypervisor.Driver = (*Driver)(nil)
@@ -178,7 +179,8 @@ func (d *Driver) Start(ctx context.Context, dir string, spec hypervisor.Spec) (h
 	if err != nil {
 		return hypervisor.Status{}, fmt.Errorf("start VM: %w", err)
 	}
-	rt := runtimeInfo{ID: spec.ID, Accel: d.accel, Started: time.Now().UTC(), SocketDir: sockDir}
+	rt := runtimeInfo{ID: spec.ID, Accel: d.accel, Started: time.Now().UTC(), SocketDir: sockDir, NoShutdown: true}
+	os.Remove(filepath.Join(dir, exitFileName))
 	if err := writeFileAtomic(filepath.Join(dir, specFileName), spec); err != nil {
 		return hypervisor.Status{}, fmt.Errorf("start VM %s: %w", spec.ID, err)
 	}
@@ -212,7 +214,10 @@ func (d *Driver) Start(ctx context.Context, dir string, spec hypervisor.Spec) (h
 	exited := make(chan struct{})
 	var waitErr error // read only after exited is closed
 	go func() {
-		waitErr = cmd.Wait()
+		err := cmd.Wait()
+		d.mu.Lock()
+		waitErr, v.waitErr = err, err
+		d.mu.Unlock()
 		close(exited)
 	}()
 	d.mu.Lock()
@@ -346,8 +351,7 @@ func (d *Driver) Status(ctx context.Context, dir string) (hypervisor.Status, err
 	v := d.vm(dir)
 	pid := livePID(dir)
 	if pid == 0 {
-		d.cleanUpStopped(dir, v)
-		return st, nil
+		return d.stoppedStatus(dir, v, st), nil
 	}
 	rt, _ := readRuntime(dir)
 	if rt.ID != "" {
@@ -372,13 +376,29 @@ func (d *Driver) Status(ctx context.Context, dir string) (hypervisor.Status, err
 		if err == nil {
 			qs, err = m.QueryStatus(ctx)
 		}
+		if err == nil && qs.Status == "shutdown" && rt.NoShutdown {
+			// The guest powered off: end its QEMU, which -no-shutdown
+			// keeps, as the clean end it is.
+			if err := writeExit(dir, true, "the guest shut down"); err != nil {
+				return st, fmt.Errorf("record the shutdown of VM %s: %w", st.ID, err)
+			}
+			if err := d.PowerOff(ctx, dir); err != nil {
+				return st, err
+			}
+			return hypervisor.Status{ID: st.ID, State: hypervisor.StateStopped}, nil
+		}
 		if err == nil {
 			st.State = stateOf(qs.Status)
+			if st.State == hypervisor.StateCrashed {
+				st.Reason = map[string]string{"guest-panicked": "the guest panicked"}[qs.Status]
+				if st.Reason == "" {
+					st.Reason = "QEMU reported an internal error"
+				}
+			}
 			return st, nil
 		}
 		if livePID(dir) == 0 { // it exited meanwhile
-			d.cleanUpStopped(dir, v)
-			return hypervisor.Status{ID: st.ID, State: hypervisor.StateStopped}, nil
+			return d.stoppedStatus(dir, v, hypervisor.Status{ID: st.ID, State: hypervisor.StateStopped}), nil
 		}
 		if !errors.Is(err, qmp.ErrClosed) || try == 1 {
 			st.State = hypervisor.StateUnknown
@@ -386,6 +406,22 @@ func (d *Driver) Status(ctx context.Context, dir string) (hypervisor.Status, err
 		}
 		d.dropMonitor(v)
 	}
+}
+
+// stoppedStatus is the status of a VM with no QEMU: stopped, or crashed
+// (with why) if its last QEMU ended without a clean exit record.
+func (d *Driver) stoppedStatus(dir string, v *vmState, st hypervisor.Status) hypervisor.Status {
+	d.mu.Lock()
+	starting := v.starting
+	d.mu.Unlock()
+	if !starting {
+		d.noteVanished(dir, v)
+	}
+	d.cleanUpStopped(dir, v)
+	if rec, ok := readExit(dir); ok && !rec.Clean {
+		st.State, st.Reason = hypervisor.StateCrashed, rec.Reason
+	}
+	return st
 }
 
 // cleanUpStopped forgets the connection to a VM with no QEMU and removes
@@ -488,6 +524,13 @@ func (d *Driver) PowerOff(ctx context.Context, dir string) error {
 	if pid == 0 {
 		d.cleanUpStopped(dir, v)
 		return nil
+	}
+	if rt, _ := readRuntime(dir); rt.NoShutdown {
+		if rec, ok := readExit(dir); !ok || rec.At.Before(rt.Started) || !rec.Clean {
+			if err := writeExit(dir, true, "powered off"); err != nil {
+				return fmt.Errorf("record the power-off of VM in %s: %w", dir, err)
+			}
+		}
 	}
 	qctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	err = d.execute(qctx, dir, "quit", nil, nil)

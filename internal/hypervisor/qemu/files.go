@@ -164,6 +164,9 @@ type runtimeInfo struct {
 	Accel     hypervisor.Accel `json:"accel"`
 	Started   time.Time        `json:"started"`
 	SocketDir string           `json:"socket_dir"`
+	// NoShutdown: QEMU runs with -no-shutdown, so its vanishing without
+	// an exit record is a crash (see exits.go).
+	NoShutdown bool `json:"no_shutdown,omitempty"`
 }
 
 func readRuntime(dir string) (runtimeInfo, error) {
