@@ -347,6 +347,11 @@ func (a *Agent) status(ctx context.Context, id string) (hostlink.VMStatus, error
 }
 
 func (a *Agent) toStatus(id string, st hypervisor.Status, seq int64) hostlink.VMStatus {
+	if st.State == hypervisor.StateCrashed && st.PID == 0 && !st.Started.IsZero() && st.Started.Before(a.bootedAt()) {
+		// Its QEMU ended with the host, which has booted since: the VM
+		// was powered off with the host, not crashed.
+		st.State, st.Reason = hypervisor.StateStopped, ""
+	}
 	out := hostlink.VMStatus{ID: id, State: st.State, PID: st.PID, Accel: string(st.Accel), Seq: seq, Reason: st.Reason}
 	if fi, err := os.Stat(a.rootDisk(id)); err == nil {
 		out.DiskBytes = fi.Size()
@@ -406,6 +411,15 @@ func (a *Agent) removeStorage(id string) error {
 	return nil
 }
 
+// bootedAt is when the host booted (as configured, for tests, or the
+// kernel's).
+func (a *Agent) bootedAt() time.Time {
+	if !a.cfg.BootedAt.IsZero() {
+		return a.cfg.BootedAt
+	}
+	return bootTime()
+}
+
 // report is the heartbeat payload: capacity and every VM's state.
 func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 	rep := hostlink.HostReport{
@@ -418,10 +432,7 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 	rep.CPUUsage = a.cpu.usage()
 	rep.MemoryAvailableBytes = memAvailable()
 	rep.GPUs = countGPUs(pciDevices)
-	rep.BootedAt = bootTime()
-	if !a.cfg.BootedAt.IsZero() {
-		rep.BootedAt = a.cfg.BootedAt
-	}
+	rep.BootedAt = a.bootedAt()
 	entries, _ := os.ReadDir(a.vmDir)
 	for _, e := range entries {
 		if !e.IsDir() || !validID.MatchString(e.Name()) {

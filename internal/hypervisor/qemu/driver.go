@@ -419,7 +419,7 @@ func (d *Driver) stoppedStatus(dir string, v *vmState, st hypervisor.Status) hyp
 	}
 	d.cleanUpStopped(dir, v)
 	if rec, ok := readExit(dir); ok && !rec.Clean {
-		st.State, st.Reason = hypervisor.StateCrashed, rec.Reason
+		st.State, st.Reason, st.Started = hypervisor.StateCrashed, rec.Reason, rec.Started
 	}
 	return st
 }

@@ -24,6 +24,8 @@ type exitRecord struct {
 	Clean  bool      `json:"clean"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
+	// Started is when the QEMU that ended was started.
+	Started time.Time `json:"started"`
 }
 
 func readExit(dir string) (exitRecord, bool) {
@@ -36,7 +38,8 @@ func readExit(dir string) (exitRecord, bool) {
 }
 
 func writeExit(dir string, clean bool, reason string) error {
-	return writeFileAtomic(filepath.Join(dir, exitFileName), exitRecord{Clean: clean, Reason: reason, At: time.Now().UTC()})
+	rt, _ := readRuntime(dir)
+	return writeFileAtomic(filepath.Join(dir, exitFileName), exitRecord{Clean: clean, Reason: reason, At: time.Now().UTC(), Started: rt.Started})
 }
 
 // noteVanished records, for a QEMU that is gone while its runtime record
