@@ -10,38 +10,50 @@ import (
 
 const ldapServerColumns = `id, name, description, url, base_dn, bind_dn, bind_password, encryption, login_attribute, created_at, updated_at`
 
-func scanLDAPServer(s scanner) (model.LDAPServer, error) {
+func (q Queries) scanLDAPServer(s scanner) (model.LDAPServer, error) {
 	var l model.LDAPServer
 	var created, updated int64
-	err := s.Scan(&l.ID, &l.Name, &l.Description, &l.URL, &l.Base, &l.BindDN, &l.BindPassword, &l.Encryption, &l.LoginAttribute,
+	var password string
+	err := s.Scan(&l.ID, &l.Name, &l.Description, &l.URL, &l.Base, &l.BindDN, &password, &l.Encryption, &l.LoginAttribute,
 		&created, &updated)
 	l.CreatedAt, l.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if err == nil {
+		l.BindPassword, err = q.open(secretLDAPBindPasswd, password)
+	}
 	return l, classify(err)
 }
 
 // CreateLDAPServer inserts a server.
 func (q Queries) CreateLDAPServer(ctx context.Context, l model.LDAPServer) error {
-	_, err := q.q.ExecContext(ctx, `INSERT INTO ldap_servers (`+ldapServerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		l.ID, l.Name, l.Description, l.URL, l.Base, l.BindDN, l.BindPassword, l.Encryption, l.LoginAttribute, micros(l.CreatedAt), micros(l.UpdatedAt))
+	password, err := q.seal(secretLDAPBindPasswd, l.BindPassword)
+	if err != nil {
+		return err
+	}
+	_, err = q.q.ExecContext(ctx, `INSERT INTO ldap_servers (`+ldapServerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		l.ID, l.Name, l.Description, l.URL, l.Base, l.BindDN, password, l.Encryption, l.LoginAttribute, micros(l.CreatedAt), micros(l.UpdatedAt))
 	return classify(err)
 }
 
 // GetLDAPServer returns a server.
 func (q Queries) GetLDAPServer(ctx context.Context, id string) (model.LDAPServer, error) {
-	return scanLDAPServer(q.q.QueryRowContext(ctx, `SELECT `+ldapServerColumns+` FROM ldap_servers WHERE id = $1`, id))
+	return q.scanLDAPServer(q.q.QueryRowContext(ctx, `SELECT `+ldapServerColumns+` FROM ldap_servers WHERE id = $1`, id))
 }
 
 // ListLDAPServers returns every server, oldest first (the first is the
 // one logins use).
 func (q Queries) ListLDAPServers(ctx context.Context) ([]model.LDAPServer, error) {
-	return queryAll(ctx, q.q, scanLDAPServer, `SELECT `+ldapServerColumns+` FROM ldap_servers ORDER BY created_at, id`)
+	return queryAll(ctx, q.q, q.scanLDAPServer, `SELECT `+ldapServerColumns+` FROM ldap_servers ORDER BY created_at, id`)
 }
 
 // UpdateLDAPServer stores a server.
 func (q Queries) UpdateLDAPServer(ctx context.Context, l model.LDAPServer) error {
+	password, err := q.seal(secretLDAPBindPasswd, l.BindPassword)
+	if err != nil {
+		return err
+	}
 	return q.execOne(ctx, `UPDATE ldap_servers SET name = $2, description = $3, url = $4, base_dn = $5, bind_dn = $6,
 		bind_password = $7, encryption = $8, login_attribute = $9, updated_at = $10 WHERE id = $1`,
-		l.ID, l.Name, l.Description, l.URL, l.Base, l.BindDN, l.BindPassword, l.Encryption, l.LoginAttribute, micros(l.UpdatedAt))
+		l.ID, l.Name, l.Description, l.URL, l.Base, l.BindDN, password, l.Encryption, l.LoginAttribute, micros(l.UpdatedAt))
 }
 
 // DeleteLDAPServer removes a server and its bindings.

@@ -18,6 +18,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers "sqlite"
+
+	"github.com/kumo-cloud/kumo/internal/secretbox"
 )
 
 //go:embed migrations/*.sql
@@ -47,6 +49,9 @@ type querier interface {
 // transaction (see DB.InTx).
 type Queries struct {
 	q querier
+	// secrets seals and opens secret columns (see UseSecrets); nil
+	// until then, when they can be neither read nor written.
+	secrets *secretbox.Box
 }
 
 // Open opens the database named by dsn and applies pending migrations. A
@@ -64,6 +69,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	} else {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		if err := privateSQLiteFiles(dsn); err != nil {
+			return nil, err
 		}
 		// WAL lets readers run beside the one writer; immediate transactions
 		// take the write lock up front, so two writers never deadlock on a
@@ -96,6 +104,34 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{Queries: Queries{q: db}, sql: db, dialect: string(dialect)}, nil
 }
 
+// privateSQLiteFiles makes the database file, and its WAL and shared
+// memory files if they exist, readable by their owner only, whatever the
+// umask and the directory: they hold password hashes and session data.
+// SQLite creates the -wal and -shm files with the mode of the database
+// file, so creating that one 0600 before SQLite does covers them too.
+func privateSQLiteFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("database file: %w", err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make database file %s private (mode 0600): %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
 
@@ -108,7 +144,7 @@ func (db *DB) InTx(ctx context.Context, fn func(q Queries) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(Queries{q: tx}); err != nil {
+	if err := fn(Queries{q: tx, secrets: db.Queries.secrets}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/secretbox"
 )
 
 // openTestDBs returns one database per available engine: SQLite always,
@@ -22,6 +23,7 @@ func openTestDBs(t *testing.T) map[string]*DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lite.Close() })
+	useTestSecrets(t, lite)
 	dbs["sqlite"] = lite
 	if dsn := os.Getenv("KUMO_TEST_POSTGRES"); dsn != "" {
 		pg, err := Open(ctx, dsn)
@@ -37,17 +39,31 @@ func openTestDBs(t *testing.T) map[string]*DB {
 			"DELETE FROM address_pools", "DELETE FROM storage_pools", "DELETE FROM vm_security_policies",
 			"DELETE FROM security_policy_groups", "DELETE FROM vm_snapshots", "DELETE FROM tasks", "DELETE FROM vms",
 			"DELETE FROM images", "DELETE FROM join_tokens", "DELETE FROM hosts", "DELETE FROM pools", "DELETE FROM sessions",
-			"DELETE FROM users", "DELETE FROM tenants WHERE id <> 'default'", "DELETE FROM dbc_sessions", "DELETE FROM dbc_nonces"} {
+			"DELETE FROM users", "DELETE FROM tenants WHERE id <> 'default'", "DELETE FROM dbc_sessions", "DELETE FROM dbc_nonces", "DELETE FROM ldap_servers"} {
 			if _, err := pg.sql.ExecContext(ctx, stmt); err != nil {
 				t.Fatal(err)
 			}
 		}
 		t.Cleanup(func() { pg.Close() })
+		useTestSecrets(t, pg)
 		dbs["postgres"] = pg
 	} else if os.Getenv("CI") == "true" {
 		t.Fatal("CI must test PostgreSQL too: KUMO_TEST_POSTGRES is not set")
 	}
 	return dbs
+}
+
+// useTestSecrets gives db a new secrets key.
+func useTestSecrets(t *testing.T, db *DB) *secretbox.Box {
+	t.Helper()
+	box, _, err := secretbox.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UseSecrets(context.Background(), box); err != nil {
+		t.Fatal(err)
+	}
+	return box
 }
 
 func TestPoolsAndConflicts(t *testing.T) {

@@ -12,7 +12,7 @@ const vmColumns = `id, name, description, pool_id, host_id, image_id, cores, mem
 	qos, guest_auth, port_forwards, data_disks, network_filters, multicast, tenant_id,
 	on_crash, crash_reason, crash_count, crashed_at`
 
-func scanVM(s scanner) (model.VM, error) {
+func (q Queries) scanVM(s scanner) (model.VM, error) {
 	var v model.VM
 	var created, updated, crashedAt int64
 	var cloudInit, qos, guestAuth, forwards, dataDisks, filters, multicast string
@@ -23,6 +23,12 @@ func scanVM(s scanner) (model.VM, error) {
 	v.CreatedAt, v.UpdatedAt = fromMicros(created), fromMicros(updated)
 	if crashedAt != 0 {
 		v.CrashedAt = fromMicros(crashedAt)
+	}
+	if err == nil {
+		cloudInit, err = q.open(secretVMCloudInit, cloudInit)
+	}
+	if err == nil {
+		guestAuth, err = q.open(secretVMGuestAuth, guestAuth)
 	}
 	if err == nil && cloudInit != "" {
 		v.CloudInit = &model.CloudInit{}
@@ -53,11 +59,15 @@ func scanVM(s scanner) (model.VM, error) {
 // CreateVM inserts a VM.
 func (q Queries) CreateVM(ctx context.Context, v model.VM) error {
 	v.TenantID = tenantOrDefault(v.TenantID)
-	_, err := q.q.ExecContext(ctx, `INSERT INTO vms (`+vmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+	cloudInit, guestAuth, err := q.sealVMSecrets(v)
+	if err != nil {
+		return err
+	}
+	_, err = q.q.ExecContext(ctx, `INSERT INTO vms (`+vmColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
 		$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, '', 0, 0)`,
 		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.ImageID, v.Cores, v.MemoryMiB, v.DiskBytes, v.CloneMode,
-		v.BootMedia, v.PowerState, v.Status, v.Accel, v.Owner, v.Group, v.AutoStart, v.TemplateID, cloudInitJSON(v.CloudInit),
-		micros(v.CreatedAt), micros(v.UpdatedAt), jsonOrEmpty(v.QoS, v.QoS == model.QoS{}), jsonOrEmpty(v.GuestAuth, v.GuestAuth == nil),
+		v.BootMedia, v.PowerState, v.Status, v.Accel, v.Owner, v.Group, v.AutoStart, v.TemplateID, cloudInit,
+		micros(v.CreatedAt), micros(v.UpdatedAt), jsonOrEmpty(v.QoS, v.QoS == model.QoS{}), guestAuth,
 		jsonOrEmpty(v.PortForwards, len(v.PortForwards) == 0), jsonOrEmpty(v.DataDisks, len(v.DataDisks) == 0),
 		jsonOrEmpty(v.NetworkFilters, len(v.NetworkFilters) == 0), jsonOrEmpty(v.Multicast, len(v.Multicast) == 0), v.TenantID,
 		v.OnCrash)
@@ -66,17 +76,17 @@ func (q Queries) CreateVM(ctx context.Context, v model.VM) error {
 
 // GetVM returns the VM with the given id or name.
 func (q Queries) GetVM(ctx context.Context, idOrName string) (model.VM, error) {
-	return scanVM(q.q.QueryRowContext(ctx, `SELECT `+vmColumns+` FROM vms WHERE id = $1 OR name = $1`, idOrName))
+	return q.scanVM(q.q.QueryRowContext(ctx, `SELECT `+vmColumns+` FROM vms WHERE id = $1 OR name = $1`, idOrName))
 }
 
 // ListVMs returns all VMs by name.
 func (q Queries) ListVMs(ctx context.Context) ([]model.VM, error) {
-	return queryAll(ctx, q.q, scanVM, `SELECT `+vmColumns+` FROM vms ORDER BY name`)
+	return queryAll(ctx, q.q, q.scanVM, `SELECT `+vmColumns+` FROM vms ORDER BY name`)
 }
 
 // ListVMsOnHost returns the VMs placed on a host.
 func (q Queries) ListVMsOnHost(ctx context.Context, hostID string) ([]model.VM, error) {
-	return queryAll(ctx, q.q, scanVM, `SELECT `+vmColumns+` FROM vms WHERE host_id = $1 ORDER BY name`, hostID)
+	return queryAll(ctx, q.q, q.scanVM, `SELECT `+vmColumns+` FROM vms WHERE host_id = $1 ORDER BY name`, hostID)
 }
 
 // UpdateVM stores a VM's configuration. Its desired and observed states
@@ -84,12 +94,16 @@ func (q Queries) ListVMsOnHost(ctx context.Context, hostID string) ([]model.VM, 
 // state change made meanwhile.
 func (q Queries) UpdateVM(ctx context.Context, v model.VM) error {
 	v.TenantID = tenantOrDefault(v.TenantID)
+	_, guestAuth, err := q.sealVMSecrets(v)
+	if err != nil {
+		return err
+	}
 	return q.execOne(ctx, `UPDATE vms SET name = $2, description = $3, pool_id = $4, host_id = $5, cores = $6, memory_mib = $7,
 		disk_bytes = $8, updated_at = $9, owner = $10, user_group = $11, auto_start = $12, image_id = $13, qos = $14,
 		guest_auth = $15, port_forwards = $16, data_disks = $17, network_filters = $18, multicast = $19, tenant_id = $20, on_crash = $21 WHERE id = $1`,
 		v.ID, v.Name, v.Description, v.PoolID, v.HostID, v.Cores, v.MemoryMiB, v.DiskBytes,
 		micros(v.UpdatedAt), v.Owner, v.Group, v.AutoStart, v.ImageID, jsonOrEmpty(v.QoS, v.QoS == model.QoS{}),
-		jsonOrEmpty(v.GuestAuth, v.GuestAuth == nil), jsonOrEmpty(v.PortForwards, len(v.PortForwards) == 0),
+		guestAuth, jsonOrEmpty(v.PortForwards, len(v.PortForwards) == 0),
 		jsonOrEmpty(v.DataDisks, len(v.DataDisks) == 0), jsonOrEmpty(v.NetworkFilters, len(v.NetworkFilters) == 0),
 		jsonOrEmpty(v.Multicast, len(v.Multicast) == 0), v.TenantID, v.OnCrash)
 }
@@ -103,7 +117,7 @@ func (q Queries) RecordVMCrash(ctx context.Context, id, reason string, now, sinc
 
 // ListCrashedVMs returns the VMs observed crashed that should run.
 func (q Queries) ListCrashedVMs(ctx context.Context) ([]model.VM, error) {
-	return queryAll(ctx, q.q, scanVM, `SELECT `+vmColumns+` FROM vms WHERE status = $1 AND power_state = $2 ORDER BY name`,
+	return queryAll(ctx, q.q, q.scanVM, `SELECT `+vmColumns+` FROM vms WHERE status = $1 AND power_state = $2 ORDER BY name`,
 		model.PowerCrashed, model.PowerRunning)
 }
 
@@ -134,6 +148,16 @@ func (q Queries) MoveVM(ctx context.Context, id, hostID string, now int64) error
 // SetVMPowerState records a desired power state.
 func (q Queries) SetVMPowerState(ctx context.Context, id string, power model.PowerState, now int64) error {
 	return q.execOne(ctx, `UPDATE vms SET power_state = $2, updated_at = $3 WHERE id = $1`, id, power, now)
+}
+
+// sealVMSecrets returns the stored forms of a VM's cloud-init settings
+// and guest credentials, which both hold a password.
+func (q Queries) sealVMSecrets(v model.VM) (cloudInit, guestAuth string, err error) {
+	if cloudInit, err = q.seal(secretVMCloudInit, cloudInitJSON(v.CloudInit)); err != nil {
+		return "", "", err
+	}
+	guestAuth, err = q.seal(secretVMGuestAuth, jsonOrEmpty(v.GuestAuth, v.GuestAuth == nil))
+	return cloudInit, guestAuth, err
 }
 
 func cloudInitJSON(c *model.CloudInit) string {
