@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kumo-cloud/kumo/internal/datadir"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/pki"
@@ -105,6 +106,9 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 		heartbeat: 5 * time.Second, kicks: make(chan struct{}, 1),
 	}
 	a.seq.Store(time.Now().UnixNano())
+	if err := datadir.Secure(cfg.DataDir, a.log); err != nil {
+		return nil, err
+	}
 	for _, d := range []string{a.vmDir, a.imageDir(), a.tlsDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/kumo-cloud/kumo/internal/api/nano"
 	"github.com/kumo-cloud/kumo/internal/api/native"
 	"github.com/kumo-cloud/kumo/internal/api/zstack"
+	"github.com/kumo-cloud/kumo/internal/datadir"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
@@ -102,8 +103,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.AdminUser == "" {
 		cfg.AdminUser = "admin"
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+	if err := datadir.Secure(cfg.DataDir, cfg.Logger); err != nil {
+		return nil, err
 	}
 	dirLock, err := lockDataDir(cfg.DataDir)
 	if err != nil {

@@ -150,10 +150,14 @@ func (s *Service) SetClusterAddress(addr string) { s.cfg.ClusterAddress = addr }
 // Tasks returns the task engine.
 func (s *Service) Tasks() *task.Engine { return s.tasks }
 
-// Start makes the first pool and admin if needed, resumes unfinished
-// tasks, and starts watching host heartbeats, firing scheduled jobs and
-// sampling VM runs for billing.
+// Start unlocks the stored secrets, makes the first pool and admin if
+// needed, resumes unfinished tasks, and starts watching host heartbeats,
+// firing scheduled jobs and sampling VM runs for billing.
 func (s *Service) Start(ctx context.Context) error {
+	// Before anything reads or writes a stored secret.
+	if err := s.unlockSecrets(ctx); err != nil {
+		return err
+	}
 	if err := s.ensureDefaultPool(ctx); err != nil {
 		return err
 	}
