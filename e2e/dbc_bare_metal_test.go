@@ -68,6 +68,17 @@ func TestDBCBareMetal(t *testing.T) {
 		t.Errorf("machine boots from %s, want cdrom", sim.Boot())
 	}
 
+	// The IPMI password is kept encrypted, and still opens the BMC after
+	// a restart of the control plane.
+	noSecretInDatabase(t, k, "dbtu2017")
+	k.restart()
+	d.base = "http://" + k.srv.DBCAddr() + "/api/v1"
+	d.login(node)
+	d.must("/bare_metal/power", []string{id}, map[string]string{"command": "status"}, &power)
+	if power.PowerStatus != "off" {
+		t.Errorf("power status after a restart: %s, want off", power.PowerStatus)
+	}
+
 	other := k.dbc(t)
 	other.login(node)
 	if r := other.call("/bare_metal/power", []string{id}, map[string]string{"command": "on"}); r.Status != 404 {

@@ -131,6 +131,9 @@ func TestZStackLDAP(t *testing.T) {
 	if len(entries) != 1 || entries[0]["dn"] != dir.personDN {
 		t.Fatalf("GetLdapEntry: %v", entries)
 	}
+	// The search bound with the stored password, which the database
+	// keeps only encrypted.
+	noSecretInDatabase(t, k, dir.adminPassword)
 	if r := admin.job("POST", "/zstack/v1/ldap/bindings", map[string]any{"params": map[string]any{"ldapUid": "uid=nobody," + dir.base, "accountUuid": acctUUID}}, nil); r.status != http.StatusServiceUnavailable {
 		t.Fatalf("binding a missing entry: %d %v", r.status, r.body)
 	}
