@@ -32,6 +32,12 @@ func directoryError(err error) error {
 }
 
 func checkLDAPServer(l *model.LDAPServer) error {
+	if err := validLabel("name", l.Name, 1, 255); err != nil {
+		return err
+	}
+	if err := validDescriptionText("description", l.Description, 1024); err != nil {
+		return err
+	}
 	if l.Encryption == "" {
 		l.Encryption = "None"
 	}

@@ -54,7 +54,10 @@ func (s *Service) CreateScheduleJob(ctx context.Context, req CreateScheduleJobRe
 	if !p.Can(model.PermScheduleCreate) {
 		return model.ScheduleJob{}, denied(p, model.PermScheduleCreate)
 	}
-	if err := validText("name", req.Name, 1, 255); err != nil {
+	if err := validLabel("name", req.Name, 1, 255); err != nil {
+		return model.ScheduleJob{}, err
+	}
+	if err := validDescriptionText("description", req.Description, 1024); err != nil {
 		return model.ScheduleJob{}, err
 	}
 	perm, ok := scheduleActionPerms[req.Action]
@@ -116,12 +119,15 @@ func (s *Service) UpdateScheduleJob(ctx context.Context, id string, upd Schedule
 			return err
 		}
 		if upd.Name != nil {
-			if err := validText("name", *upd.Name, 1, 255); err != nil {
+			if err := validLabel("name", *upd.Name, 1, 255); err != nil {
 				return err
 			}
 			j.Name = *upd.Name
 		}
 		if upd.Description != nil {
+			if err := validDescriptionText("description", *upd.Description, 1024); err != nil {
+				return err
+			}
 			j.Description = *upd.Description
 		}
 		if upd.Enabled != nil {
@@ -182,7 +188,10 @@ func (s *Service) CreateScheduleTrigger(ctx context.Context, req CreateScheduleT
 	if !p.Can(model.PermScheduleCreate) {
 		return model.ScheduleTrigger{}, denied(p, model.PermScheduleCreate)
 	}
-	if err := validText("name", req.Name, 1, 255); err != nil {
+	if err := validLabel("name", req.Name, 1, 255); err != nil {
+		return model.ScheduleTrigger{}, err
+	}
+	if err := validDescriptionText("description", req.Description, 1024); err != nil {
 		return model.ScheduleTrigger{}, err
 	}
 	if p.controlPlane {
@@ -245,12 +254,15 @@ func (s *Service) UpdateScheduleTrigger(ctx context.Context, id string, upd Sche
 			return err
 		}
 		if upd.Name != nil {
-			if err := validText("name", *upd.Name, 1, 255); err != nil {
+			if err := validLabel("name", *upd.Name, 1, 255); err != nil {
 				return err
 			}
 			t.Name = *upd.Name
 		}
 		if upd.Description != nil {
+			if err := validDescriptionText("description", *upd.Description, 1024); err != nil {
+				return err
+			}
 			t.Description = *upd.Description
 		}
 		if upd.StartAt != nil || upd.Interval != nil || upd.Repeat != nil {

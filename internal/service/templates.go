@@ -17,8 +17,8 @@ var (
 )
 
 func validTemplate(t model.Template) error {
-	if t.Name == "" {
-		return model.FieldError("name", "is required")
+	if err := validLabel("name", t.Name, 1, 255); err != nil {
+		return err
 	}
 	if t.DiskBus != "" && !templateDiskBuses[t.DiskBus] {
 		return model.FieldError("disk", "must be virtio, scsi, sata or ide, not %q", t.DiskBus)

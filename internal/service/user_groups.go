@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/store"
@@ -282,10 +281,7 @@ func roleIDs(ctx context.Context, q store.Queries, tenant string, roles []string
 }
 
 func validDisplay(display string) error {
-	if utf8.RuneCountInString(display) > 128 || !utf8.ValidString(display) {
-		return model.FieldError("display", "must be valid UTF-8 of at most 128 characters")
-	}
-	return nil
+	return validLabel("display", display, 0, 128)
 }
 
 // dedupe drops repeated strings, keeping the first of each and the order.

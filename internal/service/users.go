@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"net/mail"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -23,8 +22,8 @@ type UserInfo struct {
 }
 
 func (i UserInfo) valid() error {
-	if utf8.RuneCountInString(i.Nick) > 64 || !utf8.ValidString(i.Nick) {
-		return model.FieldError("nick", "must be valid UTF-8 of at most 64 characters")
+	if err := validLabel("nick", i.Nick, 0, 64); err != nil {
+		return err
 	}
 	if i.Mail != "" {
 		a, err := mail.ParseAddress(i.Mail)
@@ -32,8 +31,8 @@ func (i UserInfo) valid() error {
 			return model.FieldError("mail", "%q is not a mail address like name@example.com", i.Mail)
 		}
 	}
-	if utf8.RuneCountInString(i.Description) > 1024 || !utf8.ValidString(i.Description) {
-		return model.FieldError("description", "must be valid UTF-8 of at most 1024 characters")
+	if err := validDescriptionText("description", i.Description, 1024); err != nil {
+		return err
 	}
 	return nil
 }

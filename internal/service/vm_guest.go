@@ -128,6 +128,12 @@ func (s *Service) SetGuestPassword(ctx context.Context, idOrName, user, password
 	if err != nil {
 		return model.GuestAuth{}, err
 	}
+	// A bad name is refused whatever the VM's state.
+	if user != "" {
+		if err := validName("user", user); err != nil {
+			return model.GuestAuth{}, err
+		}
+	}
 	if vm.Status != model.PowerRunning {
 		return model.GuestAuth{}, model.Errorf(model.CodeConflict, "VM %s is %s: a password is set through its guest agent, which answers only while it runs", vm.Name, vm.Status)
 	}
