@@ -243,8 +243,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			writeJSON(w, http.StatusOK, out)
 			return
 		}
-		if err != nil && model.CodeOf(err) == model.CodeInvalidArgument {
-			// Bad input is refused at once, as the document's 400 says.
+		if code := model.CodeOf(err); err != nil && (code == model.CodeInvalidArgument || code == model.CodePayloadTooLarge) {
+			// Bad input is refused at once, as the document's 400 says
+			// (413 for a body over the limit).
 			record(err)
 			writeError(w, err)
 			return
