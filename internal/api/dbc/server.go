@@ -9,9 +9,9 @@
 //   - every reply is {"errcode", "message"}: errcode 0 and the result
 //     in message on success; on failure a non-zero errcode equal to the
 //     HTTP status (400 bad request, 401 no or bad credentials, 404
-//     unknown object, 409 conflict with the current state, 501 a feature
-//     Kumo lacks, 503 a host is unreachable, 500 anything else) and the
-//     reason in message.
+//     unknown object, 409 conflict with the current state, 413 a body
+//     over 1 MiB, 501 a feature Kumo lacks, 503 a host is unreachable,
+//     500 anything else) and the reason in message.
 //   - credentials are a wallet's signature of a one-time nonce (wallet,
 //     nonce, sign) or a session id with the wallet's signature of it
 //     (session_id, session_id_sign); see service.VerifyWalletSignature.

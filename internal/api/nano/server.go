@@ -7,9 +7,10 @@
 //     success.
 //   - a failure has a non-zero error_code equal to its HTTP status (400 bad
 //     request, 401 no or bad session, 403 not allowed, 404 unknown object,
-//     409 conflict with the current state, 501 not implemented yet, 503
-//     a host is unreachable, 500 anything else), so both the portal's
-//     checks (non-2xx, error_code != 0) see it.
+//     409 conflict with the current state, 413 a body over its limit,
+//     501 not implemented yet, 503 a host is unreachable, 500 anything
+//     else), so both the portal's checks (non-2xx, error_code != 0) see
+//     it.
 //   - the session token goes in the Nano-Session header.
 //
 // The document's examples wrap replies in a JSON array; its schemas (and
