@@ -108,9 +108,9 @@ func (a *Agent) changeDisk(ctx context.Context, id string, req hostlink.DiskRequ
 	}
 	switch {
 	case errors.Is(err, storage.ErrInvalidSize):
-		return hostlink.DiskInfo{}, &model.Error{Code: model.CodeInvalidArgument, Message: err.Error()}
+		return hostlink.DiskInfo{}, &model.Error{Code: model.CodeInvalidArgument, Message: storage.ReasonOf(err), Err: err}
 	case errors.Is(err, storage.ErrHasSnapshots):
-		return hostlink.DiskInfo{}, &model.Error{Code: model.CodeConflict, Message: err.Error()}
+		return hostlink.DiskInfo{}, &model.Error{Code: model.CodeConflict, Message: storage.ReasonOf(err), Err: err}
 	case err != nil:
 		return hostlink.DiskInfo{}, fmt.Errorf("%s disk of VM %s: %w", req.Op, id, err)
 	}

@@ -206,7 +206,7 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 		a.removeStorage(cfg.ID)
 		os.RemoveAll(dir)
 		if errors.Is(err, storage.ErrInvalidSize) {
-			return hostlink.VMStatus{}, &model.Error{Code: model.CodeInvalidArgument, Message: err.Error()}
+			return hostlink.VMStatus{}, &model.Error{Code: model.CodeInvalidArgument, Message: storage.ReasonOf(err), Err: err}
 		}
 		return hostlink.VMStatus{}, fmt.Errorf("make disk of VM %s: %w", cfg.ID, err)
 	}

@@ -297,7 +297,7 @@ func DoJSON(ctx context.Context, hc *http.Client, method, url string, in, out an
 		if dialFailed(err) {
 			err = &unreachableError{err: err}
 		}
-		return &model.Error{Code: model.CodeUnavailable, Message: fmt.Sprintf("%s %s", method, url), Err: err}
+		return &model.Error{Code: model.CodeUnavailable, Message: "the host's agent at " + req.URL.Host + " cannot be reached", Err: fmt.Errorf("%s %s: %w", method, url, err)}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -306,7 +306,11 @@ func DoJSON(ctx context.Context, hc *http.Client, method, url string, in, out an
 		if json.Unmarshal(raw, &eb) != nil || eb.Code == "" {
 			return model.Errorf(model.CodeInternal, "%s %s: HTTP %d: %s", method, url, resp.StatusCode, bytes.TrimSpace(raw))
 		}
-		return &model.Error{Code: eb.Code, Message: eb.Message}
+		e := &model.Error{Code: eb.Code, Message: eb.Message}
+		if eb.Detail != "" {
+			e.Err = errors.New(eb.Detail)
+		}
+		return e
 	}
 	if out == nil {
 		return nil
@@ -328,5 +332,15 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func WriteError(w http.ResponseWriter, err error) {
 	code := model.CodeOf(err)
 	status := httpstatus.Of(code)
-	WriteJSON(w, status, ErrorBody{Code: code, Message: err.Error()})
+	body := ErrorBody{Code: code, Message: err.Error()}
+	var me *model.Error
+	if errors.As(err, &me) && code != model.CodeInternal {
+		// An internal error's whole text is for the log; the controller
+		// never shows it. Any other's message is shown, its cause not.
+		body.Message = model.PublicMessage(err)
+		if me.Err != nil {
+			body.Detail = me.Err.Error()
+		}
+	}
+	WriteJSON(w, status, body)
 }

@@ -272,8 +272,11 @@ type IncomingResponse struct {
 	Incremental bool   `json:"incremental"`
 }
 
-// ErrorBody is the JSON of a failed call in either direction.
+// ErrorBody is the JSON of a failed call in either direction. Message
+// is what an API user may be told; Detail, the cause behind it (host
+// paths, qemu-img's stderr), is for the other side's log only.
 type ErrorBody struct {
 	Code    model.ErrorCode `json:"code"`
 	Message string          `json:"message"`
+	Detail  string          `json:"detail,omitempty"`
 }

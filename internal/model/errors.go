@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrorCode classifies a failure so every API dialect can map it to its own
@@ -21,11 +22,14 @@ const (
 	CodeUnavailable          ErrorCode = "unavailable"
 	// CodeNotImplemented is a feature of a dialect Kumo does not have.
 	CodeNotImplemented ErrorCode = "not_implemented"
-	CodeInternal       ErrorCode = "internal"
+	// CodePayloadTooLarge is a request body over its route's limit.
+	CodePayloadTooLarge ErrorCode = "payload_too_large"
+	CodeInternal        ErrorCode = "internal"
 )
 
 // Error is a failure with a code, a message meant for the API user, and
-// optionally the request field at fault.
+// optionally the request field at fault. Error() includes the cause, for
+// logs; replies show only Message (see PublicMessage).
 type Error struct {
 	Code    ErrorCode
 	Message string
@@ -68,3 +72,22 @@ func CodeOf(err error) ErrorCode {
 
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code ErrorCode) bool { return err != nil && CodeOf(err) == code }
+
+// InternalMessage is all an API user is told of an internal failure: its
+// text may name host paths, commands or Go types, so it goes to the log.
+const InternalMessage = "internal error (the server's log has the details)"
+
+// PublicMessage is the text of err for an API user: a Kumo error's own
+// message without its cause (which may name host paths or commands), and
+// for an internal failure, code internal or no code at all, only that
+// it happened. The caller logs err itself where it needs the details.
+func PublicMessage(err error) string {
+	var e *Error
+	if !errors.As(err, &e) || e.Code == CodeInternal {
+		return InternalMessage
+	}
+	if e.Message == "" {
+		return strings.ReplaceAll(string(e.Code), "_", " ")
+	}
+	return e.Message
+}

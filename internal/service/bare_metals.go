@@ -31,9 +31,12 @@ func bmcOf(m model.BareMetal) ipmi.BMC {
 	return ipmi.BMC{Host: m.IPMIHost, User: m.IPMIUser, Password: m.IPMIPassword}
 }
 
-// bmcError says that a BMC could not do what was asked.
+// bmcError says that a BMC could not do what was asked. The IPMI
+// library's words (sockets, commands, retries) are the cause, for the
+// log.
 func bmcError(m model.BareMetal, err error) error {
-	return &model.Error{Code: model.CodeUnavailable, Message: "BMC " + m.IPMIHost + " of machine " + m.UUID + ": " + err.Error(), Err: err}
+	return &model.Error{Code: model.CodeUnavailable, Err: err,
+		Message: "BMC " + m.IPMIHost + " of machine " + m.UUID + " did not do what was asked: it does not answer, or refused the credentials (the server's log has the details)"}
 }
 
 // bareMetalObject is what authorization knows of a machine: it belongs

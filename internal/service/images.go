@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kumo-cloud/kumo/internal/model"
+	"github.com/kumo-cloud/kumo/internal/storage"
 	"github.com/kumo-cloud/kumo/internal/store"
 )
 
@@ -129,7 +130,7 @@ func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, chec
 		return img, fmt.Errorf("receive image %s: %w", img.Name, err)
 	}
 	if n > s.cfg.MaxImageBytes {
-		return img, model.Errorf(model.CodeInvalidArgument, "image is larger than the limit of %d bytes", s.cfg.MaxImageBytes)
+		return img, model.Errorf(model.CodePayloadTooLarge, "image is larger than the limit of %d bytes", s.cfg.MaxImageBytes)
 	}
 	if n == 0 {
 		return img, model.Errorf(model.CodeInvalidArgument, "image is empty")
@@ -140,7 +141,11 @@ func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, chec
 	}
 	info, err := s.prober.ProbeUpload(ctx, tmp.Name())
 	if err != nil {
-		return img, &model.Error{Code: model.CodeInvalidArgument, Message: "image " + img.Name + " is not a usable disk image or ISO", Err: err}
+		msg := "image " + img.Name + " is not a usable disk image or ISO"
+		if reason := storage.ReasonOf(err); reason != "" {
+			msg += ": " + reason
+		}
+		return img, &model.Error{Code: model.CodeInvalidArgument, Message: msg, Err: err}
 	}
 	format := model.ImageFormat(info.Format)
 	if img.Format != "" && img.Format != format {

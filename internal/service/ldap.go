@@ -28,7 +28,10 @@ func directoryError(err error) error {
 	case errors.Is(err, directory.ErrBadFilter):
 		return model.FieldError("ldapFilter", "%v", err)
 	}
-	return &model.Error{Code: model.CodeUnavailable, Message: err.Error(), Err: err}
+	// The LDAP library's words (sockets, result codes) are the cause,
+	// for the log.
+	return &model.Error{Code: model.CodeUnavailable, Err: err,
+		Message: "the LDAP server cannot be reached or refused the request (the server's log has the details)"}
 }
 
 func checkLDAPServer(l *model.LDAPServer) error {

@@ -33,6 +33,40 @@ var (
 	ErrInvalidName = errors.New("invalid snapshot name")
 )
 
+// Refusal is an operation refused for a reason the caller can act on
+// (ErrInvalidSize, ErrHasSnapshots, ...). Callers wrap it with the file
+// it is about, for logs; its Reason names no file, so an API may show it.
+type Refusal struct {
+	Kind   error  // the sentinel error it matches
+	Detail string // what about it, "" for nothing more
+}
+
+func refuse(kind error, format string, args ...any) *Refusal {
+	return &Refusal{Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
+
+func (r *Refusal) Error() string { return r.Reason() }
+
+// Unwrap makes errors.Is see the Kind.
+func (r *Refusal) Unwrap() error { return r.Kind }
+
+// Reason is the refusal without any file name.
+func (r *Refusal) Reason() string {
+	if r.Detail == "" {
+		return r.Kind.Error()
+	}
+	return r.Kind.Error() + ": " + r.Detail
+}
+
+// ReasonOf is the reason of the Refusal in err, or "" if it holds none.
+func ReasonOf(err error) string {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r.Reason()
+	}
+	return ""
+}
+
 // QemuImg implements Volumes by running qemu-img. It holds no state, so
 // one value may be used from many goroutines.
 //
@@ -86,7 +120,7 @@ func absPath(path string) (string, error) {
 	}
 	if _, err := os.Stat(abs); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("image file %s: %w (%w)", abs, ErrNotFound, fs.ErrNotExist)
+			return "", fmt.Errorf("image file %s: %w (%w)", abs, refuse(ErrNotFound, ""), fs.ErrNotExist)
 		}
 		return "", err
 	}
@@ -155,7 +189,7 @@ func (q *QemuImg) Info(ctx context.Context, path string) (ImageInfo, error) {
 // checkFormat refuses formats other than the two kumo works with.
 func checkFormat(path, format string) error {
 	if format != "qcow2" && format != "raw" {
-		return fmt.Errorf("%s is %s: %w (only qcow2 and raw)", path, format, ErrUnsupportedFormat)
+		return fmt.Errorf("%s: %w", path, refuse(ErrUnsupportedFormat, "it is %s (only qcow2 and raw)", format))
 	}
 	return nil
 }
@@ -165,7 +199,7 @@ func checkFormat(path, format string) error {
 // up: the caller asked for an exact size and would be billed for another.
 func checkSize(size int64) error {
 	if size <= 0 || size%512 != 0 {
-		return fmt.Errorf("%w: %d bytes (must be positive and a multiple of 512)", ErrInvalidSize, size)
+		return refuse(ErrInvalidSize, "%d bytes (must be positive and a multiple of 512)", size)
 	}
 	return nil
 }
@@ -198,7 +232,7 @@ func (q *QemuImg) Clone(ctx context.Context, src, dst string, mode CloneMode, si
 			return fmt.Errorf("clone %s to %s: %w", src, dst, err)
 		}
 		if sizeBytes < info.VirtualSize {
-			return fmt.Errorf("clone %s to %s: %w: %d bytes is smaller than the image's %d", src, dst, ErrInvalidSize, sizeBytes, info.VirtualSize)
+			return fmt.Errorf("clone %s to %s: %w", src, dst, refuse(ErrInvalidSize, "%d bytes is smaller than the image's %d", sizeBytes, info.VirtualSize))
 		}
 	}
 	grow := sizeBytes > info.VirtualSize
@@ -275,14 +309,14 @@ func (q *QemuImg) Resize(ctx context.Context, path string, sizeBytes int64, shri
 	case sizeBytes == info.VirtualSize:
 		return nil
 	case sizeBytes < info.VirtualSize && !shrink:
-		return fmt.Errorf("resize %s: %w: %d bytes is smaller than the disk's %d and shrinking was not asked for", path, ErrInvalidSize, sizeBytes, info.VirtualSize)
+		return fmt.Errorf("resize %s: %w", path, refuse(ErrInvalidSize, "%d bytes is smaller than the disk's %d and shrinking was not asked for", sizeBytes, info.VirtualSize))
 	case sizeBytes < info.VirtualSize:
 		end, err := q.dataEnd(ctx, abs, info.Format)
 		if err != nil {
 			return fmt.Errorf("resize %s: %w", path, err)
 		}
 		if sizeBytes < end {
-			return fmt.Errorf("resize %s: %w: the disk holds data up to byte %d, so it cannot shrink to %d", path, ErrInvalidSize, end, sizeBytes)
+			return fmt.Errorf("resize %s: %w", path, refuse(ErrInvalidSize, "the disk holds data up to byte %d, so it cannot shrink to %d", end, sizeBytes))
 		}
 		args = append(args, "--shrink")
 	}
@@ -376,7 +410,7 @@ func (q *QemuImg) Compact(ctx context.Context, path string) error {
 		return fmt.Errorf("compact %s: %w", path, err)
 	}
 	if len(info.Snapshots) > 0 {
-		return fmt.Errorf("compact %s: %w: it has %d snapshots, which compacting would drop", path, ErrHasSnapshots, len(info.Snapshots))
+		return fmt.Errorf("compact %s: %w", path, refuse(ErrHasSnapshots, "it has %d snapshots, which compacting would drop", len(info.Snapshots)))
 	}
 	args := []string{"convert", "-q", "-f", info.Format, "-O", "qcow2"}
 	if info.BackingFile != "" {
@@ -418,7 +452,7 @@ func (q *QemuImg) Rebase(ctx context.Context, path, backing string) error {
 		return fmt.Errorf("rebase %s: %w", path, err)
 	}
 	if info.Format != "qcow2" {
-		return fmt.Errorf("rebase %s: it is %s: %w (only qcow2 has a backing file)", path, info.Format, ErrUnsupportedFormat)
+		return fmt.Errorf("rebase %s: %w", path, refuse(ErrUnsupportedFormat, "it is %s (only qcow2 has a backing file)", info.Format))
 	}
 	args := []string{"rebase", "-q", "-f", "qcow2", "-b", ""}
 	if backing != "" {

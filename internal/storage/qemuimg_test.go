@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -500,5 +501,55 @@ func TestCompact(t *testing.T) {
 	qemuImg(t, "snapshot", "-c", "s1", want)
 	if err := q.Compact(ctx, want); !errors.Is(err, ErrHasSnapshots) {
 		t.Errorf("compact with snapshots = %v, want refused", err)
+	}
+}
+
+// TestRefusalReasons checks that what storage refuses keeps the file in
+// its error (for logs) and leaves it out of its reason (for API users),
+// and still matches its sentinel.
+func TestRefusalReasons(t *testing.T) {
+	requireQemuImg(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	q := NewQemuImg()
+	disk := filepath.Join(dir, "disk.qcow2")
+	if err := q.Create(ctx, disk, 16<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SnapshotCreate(ctx, disk, "before"); err != nil {
+		t.Fatal(err)
+	}
+	garbage := filepath.Join(dir, "upload")
+	if err := os.WriteFile(garbage, []byte("not a disk"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, probeErr := q.ProbeUpload(ctx, garbage)
+	for _, tc := range []struct {
+		what   string
+		err    error
+		kind   error
+		reason string
+	}{
+		{"shrink without asking", q.Resize(ctx, disk, 8<<20, false), ErrInvalidSize,
+			"invalid disk size: 8388608 bytes is smaller than the disk's 16777216 and shrinking was not asked for"},
+		{"odd size", q.Resize(ctx, disk, 1000, false), ErrInvalidSize, "invalid disk size: 1000 bytes (must be positive and a multiple of 512)"},
+		{"compact with snapshots", q.Compact(ctx, disk), ErrHasSnapshots, "the disk has snapshots: it has 1 snapshots, which compacting would drop"},
+		{"apply a missing snapshot", q.SnapshotApply(ctx, disk, "nope"), ErrNotFound, `not found: snapshot "nope"`},
+		{"a missing file", q.Resize(ctx, filepath.Join(dir, "gone.qcow2"), 1<<20, false), ErrNotFound, "not found"},
+		{"an upload that is no disk", probeErr, ErrUnsupportedFormat,
+			"unsupported image format: not qcow2 or ISO, and 10 bytes is not whole 512-byte sectors of a raw disk"},
+	} {
+		if !errors.Is(tc.err, tc.kind) {
+			t.Errorf("%s: %v is not %v", tc.what, tc.err, tc.kind)
+		}
+		if !strings.Contains(tc.err.Error(), dir) {
+			t.Errorf("%s: error %q does not name the file", tc.what, tc.err)
+		}
+		if got := ReasonOf(tc.err); got != tc.reason || strings.Contains(got, dir) {
+			t.Errorf("%s: reason %q, want %q", tc.what, got, tc.reason)
+		}
+	}
+	if ReasonOf(errors.New("qemu-img failed")) != "" {
+		t.Error("an error that is no refusal has a reason")
 	}
 }

@@ -26,7 +26,7 @@ type Snapshot struct {
 // plain in command lines and logs.
 func checkSnapshotName(name string) error {
 	if name == "" || len(name) > 128 {
-		return fmt.Errorf("%w: %q (1 to 128 characters)", ErrInvalidName, name)
+		return refuse(ErrInvalidName, "%q (1 to 128 characters)", name)
 	}
 	digits := true
 	for i, r := range name {
@@ -37,11 +37,11 @@ func checkSnapshotName(name string) error {
 		case i > 0 && (r == '-' || r == '_' || r == '.'):
 			digits = false
 		default:
-			return fmt.Errorf("%w: %q (letters, digits and -_. only, starting with a letter or digit)", ErrInvalidName, name)
+			return refuse(ErrInvalidName, "%q (letters, digits and -_. only, starting with a letter or digit)", name)
 		}
 	}
 	if digits {
-		return fmt.Errorf("%w: %q (digits alone would be read as a snapshot ID)", ErrInvalidName, name)
+		return refuse(ErrInvalidName, "%q (digits alone would be read as a snapshot ID)", name)
 	}
 	return nil
 }
@@ -53,7 +53,7 @@ func (q *QemuImg) snapshots(ctx context.Context, path string) ([]Snapshot, error
 		return nil, err
 	}
 	if info.Format != "qcow2" {
-		return nil, fmt.Errorf("%s is %s: %w (only qcow2 has snapshots)", path, info.Format, ErrUnsupportedFormat)
+		return nil, fmt.Errorf("%s: %w", path, refuse(ErrUnsupportedFormat, "it is %s (only qcow2 has snapshots)", info.Format))
 	}
 	list := make([]Snapshot, 0, len(info.Snapshots))
 	for _, s := range info.Snapshots {
@@ -130,7 +130,7 @@ func (q *QemuImg) SnapshotApply(ctx context.Context, path, name string) error {
 		return fmt.Errorf("apply snapshot %q to %s: %w", name, path, err)
 	}
 	if !found {
-		return fmt.Errorf("apply snapshot %q to %s: snapshot %w", name, path, ErrNotFound)
+		return fmt.Errorf("apply snapshot %q to %s: %w", name, path, refuse(ErrNotFound, "snapshot %q", name))
 	}
 	if _, err := q.run(ctx, "snapshot", "-q", "--image-opts", "-a", name, qcow2Opts(abs)); err != nil {
 		return fmt.Errorf("apply snapshot %q to %s: %w", name, path, err)

@@ -50,7 +50,7 @@ func (q *QemuImg) ProbeUpload(ctx context.Context, path string) (ImageInfo, erro
 		return info, nil
 	case "":
 	default:
-		return ImageInfo{}, fmt.Errorf("probe upload %s: it is %s: %w (only qcow2, raw and ISO)", path, format, ErrUnsupportedFormat)
+		return ImageInfo{}, fmt.Errorf("probe upload %s: %w", path, refuse(ErrUnsupportedFormat, "it is %s (only qcow2, raw and ISO)", format))
 	}
 
 	// None of the formats that name other files: qemu-img's own probe is
@@ -60,7 +60,7 @@ func (q *QemuImg) ProbeUpload(ctx context.Context, path string) (ImageInfo, erro
 		return ImageInfo{}, fmt.Errorf("probe upload %s: %w", path, unreadable(err))
 	}
 	if info.Format != "raw" {
-		return ImageInfo{}, fmt.Errorf("probe upload %s: it is %s: %w (only qcow2, raw and ISO)", path, info.Format, ErrUnsupportedFormat)
+		return ImageInfo{}, fmt.Errorf("probe upload %s: %w", path, refuse(ErrUnsupportedFormat, "it is %s (only qcow2, raw and ISO)", info.Format))
 	}
 	iso, err := isISO9660(f)
 	if err != nil {
@@ -77,7 +77,7 @@ func (q *QemuImg) ProbeUpload(ctx context.Context, path string) (ImageInfo, erro
 		return ImageInfo{}, fmt.Errorf("probe upload %s: %w", path, err)
 	}
 	if fi.Size() == 0 || fi.Size()%512 != 0 {
-		return ImageInfo{}, fmt.Errorf("probe upload %s: %w: not qcow2 or ISO, and %d bytes is not whole 512-byte sectors of a raw disk", path, ErrUnsupportedFormat, fi.Size())
+		return ImageInfo{}, fmt.Errorf("probe upload %s: %w", path, refuse(ErrUnsupportedFormat, "not qcow2 or ISO, and %d bytes is not whole 512-byte sectors of a raw disk", fi.Size()))
 	}
 	return info.imageInfo(), nil
 }
@@ -86,7 +86,8 @@ func (q *QemuImg) ProbeUpload(ctx context.Context, path string) (ImageInfo, erro
 // ran and refused the file, rather than failing to run at all.
 func unreadable(err error) error {
 	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
-		return fmt.Errorf("%w: %w", ErrUnsupportedFormat, err)
+		// qemu-img's message names the file: the reason does not.
+		return fmt.Errorf("%w: %w", refuse(ErrUnsupportedFormat, "qemu-img cannot read it"), err)
 	}
 	return err
 }
@@ -146,17 +147,17 @@ const (
 // qemu-img makes of it, then qemu-img check.
 func (q *QemuImg) probeQcow2(ctx context.Context, path string, hdr []byte) (ImageInfo, error) {
 	if len(hdr) < qcow2HeaderV3Len {
-		return ImageInfo{}, fmt.Errorf("%w: qcow2 header is cut short", ErrUnsupportedFormat)
+		return ImageInfo{}, refuse(ErrUnsupportedFormat, "qcow2 header is cut short")
 	}
 	if binary.BigEndian.Uint64(hdr[qcow2BackingOff:]) != 0 {
-		return ImageInfo{}, fmt.Errorf("%w: the qcow2 header names a backing file", ErrBackingFileForbidden)
+		return ImageInfo{}, refuse(ErrBackingFileForbidden, "the qcow2 header names a backing file")
 	}
 	if binary.BigEndian.Uint32(hdr[qcow2VersionOff:]) >= 3 &&
 		binary.BigEndian.Uint64(hdr[qcow2IncompatOff:])&qcow2IncompatDataFile != 0 {
-		return ImageInfo{}, fmt.Errorf("%w: the qcow2 header names an external data file", ErrBackingFileForbidden)
+		return ImageInfo{}, refuse(ErrBackingFileForbidden, "the qcow2 header names an external data file")
 	}
 	if binary.BigEndian.Uint32(hdr[qcow2CryptOff:]) != 0 {
-		return ImageInfo{}, fmt.Errorf("%w: encrypted qcow2 (a VM could not read it)", ErrUnsupportedFormat)
+		return ImageInfo{}, refuse(ErrUnsupportedFormat, "encrypted qcow2 (a VM could not read it)")
 	}
 
 	// -f qcow2: the format is settled, so qemu-img does not probe. Its
@@ -167,13 +168,13 @@ func (q *QemuImg) probeQcow2(ctx context.Context, path string, hdr []byte) (Imag
 	}
 	switch {
 	case info.BackingFile != "":
-		return ImageInfo{}, fmt.Errorf("%w: backing file %s", ErrBackingFileForbidden, info.BackingFile)
+		return ImageInfo{}, fmt.Errorf("%w %s", refuse(ErrBackingFileForbidden, "qemu-img finds a backing file"), info.BackingFile)
 	case info.FormatSpecific.Data.DataFile != "":
-		return ImageInfo{}, fmt.Errorf("%w: external data file %s", ErrBackingFileForbidden, info.FormatSpecific.Data.DataFile)
+		return ImageInfo{}, fmt.Errorf("%w %s", refuse(ErrBackingFileForbidden, "qemu-img finds an external data file"), info.FormatSpecific.Data.DataFile)
 	case info.Encrypted:
-		return ImageInfo{}, fmt.Errorf("%w: encrypted qcow2 (a VM could not read it)", ErrUnsupportedFormat)
+		return ImageInfo{}, refuse(ErrUnsupportedFormat, "encrypted qcow2 (a VM could not read it)")
 	case info.FormatSpecific.Data.Corrupt:
-		return ImageInfo{}, fmt.Errorf("%w: qcow2 image is marked corrupt", ErrUnsupportedFormat)
+		return ImageInfo{}, refuse(ErrUnsupportedFormat, "qcow2 image is marked corrupt")
 	}
 	if err := q.check(ctx, path); err != nil {
 		return ImageInfo{}, err
@@ -192,11 +193,11 @@ func (q *QemuImg) check(ctx context.Context, path string) error {
 	}
 	jerr := json.Unmarshal(out, &res)
 	if jerr == nil && res.Corruptions+res.CheckErrors > 0 {
-		return fmt.Errorf("%w: qcow2 image is damaged: %d corruptions, %d check errors", ErrUnsupportedFormat, res.Corruptions, res.CheckErrors)
+		return refuse(ErrUnsupportedFormat, "qcow2 image is damaged: %d corruptions, %d check errors", res.Corruptions, res.CheckErrors)
 	}
 	var exit *exec.ExitError
 	if err != nil && !(jerr == nil && errors.As(err, &exit) && exit.ExitCode() == 3) {
-		return fmt.Errorf("%w: qcow2 image failed the check: %w", ErrUnsupportedFormat, err)
+		return fmt.Errorf("%w: %w", refuse(ErrUnsupportedFormat, "qcow2 image failed the check"), err)
 	}
 	if jerr != nil {
 		return fmt.Errorf("parse qemu-img check of %s: %w", path, jerr)

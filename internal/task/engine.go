@@ -45,7 +45,9 @@ type Spec struct {
 
 // ErrInterrupted is the error of a non-resumable task that was running when
 // the controller stopped.
-var ErrInterrupted = errors.New("interrupted: the controller restarted while the task was running")
+// It is unavailable (worth trying again), and a Kumo error so that its
+// message reaches the user.
+var ErrInterrupted error = &model.Error{Code: model.CodeUnavailable, Message: "interrupted: the controller restarted while the task was running"}
 
 // Engine runs tasks.
 type Engine struct {
@@ -301,7 +303,9 @@ func (e *Engine) finish(t model.Task, result any, err error) model.Task {
 	case errors.Is(err, context.Canceled):
 		t.State, t.Error = model.TaskCancelled, "cancelled"
 	default:
-		t.State, t.Error, t.ErrorCode = model.TaskFailed, err.Error(), model.CodeOf(err)
+		// Users read t.Error through every API; the details, which may
+		// name host paths or commands, are logged below.
+		t.State, t.Error, t.ErrorCode = model.TaskFailed, model.PublicMessage(err), model.CodeOf(err)
 	}
 	if uerr := e.db.UpdateTask(context.Background(), t); uerr != nil {
 		e.log.Error("store task outcome", "task", t.ID, "err", uerr)

@@ -21,7 +21,9 @@
 //     malformed input, no or an expired token, no permission, a conflict
 //     with the resource's state, no capacity left, and operations Kumo
 //     refuses (code NOT_SUPPORTED, with the reason); 500 Kumo's own
-//     failures, a host that cannot be reached included.
+//     failures, a host that cannot be reached included. A body over
+//     jsonbody.Limit is the one exception: 413 (PAYLOAD_TOO_LARGE), which
+//     no SDK call comes near.
 //   - an error is the SDK's ErrorBody: {"code", "message",
 //     "operationName", "path", "status"}; the guide shows none.
 //   - replies carry every field the SDK's models require, even those
@@ -37,14 +39,14 @@ package cloudtower
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 
+	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
+	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
 	"github.com/kumo-cloud/kumo/internal/console"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
@@ -101,6 +103,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 func (s *Server) wrap(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jsonbody.LimitBody(w, r, jsonbody.Limit)
 		if r.Method != http.MethodPost {
 			writeError(w, r, op.name, model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST)", r.Method, r.URL.Path))
 			return
@@ -125,17 +128,15 @@ func (s *Server) wrap(op operation) http.Handler {
 			writeError(w, r, op.name, errRefused(op.refused))
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		body, err := jsonbody.Read(r.Body)
 		if err != nil {
-			writeError(w, r, op.name, model.Errorf(model.CodeInvalidArgument, "read request body: %v", err))
+			writeError(w, r, op.name, err)
 			return
 		}
 		out, err := op.handle(r, body)
 		s.record(r, op, err)
 		if err != nil {
-			if status(err) == http.StatusInternalServerError {
-				s.log.Error("cloudtower request failed", "operation", op.name, "err", err)
-			}
+			httpstatus.LogFailure(s.log, "cloudtower request failed", err, "operation", op.name)
 			writeError(w, r, op.name, err)
 			return
 		}
@@ -159,7 +160,7 @@ func (s *Server) record(r *http.Request, op operation, err error) {
 	}
 	content := p.Name + " " + op.name
 	if err != nil {
-		content += fmt.Sprintf(" (failed with %d: %s)", status(err), err)
+		content += fmt.Sprintf(" (failed with %d: %s)", status(err), model.PublicMessage(err))
 	}
 	addr, _, splitErr := net.SplitHostPort(r.RemoteAddr)
 	if splitErr != nil {
@@ -176,9 +177,12 @@ func errRefused(why string) error {
 	return &model.Error{Code: codeNotSupported, Message: why}
 }
 
-// status maps an error to one of the four statuses the SDK knows.
+// status maps an error to one of the four statuses the SDK knows, but
+// for a body over the limit (413), which no SDK call sends.
 func status(err error) int {
 	switch model.CodeOf(err) {
+	case model.CodePayloadTooLarge:
+		return http.StatusRequestEntityTooLarge
 	case model.CodeNotFound:
 		return http.StatusNotFound
 	case model.CodeInvalidArgument, model.CodeUnauthenticated, model.CodePermissionDenied, model.CodeConflict,
@@ -199,43 +203,17 @@ type errorBody struct {
 }
 
 func writeError(w http.ResponseWriter, r *http.Request, op string, err error) {
-	msg := err.Error()
-	var me *model.Error
-	if !errors.As(err, &me) {
-		msg = "internal error: " + msg
-	}
 	w.Header().Set("Content-Type", "application/json")
 	st := status(err)
 	w.WriteHeader(st)
-	json.NewEncoder(w).Encode(errorBody{Code: strings.ToUpper(string(model.CodeOf(err))), Message: msg, OperationName: op,
+	json.NewEncoder(w).Encode(errorBody{Code: strings.ToUpper(string(model.CodeOf(err))), Message: model.PublicMessage(err), OperationName: op,
 		Path: r.URL.Path, Status: st})
 }
 
-// decodeStrict reads a JSON body into v, refusing unknown fields.
+// decodeStrict reads a JSON body into v, refusing unknown fields
+// (jsonbody.Decode).
 func decodeStrict(raw []byte, v any) error {
-	if len(strings.TrimSpace(string(raw))) == 0 {
-		return model.Errorf(model.CodeInvalidArgument, "request body is empty; a JSON body is required")
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typeErr):
-			if typeErr.Field == "" {
-				return model.Errorf(model.CodeInvalidArgument, "request body must be a JSON %s, not %s", typeErr.Type, typeErr.Value)
-			}
-			return model.FieldError(typeErr.Field, "must be a %s, not a JSON %s", typeErr.Type, typeErr.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return model.FieldError(field, "unknown field")
-		}
-		return model.Errorf(model.CodeInvalidArgument, "request body is not valid JSON: %v", err)
-	}
-	if dec.More() {
-		return model.Errorf(model.CodeInvalidArgument, "request body has data after its JSON value")
-	}
-	return nil
+	return jsonbody.Decode(raw, v)
 }
 
 // decodeList reads the body of a list call: an object, or nothing for

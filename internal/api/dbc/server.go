@@ -9,9 +9,9 @@
 //   - every reply is {"errcode", "message"}: errcode 0 and the result
 //     in message on success; on failure a non-zero errcode equal to the
 //     HTTP status (400 bad request, 401 no or bad credentials, 404
-//     unknown object, 409 conflict with the current state, 501 a feature
-//     Kumo lacks, 503 a host is unreachable, 500 anything else) and the
-//     reason in message.
+//     unknown object, 409 conflict with the current state, 413 a body
+//     over 1 MiB, 501 a feature Kumo lacks, 503 a host is unreachable,
+//     500 anything else) and the reason in message.
 //   - credentials are a wallet's signature of a one-time nonce (wallet,
 //     nonce, sign) or a session id with the wallet's signature of it
 //     (session_id, session_id_sign); see service.VerifyWalletSignature.
@@ -21,17 +21,18 @@
 package dbc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
+	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -112,12 +113,7 @@ func (c *call) additional(v any) error {
 	if raw == "" || raw == "null" {
 		raw = "{}"
 	}
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError("additional", err)
-	}
-	return nil
+	return jsonbody.Rules{Part: "additional"}.Decode([]byte(raw), v)
 }
 
 // New returns the DBC API server.
@@ -143,6 +139,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jsonbody.LimitBody(w, r, jsonbody.Limit)
 		c := &call{r: r}
 		if err := decodeBody(r, &c.body); err != nil {
 			writeError(w, err)
@@ -160,9 +157,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		out, err := rt.handle(c)
 		if err != nil {
-			if model.CodeOf(err) == model.CodeInternal {
-				s.log.Error("dbc request failed", "path", r.URL.Path, "err", err)
-			}
+			httpstatus.LogFailure(s.log, "dbc request failed", err, "path", r.URL.Path)
 			writeError(w, err)
 			return
 		}
@@ -247,55 +242,26 @@ func writeError(w http.ResponseWriter, err error) {
 	writeEnvelope(w, status, status, msg)
 }
 
-// decodeBody reads the call's JSON body. An empty body is taken as {}:
-// some calls need nothing, and DBC's own tools send nothing then.
+// decodeBody reads the call's JSON body (jsonbody.Decode). An empty body
+// is taken as {}: some calls need nothing, and DBC's own tools send
+// nothing then.
 func decodeBody(r *http.Request, v *request) error {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	raw, err := jsonbody.Read(r.Body)
 	if err != nil {
-		return model.Errorf(model.CodeInvalidArgument, "read request body: %v", err)
-	}
-	if strings.TrimSpace(string(raw)) == "" {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError("", err)
-	}
-	if dec.More() {
-		return model.Errorf(model.CodeInvalidArgument, "request body holds more than one JSON value")
-	}
-	return nil
-}
-
-// jsonError says which field of a body failed to decode.
-func jsonError(within string, err error) error {
-	prefix := ""
-	if within != "" {
-		prefix = within + "."
-	}
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typeErr):
-		return model.FieldError(prefix+typeErr.Field, "must be a %s, not a JSON %s", typeErr.Type, typeErr.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return model.FieldError(prefix+field, "unknown field")
-	}
-	var me *model.Error
-	if errors.As(err, &me) {
 		return err
 	}
-	what := "request body"
-	if within != "" {
-		what = within
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
 	}
-	return model.Errorf(model.CodeInvalidArgument, "%s is not valid JSON: %v", what, err)
+	return jsonbody.Decode(raw, v)
 }
 
 // number is a count DBC's documents write as a string ("8") in some calls
 // and as a number (20) in others; both are taken.
 type number float64
+
+// JSONKind says what a number takes, for decode errors.
+func (*number) JSONKind() string { return "a number, or a string of one" }
 
 func (n *number) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
@@ -304,8 +270,8 @@ func (n *number) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return model.Errorf(model.CodeInvalidArgument, "%s is not a number", b)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return jsonbody.KindError(b, n)
 	}
 	*n = number(v)
 	return nil

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -127,6 +128,9 @@ func (s *Server) ownTask(c *call) (model.VM, error) {
 // as a number.
 type text string
 
+// JSONKind says what a text takes, for decode errors.
+func (*text) JSONKind() string { return "a string or a number" }
+
 func (t *text) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		var s string
@@ -138,7 +142,7 @@ func (t *text) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return model.Errorf(model.CodeInvalidArgument, "%s is neither a string nor a number", b)
+		return jsonbody.KindError(b, t)
 	}
 	*t = text(n.String())
 	return nil

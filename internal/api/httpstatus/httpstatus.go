@@ -5,6 +5,7 @@ package httpstatus
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/kumo-cloud/kumo/internal/model"
@@ -27,16 +28,25 @@ func Of(code model.ErrorCode) int {
 		return http.StatusServiceUnavailable
 	case model.CodeNotImplemented:
 		return http.StatusNotImplemented
+	case model.CodePayloadTooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }
 
-// Message is the text of an error for a reply: a Kumo error's own
-// message, anything else marked as internal.
-func Message(err error) string {
+// Message is the text of an error for a reply (model.PublicMessage).
+func Message(err error) string { return model.PublicMessage(err) }
+
+// LogFailure logs what a reply leaves out of a failed request: an
+// internal failure as an error, and the cause of any other Kumo error
+// (a BMC's socket error behind "does not answer") as a warning. Refusals
+// without a cause are the caller's business and are not logged.
+func LogFailure(log *slog.Logger, msg string, err error, attrs ...any) {
 	var me *model.Error
-	if errors.As(err, &me) {
-		return err.Error()
+	switch {
+	case model.CodeOf(err) == model.CodeInternal:
+		log.Error(msg, append(attrs, "err", err)...)
+	case errors.As(err, &me) && me.Err != nil:
+		log.Warn(msg, append(attrs, "code", me.Code, "err", err)...)
 	}
-	return "internal error: " + err.Error()
 }

@@ -2,6 +2,7 @@ package nano
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
@@ -175,7 +176,8 @@ func (s *Server) routes() []route {
 			panic("nano: route " + r.method + " " + r.path + " names no permission")
 		}
 		out = append(out, route{method: r.method, path: r.path, handle: h, pending: r.pending, perm: r.perm,
-			public: r.method == http.MethodPost && r.path == "/sessions/"})
+			public: r.method == http.MethodPost && r.path == "/sessions/",
+			upload: r.method == http.MethodPost && strings.HasSuffix(strings.TrimSuffix(r.path, "{id}"), "_image_files/")})
 	}
 	return out
 }

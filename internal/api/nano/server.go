@@ -7,9 +7,10 @@
 //     success.
 //   - a failure has a non-zero error_code equal to its HTTP status (400 bad
 //     request, 401 no or bad session, 403 not allowed, 404 unknown object,
-//     409 conflict with the current state, 501 not implemented yet, 503
-//     a host is unreachable, 500 anything else), so both the portal's
-//     checks (non-2xx, error_code != 0) see it.
+//     409 conflict with the current state, 413 a body over its limit,
+//     501 not implemented yet, 503 a host is unreachable, 500 anything
+//     else), so both the portal's checks (non-2xx, error_code != 0) see
+//     it.
 //   - the session token goes in the Nano-Session header.
 //
 // The document's examples wrap replies in a JSON array; its schemas (and
@@ -17,16 +18,16 @@
 package nano
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
+	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
 	"github.com/kumo-cloud/kumo/internal/console"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
@@ -64,6 +65,9 @@ type route struct {
 	pending      string // what Kumo lacks, for endpoints answering 501
 	// perm is the permission the caller must hold (see routes).
 	perm model.Permission
+	// upload routes take a file, bounded by the service's upload limit
+	// instead of jsonbody.Limit.
+	upload bool
 }
 
 // New returns the Nano API server.
@@ -98,6 +102,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.upload {
+			jsonbody.LimitBody(w, r, jsonbody.Limit)
+		}
 		if !rt.public {
 			p, _, err := s.svc.Authenticate(r.Context(), r.Header.Get("Nano-Session"))
 			if err != nil {
@@ -114,9 +121,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		out, err := rt.handle(r)
 		s.record(r, rt, err)
 		if err != nil {
-			if model.CodeOf(err) == model.CodeInternal {
-				s.log.Error("nano request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			}
+			httpstatus.LogFailure(s.log, "nano request failed", err, "method", r.Method, "path", r.URL.Path)
 			writeError(w, err)
 			return
 		}
@@ -145,7 +150,7 @@ func (s *Server) record(r *http.Request, rt route, err error) {
 		http.MethodPatch: "synchronize"}[r.Method]
 	content := p.Name + " " + verb + " " + strings.Trim(strings.TrimPrefix(r.URL.Path, Prefix), "/")
 	if err != nil {
-		content += fmt.Sprintf(" (failed with %d: %s)", httpstatus.Of(model.CodeOf(err)), err)
+		content += fmt.Sprintf(" (failed with %d: %s)", httpstatus.Of(model.CodeOf(err)), model.PublicMessage(err))
 	}
 	if err := s.svc.RecordOperation(context.WithoutCancel(r.Context()), clientAddress(r), content); err != nil {
 		s.log.Warn("record operation log", "content", content, "err", err)
@@ -176,38 +181,26 @@ func writeError(w http.ResponseWriter, err error) {
 	writeEnvelope(w, status, status, msg, nil)
 }
 
-// decode reads a JSON body strictly. The document shows some request
-// bodies wrapped in a one-element array; that form is accepted too.
+// decode reads a JSON body strictly (jsonbody.Decode). The document
+// shows some request bodies wrapped in a one-element array; that form is
+// accepted too.
 func decode(r *http.Request, v any) error {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	raw, err := jsonbody.Read(r.Body)
 	if err != nil {
-		return model.Errorf(model.CodeInvalidArgument, "read request body: %v", err)
+		return err
 	}
-	trimmed := strings.TrimSpace(string(raw))
-	if trimmed == "" {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
 		return model.Errorf(model.CodeInvalidArgument, "request body is empty; a JSON object is required")
 	}
-	if strings.HasPrefix(trimmed, "[") {
+	if trimmed[0] == '[' {
 		var list []json.RawMessage
-		if err := json.Unmarshal([]byte(trimmed), &list); err != nil || len(list) != 1 {
-			return model.Errorf(model.CodeInvalidArgument, "request body must be a JSON object")
+		if err := json.Unmarshal(trimmed, &list); err != nil || len(list) != 1 {
+			return model.Errorf(model.CodeInvalidArgument, "request body must be a JSON object (or a list of one)")
 		}
-		trimmed = string(list[0])
+		trimmed = list[0]
 	}
-	dec := json.NewDecoder(strings.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typeErr):
-			return model.FieldError(typeErr.Field, "must be a %s, not a JSON %s", typeErr.Type, typeErr.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return model.FieldError(field, "unknown field")
-		}
-		return model.Errorf(model.CodeInvalidArgument, "request body is not valid JSON: %v", err)
-	}
-	return nil
+	return jsonbody.Decode(trimmed, v)
 }
 
 // decodeOptional is decode for bodies that may be absent.

@@ -60,7 +60,7 @@ func (s *Server) routes() []route {
 
 		{method: "GET", path: "/v1/images", perm: model.PermSession, summary: "List images", reply: []api.Image{}, status: http.StatusOK, handle: s.listImages},
 		{method: "POST", path: "/v1/images", perm: model.PermSession, summary: "Upload an image (the file is the request body)",
-			params: imageUploadParams{}, reply: api.Image{}, status: http.StatusCreated, handle: s.uploadImage},
+			params: imageUploadParams{}, reply: api.Image{}, status: http.StatusCreated, upload: true, handle: s.uploadImage},
 		{method: "GET", path: "/v1/images/{id}", perm: model.PermSession, summary: "Show an image", params: idParam{}, reply: api.Image{}, status: http.StatusOK, handle: s.getImage},
 		{method: "DELETE", path: "/v1/images/{id}", perm: model.PermSession, summary: "Delete an unused image", params: idParam{}, status: http.StatusNoContent, handle: s.deleteImage},
 

@@ -14,12 +14,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
+	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/pkg/api"
@@ -46,6 +46,9 @@ type route struct {
 	body   any // request body type, nil for none
 	reply  any // response type, nil for none
 	status int // success status
+	// upload routes take a file as the body, bounded by the service's
+	// upload limit instead of jsonbody.Limit.
+	upload bool
 	handle func(r *http.Request) (any, error)
 }
 
@@ -79,6 +82,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.upload {
+			jsonbody.LimitBody(w, r, jsonbody.Limit)
+		}
 		if !rt.public {
 			p, _, err := s.svc.Authenticate(r.Context(), bearerToken(r))
 			if err != nil {
@@ -93,9 +99,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		out, err := rt.handle(r)
 		if err != nil {
-			if model.CodeOf(err) == model.CodeInternal {
-				s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			}
+			httpstatus.LogFailure(s.log, "request failed", err, "method", r.Method, "path", r.URL.Path)
 			writeError(w, err)
 			return
 		}
@@ -127,46 +131,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, err error) {
+	detail := api.ErrorDetail{Code: string(model.CodeOf(err)), Message: model.PublicMessage(err)}
 	var me *model.Error
-	detail := api.ErrorDetail{Code: string(model.CodeInternal), Message: "internal error"}
 	if errors.As(err, &me) {
-		detail = api.ErrorDetail{Code: string(me.Code), Message: me.Error(), Field: me.Field}
-	}
-	if detail.Code == string(model.CodeInternal) {
-		detail.Message = "internal error: " + err.Error()
+		detail.Field = me.Field
 	}
 	writeJSON(w, httpstatus.Of(model.ErrorCode(detail.Code)), api.Error{Error: detail})
 }
 
-// decode reads a JSON body strictly: unknown fields, wrong types, trailing
-// data and bodies over 1 MiB are all rejected with a clear message.
+// decode reads a JSON body strictly (jsonbody.Decode): unknown fields,
+// wrong types, trailing data and bodies over jsonbody.Limit are refused,
+// naming the field and the JSON kind it needs.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+	raw, err := jsonbody.Read(r.Body)
+	if err != nil {
+		return err
 	}
-	if dec.More() {
-		return model.Errorf(model.CodeInvalidArgument, "request body has data after the JSON object")
-	}
-	return nil
-}
-
-func decodeError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.Is(err, io.EOF):
-		return model.Errorf(model.CodeInvalidArgument, "request body is empty; a JSON object is required")
-	case errors.As(err, &typeErr):
-		return model.FieldError(typeErr.Field, "must be a %s, not a JSON %s", typeErr.Type, typeErr.Value)
-	case errors.As(err, &syntaxErr):
-		return model.Errorf(model.CodeInvalidArgument, "request body is not valid JSON (at byte %d): %v", syntaxErr.Offset, err)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return model.FieldError(field, "unknown field")
-	}
-	return model.Errorf(model.CodeInvalidArgument, "request body: %v", err)
+	return jsonbody.Decode(raw, v)
 }
 
 // ctx is a shorthand used by handlers.

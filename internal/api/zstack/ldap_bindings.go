@@ -2,11 +2,11 @@ package zstack
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -34,9 +34,9 @@ func ldapBindingOf(b model.LDAPBinding, admins map[string]string) ldapBindingInv
 // createLdapBinding is POST /ldap/bindings; the document puts ldapUid
 // and accountUuid at the top of the body, SDKs in params: both work.
 func (s *Server) createLdapBinding(r *http.Request) (any, error) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	raw, err := jsonbody.Read(r.Body)
 	if err != nil {
-		return nil, model.Errorf(model.CodeInvalidArgument, "read request body: %v", err)
+		return nil, err
 	}
 	var p struct {
 		LdapUID     string `json:"ldapUid"`
@@ -47,8 +47,8 @@ func (s *Server) createLdapBinding(r *http.Request) (any, error) {
 		} `json:"params"`
 	}
 	if len(strings.TrimSpace(string(raw))) > 0 {
-		if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, model.Errorf(model.CodeInvalidArgument, "request body is not a JSON object: %v", err)
+		if err := (jsonbody.Rules{AllowUnknown: true}).Decode(raw, &p); err != nil {
+			return nil, err
 		}
 	}
 	if p.Params != nil {

@@ -1,12 +1,12 @@
 package zstack
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 
+	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
@@ -149,8 +149,14 @@ func (s *Server) attachPolicyToUser(r *http.Request) (any, error) {
 			PolicyUUID string `json:"policyUuid"`
 		} `json:"params"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil && err != io.EOF {
-		return nil, model.Errorf(model.CodeInvalidArgument, "request body is not a JSON object: %v", err)
+	raw, err := jsonbody.Read(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		if err := (jsonbody.Rules{AllowUnknown: true}).Decode(raw, &p); err != nil {
+			return nil, err
+		}
 	}
 	if p.Params != nil {
 		p.PolicyUUID = p.Params.PolicyUUID

@@ -17,9 +17,9 @@
 package zstack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,6 +32,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
+	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
 	"github.com/kumo-cloud/kumo/internal/console"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
@@ -185,6 +187,7 @@ var jobUUIDv4 = regexp.MustCompile(`^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		jsonbody.LimitBody(w, r, jsonbody.Limit)
 		ctx := r.Context()
 		if !rt.public {
 			p, _, err := s.svc.Authenticate(ctx, sessionOf(r))
@@ -240,13 +243,15 @@ func (s *Server) wrap(rt route) http.Handler {
 			writeJSON(w, http.StatusOK, out)
 			return
 		}
-		if err != nil && model.CodeOf(err) == model.CodeInvalidArgument {
-			// Bad input is refused at once, as the document's 400 says.
+		if code := model.CodeOf(err); err != nil && (code == model.CodeInvalidArgument || code == model.CodePayloadTooLarge) {
+			// Bad input is refused at once, as the document's 400 says
+			// (413 for a body over the limit).
 			record(err)
 			writeError(w, err)
 			return
 		}
 		record(err)
+		s.logFailure(r, err)
 		if err := s.submitJob(ctx, jobID, rt.api, hook, out, err); err != nil {
 			writeError(w, err)
 			return
@@ -287,8 +292,8 @@ func (s *Server) recorder(r *http.Request, rt route, jobID string) func(error) {
 }
 
 func (s *Server) logFailure(r *http.Request, err error) {
-	if model.CodeOf(err) == model.CodeInternal {
-		s.log.Error("zstack request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	if err != nil {
+		httpstatus.LogFailure(s.log, "zstack request failed", err, "method", r.Method, "path", r.URL.Path)
 	}
 }
 
@@ -339,16 +344,13 @@ const codeInvalidSession model.ErrorCode = "invalid_session"
 // zstackError maps a Kumo error to ZStack's status, code and description.
 // Codes follow ZStack's own: SYS.* for the system, ID.* for identity.
 func zstackError(err error) (int, errorCode) {
-	msg := err.Error()
-	var me *model.Error
-	if !errors.As(err, &me) {
-		msg = "internal error: " + msg
-	}
-	e := errorCode{Details: msg}
+	e := errorCode{Details: model.PublicMessage(err)}
 	status := http.StatusServiceUnavailable
 	switch model.CodeOf(err) {
 	case model.CodeInvalidArgument:
 		status, e.Code, e.Description = http.StatusBadRequest, "SYS.1007", "One or more API argument is invalid"
+	case model.CodePayloadTooLarge:
+		status, e.Code, e.Description = http.StatusRequestEntityTooLarge, "SYS.1007", "One or more API argument is invalid"
 	case model.CodeNotFound:
 		e.Code, e.Description = "SYS.1006", "Resource not found"
 	case model.CodeUnauthenticated:
@@ -383,44 +385,49 @@ func writeErrorStatus(w http.ResponseWriter, status int, err error) {
 // "userTags": [...]}; the value at key is decoded into v. Unknown fields
 // are allowed, as ZStack's SDKs send fields of newer versions.
 func body(r *http.Request, key string, v any) error {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	raw, err := jsonbody.Read(r.Body)
 	if err != nil {
-		return model.Errorf(model.CodeInvalidArgument, "read request body: %v", err)
+		return err
 	}
 	// Others may read the body again (systemTags at the top level).
-	r.Body = io.NopCloser(strings.NewReader(string(raw)))
-	if strings.TrimSpace(string(raw)) == "" {
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	if len(bytes.TrimSpace(raw)) == 0 {
 		return model.Errorf(model.CodeInvalidArgument, "request body is empty; a JSON object with %q is required", key)
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return model.Errorf(model.CodeInvalidArgument, "request body is not a JSON object: %v", err)
+	top, err := topObject(raw)
+	if err != nil {
+		return err
 	}
 	inner, ok := top[key]
 	if !ok {
 		return model.Errorf(model.CodeInvalidArgument, "request body has no %q object", key)
 	}
-	if err := json.Unmarshal(inner, v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return model.FieldError(typeErr.Field, "must be a %s, not a JSON %s", typeErr.Type, typeErr.Value)
-		}
-		return model.Errorf(model.CodeInvalidArgument, "%s: %v", key, err)
+	return jsonbody.Rules{Part: key, AllowUnknown: true}.Decode(inner, v)
+}
+
+// topObject decodes the top level of a body, which must be an object.
+func topObject(raw []byte) (map[string]json.RawMessage, error) {
+	var top map[string]json.RawMessage
+	if err := (jsonbody.Rules{AllowUnknown: true}).Decode(raw, &top); err != nil {
+		return nil, err
 	}
-	return nil
+	if top == nil {
+		return nil, model.Errorf(model.CodeInvalidArgument, "request body: expected an object, not null")
+	}
+	return top, nil
 }
 
 // actionOf returns the name of the action object of a PUT .../actions
 // body, such as "startVmInstance", and the raw body for body().
 func actionOf(r *http.Request) (string, error) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	raw, err := jsonbody.Read(r.Body)
 	if err != nil {
-		return "", model.Errorf(model.CodeInvalidArgument, "read request body: %v", err)
+		return "", err
 	}
-	r.Body = io.NopCloser(strings.NewReader(string(raw)))
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return "", model.Errorf(model.CodeInvalidArgument, "request body is not a JSON object: %v", err)
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	top, err := topObject(raw)
+	if err != nil {
+		return "", err
 	}
 	for k := range top {
 		if k != "systemTags" && k != "userTags" {
