@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrorCode classifies a failure so every API dialect can map it to its own
@@ -19,6 +20,9 @@ const (
 	CodeQuotaExceeded        ErrorCode = "quota_exceeded"
 	CodeInsufficientCapacity ErrorCode = "insufficient_capacity"
 	CodeUnavailable          ErrorCode = "unavailable"
+	// CodeTooManyRequests refuses an attempt made too soon after too
+	// many failed ones (logins); the error's RetryAfter says when.
+	CodeTooManyRequests ErrorCode = "too_many_requests"
 	// CodeNotImplemented is a feature of a dialect Kumo does not have.
 	CodeNotImplemented ErrorCode = "not_implemented"
 	CodeInternal       ErrorCode = "internal"
@@ -31,6 +35,9 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error // the underlying cause, not shown to API users
+	// RetryAfter, when set, is how long the caller should wait before
+	// trying again (HTTP dialects send it as Retry-After).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -68,3 +75,13 @@ func CodeOf(err error) ErrorCode {
 
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code ErrorCode) bool { return err != nil && CodeOf(err) == code }
+
+// RetryAfterOf returns how long err asks the caller to wait, 0 if it
+// does not.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}

@@ -6,6 +6,8 @@ package httpstatus
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
@@ -27,6 +29,8 @@ func Of(code model.ErrorCode) int {
 		return http.StatusServiceUnavailable
 	case model.CodeNotImplemented:
 		return http.StatusNotImplemented
+	case model.CodeTooManyRequests:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -39,4 +43,15 @@ func Message(err error) string {
 		return err.Error()
 	}
 	return "internal error: " + err.Error()
+}
+
+// SetRetryAfter sets the Retry-After header (whole seconds, rounded up)
+// of a reply to an error that asks the caller to wait.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	d := model.RetryAfterOf(err)
+	if d <= 0 {
+		return
+	}
+	secs := int64((d + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 }
