@@ -2,7 +2,9 @@
 // listeners: read, write and idle timeouts on every request, a cap on
 // concurrent connections per source address, and the means for
 // streaming handlers (uploads, downloads, long waits, consoles) to
-// extend their own deadlines while data flows.
+// extend their own deadlines while data flows. (A handler that takes the
+// connection over, a websocket or an Upgrade, needs nothing: net/http
+// clears the deadlines of a hijacked connection.)
 package httpguard
 
 import (
@@ -92,8 +94,8 @@ type guard struct {
 	body   *guardedBody // nil for requests without a body
 }
 
-// Handler wraps next so that its handlers may use Stream, ExtendWrite,
-// StreamWriter and Detach. (A handler running longer than the read
+// Handler wraps next so that its handlers may use Stream, ExtendWrite
+// and StreamWriter. (A handler running longer than the read
 // timeout after its body keeps its context: net/http clears the read
 // deadline when it starts watching the finished request's connection.)
 func Handler(next http.Handler, l Limits) http.Handler {
@@ -197,12 +199,3 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (s *streamWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// Detach clears the connection's deadlines before a handler takes it
-// over (an Upgrade, a websocket): the deadlines stay on a hijacked
-// connection, and the stream then bounds itself.
-func Detach(w http.ResponseWriter) {
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Time{})
-	rc.SetWriteDeadline(time.Time{})
-}
