@@ -26,6 +26,7 @@ import (
 
 	"github.com/kumo-cloud/kumo/internal/datadir"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/pki"
 	"github.com/kumo-cloud/kumo/internal/storage"
@@ -56,6 +57,10 @@ type Config struct {
 	// kernel's). The controller starts auto-start VMs when it changes,
 	// so tests set it to act out a host reboot.
 	BootedAt time.Time
+	// Limits bound the RPC listener's connections (zero fields: the
+	// defaults, with a per-source cap of 512, since every call and
+	// console tunnel comes from the one controller).
+	Limits httpguard.Limits
 }
 
 // identity is what an agent keeps after joining.
@@ -250,25 +255,26 @@ func (a *Agent) Run(ctx context.Context) error {
 		host, _ = os.Hostname()
 	}
 	a.addr = "https://" + net.JoinHostPort(host, port)
-	srv := &http.Server{
-		Handler:           a.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
-		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{a.cert},
-			ClientAuth: tls.RequireAnyClientCert,
-			VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-				leaf, err := pki.VerifyChainTo(a.ca, raw)
-				if err != nil {
-					return err
-				}
-				// Other agents hold certificates from the same CA; only the
-				// controller may drive this host.
-				if !pki.HasUnit(leaf, pki.UnitController) {
-					return errors.New("only the controller may call an agent")
-				}
-				return nil
-			}},
+	limits := a.cfg.Limits
+	if limits.PerSource == 0 {
+		limits.PerSource = 512
 	}
+	ln = httpguard.LimitPerSource(ln, limits.PerSource, a.log)
+	srv := httpguard.NewServer(a.routes(), limits, a.log)
+	srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{a.cert},
+		ClientAuth: tls.RequireAnyClientCert,
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			leaf, err := pki.VerifyChainTo(a.ca, raw)
+			if err != nil {
+				return err
+			}
+			// Other agents hold certificates from the same CA; only the
+			// controller may drive this host.
+			if !pki.HasUnit(leaf, pki.UnitController) {
+				return errors.New("only the controller may call an agent")
+			}
+			return nil
+		}}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ServeTLS(ln, "", "") }()
 	a.log.Info("agent serving", "address", a.addr, "host", a.id.HostID)

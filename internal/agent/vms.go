@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/hostlink"
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/storage"
@@ -36,6 +37,10 @@ func (a *Agent) routes() http.Handler {
 				hostlink.WriteError(w, model.FieldError("id", "%q is not a valid VM id", id))
 				return
 			}
+			// A VM call lasts as long as its operation (a download and a
+			// full copy, a migration, a graceful stop): the controller's
+			// task bounds it, not the listener's write timeout.
+			httpguard.ExtendWrite(r.Context(), 0)
 			unlock := a.lock(id)
 			out, err := fn(r.Context(), id, r)
 			unlock()

@@ -14,15 +14,31 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 )
 
+// activity is a writer that records when bytes last went through.
+type activity struct {
+	w    io.Writer
+	last *atomic.Int64
+}
+
+func (a activity) Write(p []byte) (int, error) {
+	a.last.Store(time.Now().UnixNano())
+	return a.w.Write(p)
+}
+
 // DefaultTTL is used when NewBroker is given a non-positive ttl. It only
 // needs to cover the gap between the API call that issues the token and the
 // browser opening the websocket.
 const DefaultTTL = 60 * time.Second
+
+// DefaultIdle ends a console session in which nothing has flowed either
+// way for this long (a screen that does not change sends nothing).
+const DefaultIdle = 30 * time.Minute
 
 // dialTimeout bounds how long we wait for QEMU's VNC socket; a local unix
 // socket either answers at once or is not there.
@@ -52,7 +68,8 @@ type grant struct {
 
 // Broker issues and redeems console tokens. It is safe for concurrent use.
 type Broker struct {
-	ttl time.Duration
+	ttl  time.Duration
+	idle time.Duration
 
 	mu        sync.Mutex
 	grants    map[string]grant
@@ -65,7 +82,16 @@ func NewBroker(ttl time.Duration) *Broker {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &Broker{ttl: ttl, grants: make(map[string]grant), lastSweep: time.Now()}
+	return &Broker{ttl: ttl, idle: DefaultIdle, grants: make(map[string]grant), lastSweep: time.Now()}
+}
+
+// SetIdle sets how long a session may be quiet both ways before it is
+// ended (DefaultIdle if d <= 0). Call it before serving.
+func (b *Broker) SetIdle(d time.Duration) {
+	if d <= 0 {
+		d = DefaultIdle
+	}
+	b.idle = d
 }
 
 // Issue creates a single-use token for target, valid until expires.
@@ -156,6 +182,9 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	defer vnc.Close()
 
+	// net/http clears the listener's deadlines when the websocket
+	// takes the connection over; the session is bounded by its own
+	// idle time instead (pump).
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		// noVNC offers "binary"; echo it back or the browser aborts.
 		Subprotocols: []string{"binary"},
@@ -175,22 +204,42 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) {
 	// Close the websocket itself, not wsc: netConn.Close cancels its read
 	// context first, and a concurrent read on a cancelled context drops the
 	// TCP connection before the close frame is sent.
-	pump(wsc, vnc, func() { _ = ws.Close(websocket.StatusNormalClosure, "") })
+	pump(wsc, vnc, func() { _ = ws.Close(websocket.StatusNormalClosure, "") }, b.idle)
 }
 
-// pump copies bytes both ways until either side stops, then closes both so
-// the other copy unblocks, and waits for it to finish. closeA closes a.
-func pump(a, b net.Conn, closeA func()) {
+// pump copies bytes both ways until either side stops or nothing has
+// flowed either way for idle, then closes both so the other copy
+// unblocks, and waits for it to finish. closeA closes a.
+func pump(a, b net.Conn, closeA func(), idle time.Duration) {
 	done := make(chan struct{}, 2)
+	var last atomic.Int64 // unix nanoseconds of the last bytes moved
+	last.Store(time.Now().UnixNano())
 	cp := func(dst, src net.Conn) {
-		_, _ = io.Copy(dst, src) // errors just mean one side went away
+		// errors just mean one side went away
+		_, _ = io.Copy(activity{dst, &last}, src)
 		done <- struct{}{}
 	}
 	go cp(a, b)
 	go cp(b, a)
-	<-done
+	tick := time.NewTicker(max(idle/8, 10*time.Millisecond))
+	defer tick.Stop()
+	running := 2
+wait:
+	for {
+		select {
+		case <-done:
+			running--
+			break wait
+		case now := <-tick.C:
+			if now.Sub(time.Unix(0, last.Load())) >= idle {
+				break wait
+			}
+		}
+	}
 	// Closing the websocket sends a normal-closure frame to the client.
 	closeA()
 	_ = b.Close()
-	<-done
+	for ; running > 0; running-- {
+		<-done
+	}
 }

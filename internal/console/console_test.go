@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 )
 
 const banner = "RFB 003.008\n"
@@ -366,5 +368,53 @@ func TestProxyDialFunc(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("failing Dial: HTTP %d, want 502", resp.StatusCode)
+	}
+}
+
+// Behind a listener with short timeouts a quiet console lives on (the
+// deadlines are the session's own), and a session quiet for the
+// broker's idle time is ended.
+func TestConsoleOutlivesListenerTimeoutsAndEndsWhenIdle(t *testing.T) {
+	sock, _ := fakeVNC(t)
+	limits := httpguard.Limits{ReadHeader: 100 * time.Millisecond, Read: 200 * time.Millisecond, Write: 200 * time.Millisecond, PerSource: -1}
+	session := func(idle time.Duration) (*Broker, *httptest.Server) {
+		b := NewBroker(time.Minute)
+		b.SetIdle(idle)
+		srv := httptest.NewUnstartedServer(nil)
+		srv.Config = httpguard.NewServer(b.Handler(), limits, nil)
+		srv.Start()
+		t.Cleanup(srv.Close)
+		return b, srv
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	b, srv := session(0)
+	tok, _ := b.Issue(Target{VMID: "vm-1", Socket: sock})
+	ws := dial(t, ctx, wsURL(srv)+"/console/"+tok)
+	defer ws.CloseNow()
+	if data := readBinary(t, ctx, ws); string(data) != banner {
+		t.Fatalf("banner = %q", data)
+	}
+	time.Sleep(700 * time.Millisecond) // over every listener timeout
+	if err := ws.Write(ctx, websocket.MessageBinary, []byte("still-there")); err != nil {
+		t.Fatal(err)
+	}
+	if data := readBinary(t, ctx, ws); string(data) != "still-there" {
+		t.Fatalf("echo after a quiet spell = %q", data)
+	}
+
+	b, srv = session(300 * time.Millisecond)
+	tok, _ = b.Issue(Target{VMID: "vm-1", Socket: sock})
+	idle := dial(t, ctx, wsURL(srv)+"/console/"+tok)
+	defer idle.CloseNow()
+	readBinary(t, ctx, idle)
+	start := time.Now()
+	_, _, err := idle.Read(ctx)
+	if websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Fatalf("an idle session ended with %v, want a normal closure", err)
+	}
+	if waited := time.Since(start); waited > 3*time.Second {
+		t.Fatalf("an idle session was ended after %s", waited)
 	}
 }

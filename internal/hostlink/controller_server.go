@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"time"
 
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/pki"
 )
@@ -112,25 +112,26 @@ func NewControllerServer(c Controller, ca *pki.CA, cert tls.Certificate, log *sl
 		defer rc.Close()
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-		io.Copy(w, rc)
+		// An image takes as long as it takes: the download goes on
+		// while the agent reads.
+		io.Copy(httpguard.StreamWriter(r.Context(), w), rc)
 	})
-	return &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-		TLSConfig: &tls.Config{
-			MinVersion:   tls.VersionTLS13,
-			Certificates: []tls.Certificate{cert},
-			ClientAuth:   tls.RequestClientCert,
-			VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-				if len(raw) == 0 {
-					return nil // joining; the handlers refuse anything else
-				}
-				_, err := pki.VerifyChainTo(ca.Cert, raw)
-				return err
-			},
+	// The default timeouts: every call but the image download is small,
+	// and the listener's connections are capped per source by the server.
+	srv := httpguard.NewServer(mux, httpguard.Limits{}, log)
+	srv.TLSConfig = &tls.Config{
+		MinVersion:   tls.VersionTLS13,
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.RequestClientCert,
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 {
+				return nil // joining; the handlers refuse anything else
+			}
+			_, err := pki.VerifyChainTo(ca.Cert, raw)
+			return err
 		},
 	}
+	return srv
 }
 
 // agentFingerprint returns the fingerprint of the verified agent

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ErrorCode classifies a failure so every API dialect can map it to its own
@@ -20,6 +21,9 @@ const (
 	CodeQuotaExceeded        ErrorCode = "quota_exceeded"
 	CodeInsufficientCapacity ErrorCode = "insufficient_capacity"
 	CodeUnavailable          ErrorCode = "unavailable"
+	// CodeTooManyRequests refuses an attempt made too soon after too
+	// many failed ones (logins); the error's RetryAfter says when.
+	CodeTooManyRequests ErrorCode = "too_many_requests"
 	// CodeNotImplemented is a feature of a dialect Kumo does not have.
 	CodeNotImplemented ErrorCode = "not_implemented"
 	// CodePayloadTooLarge is a request body over its route's limit.
@@ -35,6 +39,9 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error // the underlying cause, not shown to API users
+	// RetryAfter, when set, is how long the caller should wait before
+	// trying again (HTTP dialects send it as Retry-After).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -90,4 +97,14 @@ func PublicMessage(err error) string {
 		return strings.ReplaceAll(string(e.Code), "_", " ")
 	}
 	return e.Message
+}
+
+// RetryAfterOf returns how long err asks the caller to wait, 0 if it
+// does not.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

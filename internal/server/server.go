@@ -23,6 +23,7 @@ import (
 	"github.com/kumo-cloud/kumo/internal/api/zstack"
 	"github.com/kumo-cloud/kumo/internal/datadir"
 	"github.com/kumo-cloud/kumo/internal/hostlink"
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
 	"github.com/kumo-cloud/kumo/internal/service"
@@ -72,6 +73,10 @@ type Config struct {
 	// LeaseTTL is how long the controller's lease on the database lasts
 	// unrenewed (default 15 s).
 	LeaseTTL time.Duration
+	// Limits bound the connections of every listener: timeouts of the
+	// API listeners and the per-source cap of those and the cluster
+	// listener (zero fields: httpguard's defaults).
+	Limits httpguard.Limits
 }
 
 // Server is a running control plane.
@@ -258,11 +263,10 @@ func (s *Server) Run(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", nativeAPI)
 	mux.Handle("/", web.Handler())
-	apiSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	apiSrv := s.apiServer(mux)
 
 	errc := make(chan error, 5)
-	go func() { errc <- ignoreClosed(clusterSrv.ServeTLS(s.cluster, "", "")) }()
+	go func() { errc <- ignoreClosed(clusterSrv.ServeTLS(s.guard(s.cluster), "", "")) }()
 	if err := s.svc.Start(ctx); err != nil {
 		clusterSrv.Close()
 		return err
@@ -293,19 +297,17 @@ func (s *Server) Run(ctx context.Context) error {
 	} else {
 		close(agentDone)
 	}
-	go func() { errc <- ignoreClosed(apiSrv.Serve(s.apiLn)) }()
+	go func() { errc <- ignoreClosed(apiSrv.Serve(s.guard(s.apiLn))) }()
 	var nanoSrv *http.Server
 	if s.nanoLn != nil {
-		nanoSrv = &http.Server{Handler: nano.New(s.svc, s.log), ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
-		go func() { errc <- ignoreClosed(nanoSrv.Serve(s.nanoLn)) }()
+		nanoSrv = s.apiServer(nano.New(s.svc, s.log))
+		go func() { errc <- ignoreClosed(nanoSrv.Serve(s.guard(s.nanoLn))) }()
 		s.log.Info("Nano API ready", "address", "http://"+s.NanoAddr()+nano.Prefix)
 	}
 	var towerSrv *http.Server
 	if s.towerLn != nil {
-		towerSrv = &http.Server{Handler: cloudtower.New(s.svc, s.log), ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
-		go func() { errc <- ignoreClosed(towerSrv.Serve(s.towerLn)) }()
+		towerSrv = s.apiServer(cloudtower.New(s.svc, s.log))
+		go func() { errc <- ignoreClosed(towerSrv.Serve(s.guard(s.towerLn))) }()
 		s.log.Info("CloudTower API ready", "address", "http://"+s.CloudTowerAddr()+cloudtower.Prefix)
 	}
 	var zsSrv *http.Server
@@ -313,16 +315,14 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.zsLn != nil {
 		zsAPI = zstack.New(s.svc, s.log)
 		zsAPI.Start()
-		zsSrv = &http.Server{Handler: zsAPI, ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
-		go func() { errc <- ignoreClosed(zsSrv.Serve(s.zsLn)) }()
+		zsSrv = s.apiServer(zsAPI)
+		go func() { errc <- ignoreClosed(zsSrv.Serve(s.guard(s.zsLn))) }()
 		s.log.Info("ZStack API ready", "address", "http://"+s.ZStackAddr()+zstack.Prefix)
 	}
 	var dbcSrv *http.Server
 	if s.dbcLn != nil {
-		dbcSrv = &http.Server{Handler: dbc.New(s.svc, s.log, dbc.Options{ImageServers: s.cfg.DBCImageServers, Wallets: s.cfg.DBCWallets}), ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
-		go func() { errc <- ignoreClosed(dbcSrv.Serve(s.dbcLn)) }()
+		dbcSrv = s.apiServer(dbc.New(s.svc, s.log, dbc.Options{ImageServers: s.cfg.DBCImageServers, Wallets: s.cfg.DBCWallets}))
+		go func() { errc <- ignoreClosed(dbcSrv.Serve(s.guard(s.dbcLn))) }()
 		s.log.Info("DBC API ready", "address", "http://"+s.DBCAddr()+dbc.Prefix)
 	}
 	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)

@@ -157,7 +157,11 @@ var wrongLogin = model.Errorf(model.CodeUnauthenticated, "wrong user name or pas
 // Login checks a password and opens a session. The token is returned only
 // here; the database keeps its hash.
 func (s *Service) Login(ctx context.Context, name, password string) (token string, sess model.Session, err error) {
-	u, err := s.checkLogin(ctx, name, password)
+	var u model.User
+	err = s.guardLogin(ctx, "password", name, func() (err error) {
+		u, err = s.checkLogin(ctx, name, password)
+		return err
+	})
 	if err != nil {
 		return "", sess, err
 	}

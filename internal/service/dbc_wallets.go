@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"math/big"
@@ -146,7 +147,9 @@ func (s *Service) VerifyDBCSession(ctx context.Context, id, sign string) (model.
 // AuthenticateWallet verifies a request signed by a wallet (see
 // VerifyDBCWallet) and returns the caller it acts as.
 func (s *Service) AuthenticateWallet(ctx context.Context, wallet, nonce, sign string) (Principal, error) {
-	if err := s.VerifyDBCWallet(ctx, wallet, nonce, sign); err != nil {
+	if err := s.guardLogin(ctx, "wallet signature", DBCOwner(wallet), func() error {
+		return s.VerifyDBCWallet(ctx, wallet, nonce, sign)
+	}); err != nil {
 		return Principal{}, err
 	}
 	return s.walletPrincipal(ctx, wallet)
@@ -155,8 +158,14 @@ func (s *Service) AuthenticateWallet(ctx context.Context, wallet, nonce, sign st
 // AuthenticateWalletSession verifies a request by session id (see
 // VerifyDBCSession) and returns the caller its wallet acts as.
 func (s *Service) AuthenticateWalletSession(ctx context.Context, id, sign string) (Principal, model.DBCSession, error) {
-	sess, err := s.VerifyDBCSession(ctx, id, sign)
-	if err != nil {
+	var sess model.DBCSession
+	// The log gets a digest of the id, not the id: with a signature it
+	// is a credential.
+	digest := sha256.Sum256([]byte(id))
+	if err := s.guardLogin(ctx, "DBC session", "dbc-session:"+hex.EncodeToString(digest[:8]), func() (err error) {
+		sess, err = s.VerifyDBCSession(ctx, id, sign)
+		return err
+	}); err != nil {
 		return Principal{}, sess, err
 	}
 	p, err := s.walletPrincipal(ctx, sess.Wallet)

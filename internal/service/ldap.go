@@ -250,9 +250,15 @@ func (s *Service) LoginLDAP(ctx context.Context, uid, password string) (token st
 	if err != nil {
 		return "", sess, u, err
 	}
-	dn, err := directoryOf(l).Authenticate(uid, password)
+	var dn string
+	err = s.guardLogin(ctx, "LDAP", uid, func() (err error) {
+		if dn, err = directoryOf(l).Authenticate(uid, password); err != nil {
+			return directoryError(err)
+		}
+		return nil
+	})
 	if err != nil {
-		return "", sess, u, directoryError(err)
+		return "", sess, u, err
 	}
 	all, err := s.db.ListLDAPBindings(ctx)
 	if err != nil {

@@ -48,6 +48,9 @@ type Config struct {
 	MaxImageBytes int64
 	// RunSampleInterval is how often billing samples which VMs run.
 	RunSampleInterval time.Duration
+	// Logins throttles failed logins per name and per source address
+	// (login_throttle.go); zero fields take the defaults.
+	Logins LoginThrottleConfig
 }
 
 func (c *Config) setDefaults() {
@@ -92,6 +95,7 @@ type Service struct {
 	ca     *pki.CA
 	cert   tls.Certificate // the controller's own, for calling agents
 	prober ImageProber
+	logins *loginThrottle
 
 	agentsMu sync.Mutex
 	agents   map[string]*cachedAgent // by host id
@@ -118,7 +122,7 @@ func New(cfg Config, db *store.DB, prober ImageProber, log *slog.Logger) (*Servi
 		return nil, err
 	}
 	s := &Service{
-		cfg: cfg, db: db, log: log, ca: ca, prober: prober,
+		cfg: cfg, db: db, log: log, ca: ca, prober: prober, logins: newLoginThrottle(cfg.Logins, now),
 		// Tasks run as the control plane: they were authorised when they
 		// were submitted.
 		tasks:  task.New(asControlPlane(context.Background()), db, log, 16),

@@ -98,8 +98,12 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 	return s
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. The caller's address is the connection's, for the login throttle and
+// the audit log; headers such as X-Forwarded-For are the caller's to
+// write and are not trusted.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r.WithContext(service.WithSource(r.Context(), r.RemoteAddr)))
+}
 
 func (s *Server) wrap(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -186,7 +190,7 @@ func status(err error) int {
 	case model.CodeNotFound:
 		return http.StatusNotFound
 	case model.CodeInvalidArgument, model.CodeUnauthenticated, model.CodePermissionDenied, model.CodeConflict,
-		model.CodeQuotaExceeded, model.CodeInsufficientCapacity, codeNotSupported:
+		model.CodeQuotaExceeded, model.CodeInsufficientCapacity, codeNotSupported, model.CodeTooManyRequests:
 		return http.StatusBadRequest
 	}
 	return http.StatusInternalServerError
@@ -204,6 +208,7 @@ type errorBody struct {
 
 func writeError(w http.ResponseWriter, r *http.Request, op string, err error) {
 	w.Header().Set("Content-Type", "application/json")
+	httpstatus.SetRetryAfter(w, err)
 	st := status(err)
 	w.WriteHeader(st)
 	json.NewEncoder(w).Encode(errorBody{Code: strings.ToUpper(string(model.CodeOf(err))), Message: model.PublicMessage(err), OperationName: op,

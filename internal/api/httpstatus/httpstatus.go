@@ -7,6 +7,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
@@ -30,6 +32,8 @@ func Of(code model.ErrorCode) int {
 		return http.StatusNotImplemented
 	case model.CodePayloadTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case model.CodeTooManyRequests:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -49,4 +53,15 @@ func LogFailure(log *slog.Logger, msg string, err error, attrs ...any) {
 	case errors.As(err, &me) && me.Err != nil:
 		log.Warn(msg, append(attrs, "code", me.Code, "err", err)...)
 	}
+}
+
+// SetRetryAfter sets the Retry-After header (whole seconds, rounded up)
+// of a reply to an error that asks the caller to wait.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	d := model.RetryAfterOf(err)
+	if d <= 0 {
+		return
+	}
+	secs := int64((d + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/internal/store"
@@ -275,6 +276,7 @@ func (s *Server) getGuest(r *http.Request) (reply, error) {
 // waitTask waits a little for a task so that quick operations report
 // their outcome in the reply; slow ones go on in the background.
 func (s *Server) waitTask(r *http.Request, t model.Task, limit time.Duration) error {
+	httpguard.ExtendWrite(ctx(r), limit)
 	wctx, cancel := context.WithTimeout(ctx(r), limit)
 	defer cancel()
 	done, err := s.svc.WaitTask(wctx, t.ID)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -104,6 +105,8 @@ func (s *Server) uploadDiskImage(r *http.Request) (reply, error) {
 // file in field "image", after an optional "checksum" field (hex MD5 or
 // SHA-256), which must come first to be checked against the file.
 func (s *Server) receiveUpload(r *http.Request, id string) (model.Image, error) {
+	// The upload may take as long as it keeps flowing.
+	httpguard.Stream(ctx(r))
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return model.Image{}, model.Errorf(model.CodeInvalidArgument, "upload must be multipart/form-data with a field \"image\": %v", err)

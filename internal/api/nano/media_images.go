@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 )
@@ -157,6 +158,7 @@ func (s *Server) downloadMediaImage(r *http.Request) (reply, error) {
 		defer f.Close()
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(img.Name+".iso"))
-		http.ServeContent(w, r, img.Name+".iso", img.UpdatedAt, f)
+		// The download goes on as long as the client reads.
+		http.ServeContent(httpguard.StreamWriter(r.Context(), w), r, img.Name+".iso", img.UpdatedAt, f)
 	}))
 }

@@ -97,8 +97,12 @@ func pattern(path string) string {
 	return p
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. The caller's address is the connection's, for the login throttle and
+// the audit log; headers such as X-Forwarded-For are the caller's to
+// write and are not trusted.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r.WithContext(service.WithSource(r.Context(), r.RemoteAddr)))
+}
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -178,6 +182,7 @@ const codeNotImplemented = model.CodeNotImplemented
 
 func writeError(w http.ResponseWriter, err error) {
 	status, msg := httpstatus.Of(model.CodeOf(err)), httpstatus.Message(err)
+	httpstatus.SetRetryAfter(w, err)
 	writeEnvelope(w, status, status, msg, nil)
 }
 

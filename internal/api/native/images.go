@@ -3,6 +3,7 @@ package native
 import (
 	"net/http"
 
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/pkg/api"
@@ -30,6 +31,8 @@ func (s *Server) listImages(r *http.Request) (any, error) {
 func (s *Server) uploadImage(r *http.Request) (any, error) {
 	q := r.URL.Query()
 	req := service.UploadImageRequest{Name: q.Get("name"), Description: q.Get("description"), Format: model.ImageFormat(q.Get("format"))}
+	// The upload may take as long as it keeps flowing.
+	httpguard.Stream(ctx(r))
 	img, err := s.svc.UploadImage(ctx(r), req, r.Body)
 	if err != nil {
 		return nil, err

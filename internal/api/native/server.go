@@ -77,8 +77,12 @@ func New(svc *service.Service, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. The caller's address is the connection's, for the login throttle and
+// the audit log; headers such as X-Forwarded-For are the caller's to
+// write and are not trusted.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r.WithContext(service.WithSource(r.Context(), r.RemoteAddr)))
+}
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -136,6 +140,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if errors.As(err, &me) {
 		detail.Field = me.Field
 	}
+	httpstatus.SetRetryAfter(w, err)
 	writeJSON(w, httpstatus.Of(model.ErrorCode(detail.Code)), api.Error{Error: detail})
 }
 

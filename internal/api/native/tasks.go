@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/store"
 	"github.com/kumo-cloud/kumo/pkg/api"
@@ -63,6 +64,7 @@ func (s *Server) waitTask(r *http.Request) (any, error) {
 		}
 		timeout = time.Duration(secs) * time.Second
 	}
+	httpguard.ExtendWrite(ctx(r), timeout)
 	wctx, cancel := context.WithTimeout(ctx(r), timeout)
 	defer cancel()
 	t, err := s.svc.WaitTask(wctx, r.PathValue("id"))

@@ -129,8 +129,12 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	writeErrorStatus(w, http.StatusNotFound, model.Errorf(model.CodeNotFound, "no such API: %s %s", r.Method, r.URL.Path))
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. The caller's address is the connection's, for the login throttle and
+// the audit log; headers such as X-Forwarded-For are the caller's to
+// write and are not trusted.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r.WithContext(service.WithSource(r.Context(), r.RemoteAddr)))
+}
 
 // Start is kept for the server's lifecycle; the scheduler and the billing
 // sampler are core services that run whatever APIs are on.
@@ -355,6 +359,10 @@ func zstackError(err error) (int, errorCode) {
 		e.Code, e.Description = "SYS.1006", "Resource not found"
 	case model.CodeUnauthenticated:
 		e.Code, e.Description = "ID.1000", "Authentication failed"
+	case model.CodeTooManyRequests:
+		// ZStack has no code of its own for it: an authentication
+		// failure, with the status saying why.
+		status, e.Code, e.Description = http.StatusTooManyRequests, "ID.1000", "Authentication failed"
 	case codeInvalidSession:
 		e.Code, e.Description = "ID.1001", "Session expired or invalid"
 	case model.CodePermissionDenied:
@@ -373,11 +381,13 @@ func zstackError(err error) (int, errorCode) {
 
 func writeError(w http.ResponseWriter, err error) {
 	status, e := zstackError(err)
+	httpstatus.SetRetryAfter(w, err)
 	writeJSON(w, status, map[string]any{"error": e})
 }
 
 func writeErrorStatus(w http.ResponseWriter, status int, err error) {
 	_, e := zstackError(err)
+	httpstatus.SetRetryAfter(w, err)
 	writeJSON(w, status, map[string]any{"error": e})
 }
 
