@@ -307,7 +307,7 @@ func (s *Service) diskTask(op string) func(ctx context.Context, run *task.Run, v
 			if err != nil {
 				return nil, notFound(err, "image", p.ImageID)
 			}
-			req.Image = hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256}
+			req.Image = hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, VirtualSize: img.VirtualSize, SHA256: img.SHA256}
 			// The disk keeps its size unless the new image is larger.
 			req.CloneMode, req.SizeBytes = vm.CloneMode, max(vm.DiskBytes, img.VirtualSize)
 		}
