@@ -5,7 +5,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/kumo-cloud/kumo/internal/diskspace"
@@ -34,17 +33,6 @@ func (a *Agent) publicError(op, id string, err error) error {
 	return model.Errorf(model.CodeInternal, "the %s of VM %s failed on host %s (the host agent's log has the details)", op, id, a.id.Name)
 }
 
-// storageReason is the part of a storage error from its sentinel on:
-// storage's errors start with what was done to which file, and end with
-// why, which names no file.
-func storageReason(err, sentinel error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, sentinel.Error()); i >= 0 {
-		return msg[i:]
-	}
-	return sentinel.Error()
-}
-
 // diskError gives storage's sentinel errors their API codes, with the
 // reason and without paths.
 func diskError(err error) error {
@@ -52,9 +40,9 @@ func diskError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, storage.ErrInvalidSize):
-		return &model.Error{Code: model.CodeInvalidArgument, Field: "disk_bytes", Message: storageReason(err, storage.ErrInvalidSize)}
+		return &model.Error{Code: model.CodeInvalidArgument, Field: "disk_bytes", Message: storage.Reason(err)}
 	case errors.Is(err, storage.ErrHasSnapshots):
-		return &model.Error{Code: model.CodeConflict, Message: storageReason(err, storage.ErrHasSnapshots)}
+		return &model.Error{Code: model.CodeConflict, Message: storage.Reason(err)}
 	}
 	return err
 }

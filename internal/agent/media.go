@@ -150,7 +150,7 @@ func snapshotError(err error, id, name string) error {
 	case errors.Is(err, storage.ErrNotFound):
 		return model.NotFound("snapshot", name)
 	case errors.Is(err, storage.ErrInvalidName):
-		return &model.Error{Code: model.CodeInvalidArgument, Field: "name", Message: storageReason(err, storage.ErrInvalidName)}
+		return &model.Error{Code: model.CodeInvalidArgument, Field: "name", Message: storage.Reason(err)}
 	}
 	return fmt.Errorf("snapshot %s of VM %s: %w", name, id, err)
 }

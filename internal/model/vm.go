@@ -131,8 +131,9 @@ const (
 	MinMemoryMiB = 16
 	MaxMemoryMiB = 16 << 20 // 16 TiB
 	MaxCores     = 256
-	// MaxDiskBytes bounds one disk: 1 PiB.
-	MaxDiskBytes int64 = 1 << 50
+	// MaxDiskBytes bounds one disk: 64 TiB, qcow2's limit with the
+	// default cluster size.
+	MaxDiskBytes int64 = 64 << 40
 )
 
 // DiskMarginBytes is the room a disk operation needs on its file system

@@ -96,6 +96,9 @@ type Service struct {
 	agentsMu sync.Mutex
 	agents   map[string]*cachedAgent // by host id
 
+	// held are sessions opened while the database's disk was full.
+	held heldSessions
+
 	// startedAt is when Start ran: an agent not heard from since may
 	// have moved (a new address, a restarted agent) while the
 	// controller was down.

@@ -155,7 +155,7 @@ func (q *QemuImg) Info(ctx context.Context, path string) (ImageInfo, error) {
 // checkFormat refuses formats other than the two kumo works with.
 func checkFormat(path, format string) error {
 	if format != "qcow2" && format != "raw" {
-		return fmt.Errorf("%s is %s: %w (only qcow2 and raw)", path, format, ErrUnsupportedFormat)
+		return fmt.Errorf("%s: %w: it is %s (only qcow2 and raw)", path, ErrUnsupportedFormat, format)
 	}
 	return nil
 }

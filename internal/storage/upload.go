@@ -50,7 +50,7 @@ func (q *QemuImg) ProbeUpload(ctx context.Context, path string) (ImageInfo, erro
 		return info, nil
 	case "":
 	default:
-		return ImageInfo{}, fmt.Errorf("probe upload %s: it is %s: %w (only qcow2, raw and ISO)", path, format, ErrUnsupportedFormat)
+		return ImageInfo{}, fmt.Errorf("probe upload %s: %w: it is %s (only qcow2, raw and ISO)", path, ErrUnsupportedFormat, format)
 	}
 
 	// None of the formats that name other files: qemu-img's own probe is
@@ -60,7 +60,7 @@ func (q *QemuImg) ProbeUpload(ctx context.Context, path string) (ImageInfo, erro
 		return ImageInfo{}, fmt.Errorf("probe upload %s: %w", path, unreadable(err))
 	}
 	if info.Format != "raw" {
-		return ImageInfo{}, fmt.Errorf("probe upload %s: it is %s: %w (only qcow2, raw and ISO)", path, info.Format, ErrUnsupportedFormat)
+		return ImageInfo{}, fmt.Errorf("probe upload %s: %w: it is %s (only qcow2, raw and ISO)", path, ErrUnsupportedFormat, info.Format)
 	}
 	iso, err := isISO9660(f)
 	if err != nil {
@@ -86,7 +86,7 @@ func (q *QemuImg) ProbeUpload(ctx context.Context, path string) (ImageInfo, erro
 // ran and refused the file, rather than failing to run at all.
 func unreadable(err error) error {
 	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
-		return fmt.Errorf("%w: %w", ErrUnsupportedFormat, err)
+		return fmt.Errorf("%w: the file is not an image qemu-img can read: %w", ErrUnsupportedFormat, err)
 	}
 	return err
 }
