@@ -98,7 +98,7 @@ func TestPlacementCountsDisksBeingMade(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := s.placeVM(ctx, s.db.Queries, pool, full)
-	if !model.IsCode(err, model.CodeInsufficientCapacity) || !strings.Contains(err.Error(), "free disk space") {
+	if !model.IsCode(err, model.CodeInsufficientCapacity) || !strings.Contains(err.Error(), "free space") {
 		t.Fatalf("a second 10 GiB full copy while the first is made: %v", err)
 	}
 	if _, err := s.placeVM(ctx, s.db.Queries, pool, vmDemand{MemoryMiB: 64, Cores: 1, DiskBytes: 10 << 30}); err != nil {

@@ -325,6 +325,7 @@ func (s *Service) hostDiskRoom(ctx context.Context, hostID, field, what string, 
 	if err != nil {
 		return notFound(err, "host", hostID)
 	}
+	h = s.disks.apply(h)
 	if h.DiskBytes == 0 {
 		return nil
 	}
@@ -361,7 +362,7 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 	var fits []candidate
 	var online int
 	var best, mostCPUs, largestDisk, mostDiskFree int64
-	for _, h := range hosts {
+	for _, h := range s.disks.applyAll(hosts) {
 		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled || slices.Contains(except, h.ID) {
 			continue
 		}
@@ -395,7 +396,7 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 			e.Field, e.Message = "disk_bytes", fmt.Sprintf("a disk of %d bytes is larger than any host of pool %s can hold (the largest has %d bytes)",
 				d.DiskBytes, pool.Name, largestDisk)
 		case mostDiskFree < satAdd(d.DiskNow, model.DiskMarginBytes):
-			e.Field, e.Message = "disk_bytes", fmt.Sprintf("not enough free disk space: %d MiB needed, the most any host of pool %s has free is %d MiB",
+			e.Field, e.Message = "disk_bytes", fmt.Sprintf("not enough free space: %d MiB needed on a host of pool %s, the most any has free is %d MiB",
 				satAdd(d.DiskNow, model.DiskMarginBytes)>>20, pool.Name, max(mostDiskFree, 0)>>20)
 		default:
 			e.Message = fmt.Sprintf("no host of pool %s has the memory, cores and disk space asked at once", pool.Name)
