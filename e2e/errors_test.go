@@ -64,7 +64,7 @@ func TestBadInput(t *testing.T) {
 		{"no image given", "POST", "/v1/vms", tok, `{"name":"a"}`, 400, "invalid_argument", "image"},
 		{"bad name", "POST", "/v1/vms", tok, `{"name":"bad name!","image":"tiny"}`, 400, "invalid_argument", "name"},
 		{"too little memory", "POST", "/v1/vms", tok, `{"name":"a","image":"tiny","memory_mib":1}`, 400, "invalid_argument", "memory_mib"},
-		{"not enough memory on any host", "POST", "/v1/vms", tok, `{"name":"a","image":"tiny","memory_mib":1048576}`, 409, "insufficient_capacity", ""},
+		{"not enough memory on any host", "POST", "/v1/vms", tok, `{"name":"a","image":"tiny","memory_mib":1048576}`, 409, "insufficient_capacity", "memory_mib"},
 		{"duplicate name", "POST", "/v1/vms", tok, `{"name":"taken","image":"tiny","memory_mib":64}`, 409, "conflict", ""},
 		{"disk smaller than image", "POST", "/v1/vms", tok, `{"name":"a","image":"tiny","disk_bytes":1024}`, 400, "invalid_argument", "disk_bytes"},
 		{"bad clone mode", "POST", "/v1/vms", tok, `{"name":"a","image":"tiny","clone_mode":"magic"}`, 400, "invalid_argument", "clone_mode"},

@@ -72,6 +72,10 @@ type option func(*server.Config)
 
 func withoutLocalAgent(c *server.Config) { c.LocalAgent = false }
 
+// withDataDir puts the server's data dir (database, images, VMs) in dir,
+// for instance a small file system to fill.
+func withDataDir(dir string) option { return func(c *server.Config) { c.DataDir = dir } }
+
 // startKumo starts a server in a fresh data dir, logs in as admin and
 // waits for the local agent's host to be online.
 func startKumo(t testing.TB, opts ...option) *kumo {
@@ -87,6 +91,7 @@ func startKumo(t testing.TB, opts ...option) *kumo {
 	for _, o := range opts {
 		o(&k.cfg)
 	}
+	k.dataDir = k.cfg.DataDir
 	t.Cleanup(func() {
 		k.stop()
 		killVMs(k.dataDir)

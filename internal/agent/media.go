@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
@@ -92,6 +94,20 @@ func (a *Agent) createSnapshot(ctx context.Context, id, name string) (hostlink.S
 	if err != nil {
 		return hostlink.SnapshotResult{}, err
 	}
+	// A live snapshot saves the guest's RAM and device state into the
+	// disk; what the disk holds is a fair estimate of its size. A
+	// snapshot of a stopped disk copies tables only.
+	var need int64
+	if running {
+		if fi, err := os.Stat(a.rootDisk(id)); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				need = st.Blocks * 512
+			}
+		}
+	}
+	if err := a.requireFree(filepath.Dir(a.realRootDisk(id)), need, "snapshot "+name+" of VM "+id); err != nil {
+		return hostlink.SnapshotResult{}, err
+	}
 	if running {
 		err = a.cfg.Driver.SaveSnapshot(ctx, a.dir(id), name)
 	} else {
@@ -134,7 +150,7 @@ func snapshotError(err error, id, name string) error {
 	case errors.Is(err, storage.ErrNotFound):
 		return model.NotFound("snapshot", name)
 	case errors.Is(err, storage.ErrInvalidName):
-		return &model.Error{Code: model.CodeInvalidArgument, Field: "name", Message: storage.ReasonOf(err), Err: err}
+		return &model.Error{Code: model.CodeInvalidArgument, Field: "name", Message: storage.Reason(err)}
 	}
 	return fmt.Errorf("snapshot %s of VM %s: %w", name, id, err)
 }

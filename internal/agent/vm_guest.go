@@ -93,6 +93,9 @@ func (a *Agent) changeDisk(ctx context.Context, id string, req hostlink.DiskRequ
 	if real, err := filepath.EvalSymlinks(disk); err == nil {
 		disk = real
 	}
+	if err := a.diskChangeRoom(ctx, id, disk, req); err != nil {
+		return hostlink.DiskInfo{}, err
+	}
 	switch {
 	case req.Op == hostlink.DiskResize && req.Disk != "":
 		// A data disk not used since it was added has no file yet.
@@ -106,19 +109,34 @@ func (a *Agent) changeDisk(ctx context.Context, id string, req hostlink.DiskRequ
 	default:
 		return hostlink.DiskInfo{}, model.FieldError("op", "unknown disk operation %q", req.Op)
 	}
-	switch {
-	case errors.Is(err, storage.ErrInvalidSize):
-		return hostlink.DiskInfo{}, &model.Error{Code: model.CodeInvalidArgument, Message: storage.ReasonOf(err), Err: err}
-	case errors.Is(err, storage.ErrHasSnapshots):
-		return hostlink.DiskInfo{}, &model.Error{Code: model.CodeConflict, Message: storage.ReasonOf(err), Err: err}
-	case err != nil:
-		return hostlink.DiskInfo{}, fmt.Errorf("%s disk of VM %s: %w", req.Op, id, err)
+	if err != nil {
+		return hostlink.DiskInfo{}, diskError(fmt.Errorf("%s disk of VM %s: %w", req.Op, id, err))
 	}
 	info, err := a.cfg.Volumes.Info(ctx, disk)
 	if err != nil {
 		return hostlink.DiskInfo{}, err
 	}
 	return hostlink.DiskInfo{VirtualBytes: info.VirtualSize, ActualBytes: info.ActualSize}, nil
+}
+
+// diskChangeRoom checks that the disk's file system has room for a
+// change that writes a new copy: a compact rewrites what the disk holds,
+// a reimage as a full clone copies the image.
+func (a *Agent) diskChangeRoom(ctx context.Context, id, disk string, req hostlink.DiskRequest) error {
+	dir := filepath.Dir(disk)
+	switch {
+	case req.Op == hostlink.DiskCompact:
+		info, err := a.cfg.Volumes.Info(ctx, disk)
+		if err != nil {
+			return nil // the compact reports it
+		}
+		return a.requireFree(dir, info.ActualSize, "compacting the disk of VM "+id)
+	case req.Op == hostlink.DiskReimage && req.CloneMode == model.CloneFull:
+		return a.requireFree(dir, max(req.Image.VirtualSize, req.Image.SizeBytes), "a full copy of image "+req.Image.ID+" for VM "+id)
+	case req.Op == hostlink.DiskReimage:
+		return a.requireFree(dir, 0, "a new disk of VM "+id)
+	}
+	return nil
 }
 
 func (a *Agent) reimage(ctx context.Context, disk string, req hostlink.DiskRequest) error {

@@ -30,7 +30,10 @@ func (a *Agent) routes() http.Handler {
 	mux.HandleFunc("GET /agent/v1/report", func(w http.ResponseWriter, r *http.Request) {
 		hostlink.WriteJSON(w, http.StatusOK, a.report(r.Context()))
 	})
-	vm := func(fn func(ctx context.Context, id string, r *http.Request) (any, error)) http.HandlerFunc {
+	// vm serves a call on one VM under its lock; op names the call in
+	// the error the controller gets, which says what failed without the
+	// host's paths or command lines (those go to the agent's log).
+	vm := func(op string, fn func(ctx context.Context, id string, r *http.Request) (any, error)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			id := r.PathValue("id")
 			if !validID.MatchString(id) {
@@ -45,102 +48,102 @@ func (a *Agent) routes() http.Handler {
 			out, err := fn(r.Context(), id, r)
 			unlock()
 			if err != nil {
-				hostlink.WriteError(w, err)
+				hostlink.WriteError(w, a.publicError(op, id, err))
 				return
 			}
 			a.kick()
 			hostlink.WriteJSON(w, http.StatusOK, out)
 		}
 	}
-	mux.HandleFunc("POST /agent/v1/vms/{id}/provision", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("POST /agent/v1/vms/{id}/provision", vm("provision", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		cfg, err := decodeConfig(r, id)
 		if err != nil {
 			return nil, err
 		}
 		return a.provision(ctx, cfg)
 	}))
-	mux.HandleFunc("POST /agent/v1/vms/{id}/start", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("POST /agent/v1/vms/{id}/start", vm("start", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		cfg, err := decodeConfig(r, id)
 		if err != nil {
 			return nil, err
 		}
 		return a.start(ctx, cfg)
 	}))
-	mux.HandleFunc("PUT /agent/v1/vms/{id}/state", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/state", vm("power change", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		var req hostlink.StateRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			return nil, model.Errorf(model.CodeInvalidArgument, "decode state request: %v", err)
 		}
 		return a.changeState(ctx, id, req.Action)
 	}))
-	mux.HandleFunc("GET /agent/v1/vms/{id}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("GET /agent/v1/vms/{id}", vm("status", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return a.status(ctx, id)
 	}))
-	mux.HandleFunc("DELETE /agent/v1/vms/{id}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("DELETE /agent/v1/vms/{id}", vm("delete", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return struct{}{}, a.delete(ctx, id)
 	}))
-	mux.HandleFunc("PUT /agent/v1/vms/{id}/qos", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/qos", vm("QoS change", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		var qos hypervisor.QoS
 		if err := decodeBody(r, &qos); err != nil {
 			return nil, err
 		}
 		return struct{}{}, a.setQoS(ctx, id, qos)
 	}))
-	mux.HandleFunc("PUT /agent/v1/vms/{id}/password", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/password", vm("password change", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		var req hostlink.PasswordRequest
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}
 		return struct{}{}, a.setPassword(ctx, id, req)
 	}))
-	mux.HandleFunc("POST /agent/v1/vms/{id}/incoming", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("POST /agent/v1/vms/{id}/incoming", vm("migration preparation", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		cfg, err := decodeConfig(r, id)
 		if err != nil {
 			return nil, err
 		}
 		return a.incoming(ctx, cfg)
 	}))
-	mux.HandleFunc("POST /agent/v1/vms/{id}/migrate", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("POST /agent/v1/vms/{id}/migrate", vm("migration", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		var req hypervisor.MigrateRequest
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}
 		return a.migrate(ctx, id, req)
 	}))
-	mux.HandleFunc("POST /agent/v1/vms/{id}/disk", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("POST /agent/v1/vms/{id}/disk", vm("disk change", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		var req hostlink.DiskRequest
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}
 		return a.changeDisk(ctx, id, req)
 	}))
-	mux.HandleFunc("GET /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("GET /agent/v1/vms/{id}/media", vm("media query", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return a.media(ctx, id)
 	}))
-	mux.HandleFunc("POST /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("POST /agent/v1/vms/{id}/media", vm("media insert", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		var req hostlink.MediaRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			return nil, model.Errorf(model.CodeInvalidArgument, "decode media request: %v", err)
 		}
 		return a.insertMedia(ctx, id, req.Image)
 	}))
-	mux.HandleFunc("DELETE /agent/v1/vms/{id}/media", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("DELETE /agent/v1/vms/{id}/media", vm("media eject", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return struct{}{}, a.ejectMedia(ctx, id)
 	}))
-	mux.HandleFunc("POST /agent/v1/vms/{id}/snapshots", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("POST /agent/v1/vms/{id}/snapshots", vm("snapshot", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		var req hostlink.SnapshotRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			return nil, model.Errorf(model.CodeInvalidArgument, "decode snapshot request: %v", err)
 		}
 		return a.createSnapshot(ctx, id, req.Name)
 	}))
-	mux.HandleFunc("PUT /agent/v1/vms/{id}/snapshots/{name}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("PUT /agent/v1/vms/{id}/snapshots/{name}", vm("snapshot revert", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return struct{}{}, a.revertSnapshot(ctx, id, r.PathValue("name"))
 	}))
-	mux.HandleFunc("DELETE /agent/v1/vms/{id}/snapshots/{name}", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("DELETE /agent/v1/vms/{id}/snapshots/{name}", vm("snapshot delete", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		return struct{}{}, a.deleteSnapshot(ctx, id, r.PathValue("name"))
 	}))
-	mux.HandleFunc("GET /agent/v1/vms/{id}/serial", vm(func(ctx context.Context, id string, r *http.Request) (any, error) {
+	mux.HandleFunc("GET /agent/v1/vms/{id}/serial", vm("serial log", func(ctx context.Context, id string, r *http.Request) (any, error) {
 		req, err := serialRequestOf(r)
 		if err != nil {
 			return nil, err
@@ -168,37 +171,43 @@ func (a *Agent) dir(id string) string      { return filepath.Join(a.vmDir, id) }
 func (a *Agent) rootDisk(id string) string { return filepath.Join(a.dir(id), "root.qcow2") }
 
 // provision makes the VM's directory and system disk. It is idempotent: a
-// VM whose disk exists is left as it is.
+// VM whose disk exists is left as it is. Free space is checked before
+// anything is written, and a failure removes what this call made.
 func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.VMStatus, error) {
 	dir := a.dir(cfg.ID)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return hostlink.VMStatus{}, err
-	}
-	if err := a.writeConfig(cfg); err != nil {
-		return hostlink.VMStatus{}, err
-	}
-	if cfg.CloudInit != nil || cfg.Network != nil {
-		if err := a.writeSeed(ctx, cfg); err != nil {
-			os.RemoveAll(dir)
-			return hostlink.VMStatus{}, err
-		}
-	}
 	disk := a.rootDisk(cfg.ID)
 	if _, err := os.Stat(disk); err == nil {
 		return a.status(ctx, cfg.ID)
 	}
-	image, err := a.ensureImage(ctx, cfg.Image)
-	if err != nil {
+	if err := a.provisionRoom(ctx, cfg); err != nil {
+		return hostlink.VMStatus{}, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return hostlink.VMStatus{}, err
+	}
+	fail := func(err error) (hostlink.VMStatus, error) {
+		a.removeStorage(cfg.ID)
 		os.RemoveAll(dir)
 		return hostlink.VMStatus{}, err
+	}
+	if err := a.writeConfig(cfg); err != nil {
+		return fail(err)
+	}
+	if cfg.CloudInit != nil || cfg.Network != nil {
+		if err := a.writeSeed(ctx, cfg); err != nil {
+			return fail(err)
+		}
+	}
+	image, err := a.ensureImage(ctx, cfg.Image)
+	if err != nil {
+		return fail(err)
 	}
 	if cfg.StorageDir != "" {
 		// A local storage pool: the disk lives in the pool's directory and
 		// the VM directory links to it, so everything else (start,
 		// resize, status) finds it at the usual path.
 		if disk, err = a.linkStorage(cfg); err != nil {
-			os.RemoveAll(dir)
-			return hostlink.VMStatus{}, err
+			return fail(err)
 		}
 	}
 	if cfg.Image.Format == model.FormatISO {
@@ -208,14 +217,38 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 		err = a.cfg.Volumes.Clone(ctx, image, disk, storage.CloneMode(cfg.CloneMode), cfg.DiskBytes)
 	}
 	if err != nil {
-		a.removeStorage(cfg.ID)
-		os.RemoveAll(dir)
-		if errors.Is(err, storage.ErrInvalidSize) {
-			return hostlink.VMStatus{}, &model.Error{Code: model.CodeInvalidArgument, Message: storage.ReasonOf(err), Err: err}
-		}
-		return hostlink.VMStatus{}, fmt.Errorf("make disk of VM %s: %w", cfg.ID, err)
+		return fail(diskError(fmt.Errorf("make disk of VM %s: %w", cfg.ID, err)))
 	}
 	return a.status(ctx, cfg.ID)
+}
+
+// provisionRoom checks that the host has room for what provision makes:
+// the image in the cache if it is not there yet, and the disk: a full
+// copy takes up to the image's virtual size, an overlay or an empty disk
+// only the margin at first.
+func (a *Agent) provisionRoom(ctx context.Context, cfg hostlink.VMConfig) error {
+	if !validID.MatchString(cfg.Image.ID) {
+		return model.FieldError("image", "%q is not a valid image id", cfg.Image.ID)
+	}
+	var need int64
+	if cached, err := os.Stat(a.imagePath(cfg.Image.ID)); err != nil || cached.Size() != cfg.Image.SizeBytes {
+		need = cfg.Image.SizeBytes
+		if err := a.requireFree(a.imageDir(), need, "image "+cfg.Image.ID+" in the image cache"); err != nil {
+			return err
+		}
+	}
+	target := a.vmDir
+	if cfg.StorageDir != "" {
+		target = cfg.StorageDir
+	}
+	if cfg.CloneMode == model.CloneFull && cfg.Image.Format != model.FormatISO {
+		if !sameFS(target, a.imageDir()) {
+			need = 0 // the download does not take from the disk's room
+		}
+		copySize := max(cfg.Image.VirtualSize, cfg.Image.SizeBytes)
+		return a.requireFree(target, satAdd(copySize, need), "a full copy of image "+cfg.Image.ID+" for VM "+cfg.ID)
+	}
+	return a.requireFree(target, 0, "the disk of VM "+cfg.ID)
 }
 
 func (a *Agent) writeConfig(cfg hostlink.VMConfig) error {
@@ -475,6 +508,9 @@ func (a *Agent) ensureImage(ctx context.Context, ref hostlink.ImageRef) (string,
 	path := a.imagePath(ref.ID)
 	if fi, err := os.Stat(path); err == nil && fi.Size() == ref.SizeBytes {
 		return path, nil
+	}
+	if err := a.requireFree(a.imageDir(), ref.SizeBytes, "image "+ref.ID+" in the image cache"); err != nil {
+		return "", err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.id.Controller+hostlink.PathImages+ref.ID, nil)
 	if err != nil {

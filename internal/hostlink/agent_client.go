@@ -329,6 +329,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // WriteError writes err as an ErrorBody with a status that fits its code.
+// A Kumo error travels as its code and message only: its cause may name
+// the sender's files, and the receiver shows the message to API users
+// (the sender logs the cause).
 func WriteError(w http.ResponseWriter, err error) {
 	code := model.CodeOf(err)
 	status := httpstatus.Of(code)

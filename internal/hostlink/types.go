@@ -83,7 +83,9 @@ type ImageRef struct {
 	ID        string            `json:"id"`
 	Format    model.ImageFormat `json:"format"`
 	SizeBytes int64             `json:"size_bytes"`
-	SHA256    string            `json:"sha256"`
+	// VirtualSize is what a full copy of the image may take.
+	VirtualSize int64  `json:"virtual_size,omitempty"`
+	SHA256      string `json:"sha256"`
 }
 
 // VMConfig is the desired configuration of a VM, sent whole to its agent.

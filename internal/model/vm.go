@@ -124,11 +124,23 @@ type GuestAuth struct {
 	Password string `json:"password"`
 }
 
-// VM limits enforced on create and resize.
+// VM limits enforced on create and resize. The maxima are far above any
+// host's, so the checks against real hosts decide; they keep sums of many
+// VMs' sizes (quotas, allocations) far from int64's range.
 const (
 	MinMemoryMiB = 16
+	MaxMemoryMiB = 16 << 20 // 16 TiB
 	MaxCores     = 256
+	// MaxDiskBytes bounds one disk: 64 TiB, qcow2's limit with the
+	// default cluster size.
+	MaxDiskBytes int64 = 64 << 40
 )
+
+// DiskMarginBytes is the room a disk operation needs on its file system
+// beyond the data it copies: qcow2 metadata, a fresh overlay's first
+// writes, the database's and logs' growth. A create, an upload or a
+// snapshot that would leave less free is refused before it starts.
+const DiskMarginBytes int64 = 16 << 20
 
 // PortForward forwards a host port to a guest port (QEMU user-mode
 // hostfwd).

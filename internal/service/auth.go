@@ -199,7 +199,16 @@ func (s *Service) openSession(ctx context.Context, u model.User) (token string, 
 	t := now()
 	sess = model.Session{ID: uuid.NewString(), TokenHash: hashToken(token), UserID: u.ID, CreatedAt: t, ExpiresAt: t.Add(s.cfg.SessionTTL)}
 	if err := s.db.CreateSession(ctx, sess); err != nil {
-		return "", sess, err
+		if !errors.Is(err, store.ErrDiskFull) {
+			return "", sess, err
+		}
+		// Logging in must work on a full disk: it is how an operator
+		// gets in to free space. The session is held in memory.
+		if !s.held.put(sess) {
+			return "", sess, err
+		}
+		s.log.Warn("the database's disk is full: session held in memory until it ends or the controller restarts", "user", u.Name)
+		return token, sess, nil
 	}
 	_ = s.db.DeleteExpiredSessions(ctx, t.UnixMicro())
 	return token, sess, nil
@@ -211,6 +220,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, mo
 		return Principal{}, model.Session{}, model.Errorf(model.CodeUnauthenticated, "login required: no session token given")
 	}
 	sess, err := s.db.GetSessionByTokenHash(ctx, hashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		var held bool
+		if sess, held = s.held.get(hashToken(token)); held {
+			err = nil
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, sess, model.Errorf(model.CodeUnauthenticated, "session token is not valid")
 	}
@@ -259,7 +274,7 @@ func (s *Service) RenewSession(ctx context.Context) (model.Session, error) {
 		return model.Session{}, err
 	}
 	exp := now().Add(s.cfg.SessionTTL)
-	if err := s.db.SetSessionExpiry(ctx, p.SessionID, exp.UnixMicro()); err != nil {
+	if err := s.db.SetSessionExpiry(ctx, p.SessionID, exp.UnixMicro()); err != nil && !(errors.Is(err, store.ErrNotFound) && s.held.setExpiry(p.SessionID, exp)) {
 		return model.Session{}, notFound(err, "session", p.SessionID)
 	}
 	return model.Session{ID: p.SessionID, UserID: p.UserID, ExpiresAt: exp.Truncate(time.Microsecond)}, nil
@@ -270,6 +285,9 @@ func (s *Service) Logout(ctx context.Context) error {
 	p, err := caller(ctx)
 	if err != nil {
 		return err
+	}
+	if s.held.drop(p.SessionID) {
+		return nil
 	}
 	return notFound(s.db.DeleteSession(ctx, p.SessionID), "session", p.SessionID)
 }

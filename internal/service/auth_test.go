@@ -110,7 +110,7 @@ func TestPlacement(t *testing.T) {
 		{4097, "", model.CodeInsufficientCapacity},
 	}
 	for _, tc := range tests {
-		h, err := s.placeVM(ctx, s.db.Queries, pool, tc.mib)
+		h, err := s.placeVM(ctx, s.db.Queries, pool, vmDemand{MemoryMiB: tc.mib, Cores: 1})
 		if tc.code != "" {
 			if !model.IsCode(err, tc.code) {
 				t.Errorf("place %d MiB: %v, want %s", tc.mib, err, tc.code)

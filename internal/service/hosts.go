@@ -24,7 +24,8 @@ func (s *Service) ListHosts(ctx context.Context) ([]model.Host, error) {
 	if err := Authorize(ctx, model.PermHostRead); err != nil {
 		return nil, err
 	}
-	return s.db.ListHosts(ctx)
+	hosts, err := s.db.ListHosts(ctx)
+	return s.disks.applyAll(hosts), err
 }
 
 // PublicHosts returns every host, to callers without a session: DBC
@@ -40,7 +41,7 @@ func (s *Service) GetHost(ctx context.Context, idOrName string) (model.Host, err
 		return model.Host{}, err
 	}
 	h, err := s.db.GetHost(ctx, idOrName)
-	return h, notFound(err, "host", idOrName)
+	return s.disks.apply(h), notFound(err, "host", idOrName)
 }
 
 // CreateJoinToken makes a one-time token for a new agent (admin only).
@@ -131,6 +132,9 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 	h.DiskBytes, h.DiskFreeBytes, h.DataDir, h.LastHeartbeat = rep.DiskBytes, rep.DiskFreeBytes, rep.DataDir, now()
 	h.CPUUsage, h.MemoryAvailableBytes, h.BootedAt = rep.CPUUsage, rep.MemoryAvailableBytes, rep.BootedAt
 	h.GPUs = rep.GPUs
+	// Before the row: on a full disk the row cannot be stored, and the
+	// full disk is what placement must know about.
+	s.disks.record(h.ID, rep.DiskBytes, rep.DiskFreeBytes)
 	if err := s.db.UpdateHostHeartbeat(ctx, h); err != nil {
 		return hostlink.HeartbeatResponse{}, err
 	}

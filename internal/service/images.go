@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kumo-cloud/kumo/internal/diskspace"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/storage"
 	"github.com/kumo-cloud/kumo/internal/store"
@@ -29,6 +29,9 @@ type UploadImageRequest struct {
 	Owner  string
 	Group  string
 	Tags   []string
+	// SizeBytes is the content's length when the request says it
+	// (Content-Length); 0 or less when unknown.
+	SizeBytes int64
 }
 
 // UploadImage stores an image from r (needs image:create, or
@@ -40,7 +43,7 @@ func (s *Service) UploadImage(ctx context.Context, req UploadImageRequest, r io.
 	if err != nil {
 		return img, err
 	}
-	ready, err := s.ReceiveImage(ctx, img.ID, r, "")
+	ready, err := s.ReceiveImage(ctx, img.ID, r, "", req.SizeBytes)
 	if err != nil {
 		s.db.DeleteImage(context.WithoutCancel(ctx), img.ID)
 		return img, err
@@ -92,7 +95,14 @@ func (s *Service) CreateImage(ctx context.Context, req UploadImageRequest) (mode
 // ReceiveImage stores the content of an uploading image and makes it
 // ready. checksum, if given, is the hex MD5 or SHA-256 of the content and
 // must match. A failed upload leaves the image uploading, to be retried.
-func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, checksum string) (model.Image, error) {
+//
+// The images directory shares its file system with the database (and
+// on an all-in-one host with the VMs' disks), so an upload must not fill
+// it: one of known length (sizeBytes > 0) is refused at once unless it
+// fits with the margin to spare; any upload stops with
+// insufficient_capacity as soon as less than the margin would be left,
+// and its partial file is removed.
+func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, checksum string, sizeBytes int64) (model.Image, error) {
 	if err := Authorize(ctx, model.PermImageCreate, model.PermMediaCreate); err != nil {
 		return model.Image{}, err
 	}
@@ -114,20 +124,29 @@ func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, chec
 	}
 	dir := filepath.Join(s.cfg.DataDir, "images")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return img, s.storageError(err, "receive image "+img.Name)
+	}
+	if err := s.controllerRoom(dir, sizeBytes, "image "+img.Name); err != nil {
 		return img, err
 	}
 	tmp, err := os.CreateTemp(dir, "upload-*")
 	if err != nil {
-		return img, err
+		return img, s.storageError(err, "receive image "+img.Name)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
 	sum, md := sha256.New(), md5.New()
-	n, err := io.Copy(io.MultiWriter(tmp, sum, md), io.LimitReader(r, s.cfg.MaxImageBytes+1))
+	guard := &diskspace.ReserveWriter{W: tmp, Dir: dir, Reserve: model.DiskMarginBytes}
+	n, err := io.Copy(io.MultiWriter(guard, sum, md), io.LimitReader(r, s.cfg.MaxImageBytes+1))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return img, fmt.Errorf("receive image %s: %w", img.Name, err)
+		if diskspace.IsFull(err) {
+			s.log.Warn("image upload stopped: the images directory's disk is full", "image", img.Name, "received", n, "err", err)
+			return img, model.Errorf(model.CodeInsufficientCapacity,
+				"not enough free space on the control plane for image %s: the upload stopped after %d bytes", img.Name, n)
+		}
+		return img, s.storageError(err, "receive image "+img.Name)
 	}
 	if n > s.cfg.MaxImageBytes {
 		return img, model.Errorf(model.CodePayloadTooLarge, "image is larger than the limit of %d bytes", s.cfg.MaxImageBytes)
@@ -141,11 +160,15 @@ func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, chec
 	}
 	info, err := s.prober.ProbeUpload(ctx, tmp.Name())
 	if err != nil {
-		msg := "image " + img.Name + " is not a usable disk image or ISO"
-		if reason := storage.ReasonOf(err); reason != "" {
-			msg += ": " + reason
+		if diskspace.IsFull(err) {
+			return img, s.storageError(err, "probe image "+img.Name)
 		}
-		return img, &model.Error{Code: model.CodeInvalidArgument, Message: msg, Err: err}
+		s.log.Info("image upload refused", "image", img.Name, "err", err)
+		msg := "image " + img.Name + " is not a usable disk image or ISO"
+		if why := storage.Reason(err); why != "" {
+			msg += ": " + why
+		}
+		return img, model.Errorf(model.CodeInvalidArgument, "%s", msg)
 	}
 	format := model.ImageFormat(info.Format)
 	if img.Format != "" && img.Format != format {
@@ -158,7 +181,7 @@ func (s *Service) ReceiveImage(ctx context.Context, id string, r io.Reader, chec
 		return img, err
 	}
 	if err := os.Rename(tmp.Name(), s.imagePath(img.ID)); err != nil {
-		return img, err
+		return img, s.storageError(err, "store image "+img.Name)
 	}
 	err = s.db.InTx(ctx, func(q store.Queries) error {
 		if err := checkQuota(ctx, q, img.TenantID, quotaDemand{model.QuotaImageBytes: n}); err != nil {
@@ -297,4 +320,30 @@ func (s *Service) PublicImages(ctx context.Context) ([]model.Image, error) {
 		out = append(out, img)
 	}
 	return out, nil
+}
+
+// controllerRoom refuses what would leave the control plane's file
+// system holding dir with less than the margin free: need bytes more
+// (0 when unknown: then only an already full disk is refused).
+func (s *Service) controllerRoom(dir string, need int64, what string) error {
+	_, free, err := diskspace.Free(dir)
+	if err != nil {
+		return nil // cannot tell: the write finds out
+	}
+	if want := satAdd(max(need, 0), model.DiskMarginBytes); free < want {
+		return model.Errorf(model.CodeInsufficientCapacity, "not enough free space on the control plane for %s: %d MiB needed, %d MiB free",
+			what, want>>20, free>>20)
+	}
+	return nil
+}
+
+// storageError is a failed file operation of the control plane as an
+// API user may see it: a full disk is insufficient_capacity; anything
+// else is logged with its paths and reported without them.
+func (s *Service) storageError(err error, doing string) error {
+	s.log.Warn(doing+" failed", "err", err)
+	if diskspace.IsFull(err) {
+		return model.Errorf(model.CodeInsufficientCapacity, "not enough free space on the control plane to %s", doing)
+	}
+	return model.Errorf(model.CodeInternal, "%s failed on the control plane (its log has the details)", doing)
 }

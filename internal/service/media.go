@@ -204,7 +204,7 @@ func (s *Service) mediaRef(ctx context.Context, field, idOrName string) (hostlin
 	if img.State != model.ImageReady {
 		return hostlink.ImageRef{}, model.Errorf(model.CodeConflict, "media image %s has no content yet: upload it first", img.Name)
 	}
-	return hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256}, nil
+	return hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, VirtualSize: img.VirtualSize, SHA256: img.SHA256}, nil
 }
 
 // runningVM returns a VM and its agent, refusing a VM that is not

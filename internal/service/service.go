@@ -100,6 +100,11 @@ type Service struct {
 	agentsMu sync.Mutex
 	agents   map[string]*cachedAgent // by host id
 
+	// held are sessions opened while the database's disk was full.
+	held heldSessions
+	// disks are the hosts' latest disk figures, stored or not.
+	disks hostDisks
+
 	// startedAt is when Start ran: an agent not heard from since may
 	// have moved (a new address, a restarted agent) while the
 	// controller was down.

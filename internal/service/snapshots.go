@@ -97,6 +97,12 @@ func (s *Service) CreateSnapshot(ctx context.Context, vmIDOrName, name, descript
 	if _, err := s.db.GetSnapshot(ctx, vm.ID, name); err == nil {
 		return model.Task{}, model.Errorf(model.CodeConflict, "VM %s already has a snapshot %q", vm.Name, name)
 	}
+	// The host checks again before it writes, with what the disk holds
+	// (a live snapshot saves RAM into it); this refuses at once when the
+	// host's disk is already full.
+	if err := s.hostDiskRoom(ctx, vm.HostID, "", "snapshot "+name+" of VM "+vm.Name, 0, 0); err != nil {
+		return model.Task{}, err
+	}
 	return s.tasks.Submit(ctx, task.Spec{Kind: kindSnapshotCreate, TargetType: "vm", TargetID: vm.ID, Requester: requesterOf(ctx),
 		Params: snapshotParams{Name: name, Description: description}})
 }

@@ -300,7 +300,7 @@ func checkQuota(ctx context.Context, q store.Queries, tenantID string, want quot
 	sort.Slice(limits, func(i, j int) bool { return limits[i].Name < limits[j].Name })
 	for _, l := range limits {
 		more := want[l.Name]
-		if more > 0 && used[l.Name]+more > l.Value {
+		if more > 0 && satAdd(used[l.Name], more) > l.Value {
 			return model.Errorf(model.CodeQuotaExceeded, "quota exceeded: tenant %s uses %d of its %s quota of %d, and this needs %d more",
 				tenantID, used[l.Name], l.Name, l.Value, more)
 		}

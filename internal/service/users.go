@@ -298,6 +298,7 @@ func (s *Service) setPassword(ctx context.Context, u model.User, field, password
 	if p.UserID == u.ID {
 		keep = p.SessionID
 	}
+	s.held.dropUser(u.ID, keep)
 	return s.db.InTx(ctx, func(q store.Queries) error {
 		if err := q.SetUserPassword(ctx, u.ID, hash, model.PasswordSHA512); err != nil {
 			return notFound(err, "user", u.Name)

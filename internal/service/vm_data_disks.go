@@ -16,14 +16,19 @@ const maxDataDisks = 16
 // AddVMDataDisk gives a stopped VM a new empty data disk, named after the
 // last one (vdb, vdc, ...). Its host makes the file when the VM starts.
 func (s *Service) AddVMDataDisk(ctx context.Context, idOrName string, sizeBytes int64, mountDir string) (model.DataDisk, error) {
-	if sizeBytes <= 0 || sizeBytes%512 != 0 || sizeBytes > maxDiskBytes {
-		return model.DataDisk{}, model.FieldError("size", "%d bytes: must be more than 0, a multiple of 512 and at most %d", sizeBytes, int64(maxDiskBytes))
+	if sizeBytes <= 0 || sizeBytes%512 != 0 || sizeBytes > model.MaxDiskBytes {
+		return model.DataDisk{}, model.FieldError("size", "%d bytes: must be more than 0, a multiple of 512 and at most %d", sizeBytes, model.MaxDiskBytes)
 	}
 	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
 	if err != nil {
 		return model.DataDisk{}, err
 	}
 	if err := stopped(vm, "add a data disk"); err != nil {
+		return model.DataDisk{}, err
+	}
+	// The disk is made thin at the VM's next start: the margin is what
+	// it takes at first.
+	if err := s.hostDiskRoom(ctx, vm.HostID, "size", "a data disk of VM "+vm.Name, sizeBytes, 0); err != nil {
 		return model.DataDisk{}, err
 	}
 	var disk model.DataDisk

@@ -184,10 +184,6 @@ func (s *Service) GuestAuth(ctx context.Context, idOrName string) (model.GuestAu
 	return model.GuestAuth{}, model.Errorf(model.CodeNotFound, "Kumo does not know the password of VM %s: it was made without cloud-init and none was set since", vm.Name)
 }
 
-// maxDiskBytes bounds a disk's size: 64 TiB, qcow2's limit with the
-// default cluster size.
-const maxDiskBytes = 64 << 40
-
 // diskOpParams are the parameters of a disk task.
 type diskOpParams struct {
 	// Disk names a data disk; empty is the system disk.
@@ -232,8 +228,11 @@ func (s *Service) ResizeVMDisk(ctx context.Context, idOrName string, index int, 
 	if sizeBytes <= current {
 		return model.Task{}, model.FieldError("size", "%d bytes is not larger than the disk's %d: disks only grow (shrink compacts the file instead)", sizeBytes, current)
 	}
-	if sizeBytes%512 != 0 || sizeBytes > maxDiskBytes {
-		return model.Task{}, model.FieldError("size", "%d bytes: must be a multiple of 512 and at most %d", sizeBytes, int64(maxDiskBytes))
+	if sizeBytes%512 != 0 || sizeBytes > model.MaxDiskBytes {
+		return model.Task{}, model.FieldError("size", "%d bytes: must be a multiple of 512 and at most %d", sizeBytes, model.MaxDiskBytes)
+	}
+	if err := s.hostDiskRoom(ctx, vm.HostID, "size", "the disk of VM "+vm.Name, sizeBytes, 0); err != nil {
+		return model.Task{}, err
 	}
 	// The growth counts against the tenant's disk quota from now on: the
 	// task records the new size when the disk has it.
@@ -307,7 +306,7 @@ func (s *Service) diskTask(op string) func(ctx context.Context, run *task.Run, v
 			if err != nil {
 				return nil, notFound(err, "image", p.ImageID)
 			}
-			req.Image = hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256}
+			req.Image = hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, VirtualSize: img.VirtualSize, SHA256: img.SHA256}
 			// The disk keeps its size unless the new image is larger.
 			req.CloneMode, req.SizeBytes = vm.CloneMode, max(vm.DiskBytes, img.VirtualSize)
 		}

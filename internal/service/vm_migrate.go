@@ -51,7 +51,7 @@ func (s *Service) MigrateVM(ctx context.Context, idOrName, targetHost string) (m
 			return notFound(err, "pool", vm.PoolID)
 		}
 		if targetHost == "" {
-			if target, err = s.placeVM(ctx, q, pool, vm.MemoryMiB, vm.HostID); err != nil {
+			if target, err = s.placeVM(ctx, q, pool, migrationDemand(vm), vm.HostID); err != nil {
 				return err
 			}
 			// The forwarded host ports must be free on the destination.
@@ -151,4 +151,15 @@ func (s *Service) migrateVM(ctx context.Context, run *task.Run, vm model.VM, tar
 		s.log.Warn("remove the source of a migrated VM", "vm", vm.ID, "err", err)
 	}
 	return s.GetVM(ctx, vm.ID)
+}
+
+// migrationDemand is what a VM asks of its destination: its memory and
+// cores, and room for its disk (block migration writes the data a full
+// copy holds; a COW overlay gets its image from the destination's cache).
+func migrationDemand(vm model.VM) vmDemand {
+	d := vmDemand{MemoryMiB: vm.MemoryMiB, Cores: vm.Cores, DiskBytes: vm.DiskBytes}
+	if vm.CloneMode == model.CloneFull && !vm.BootMedia {
+		d.DiskNow = vm.DiskBytes
+	}
+	return d
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"fmt"
+	"math"
 	"net/netip"
 	"sort"
 	"time"
@@ -128,6 +129,9 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	if req.DiskBytes < 0 || (img.Format != model.FormatISO && req.DiskBytes < img.VirtualSize) {
 		return model.VM{}, model.Task{}, model.FieldError("disk_bytes", "must be at least the image's size of %d bytes", img.VirtualSize)
 	}
+	if err := validDiskBytes("disk_bytes", req.DiskBytes); err != nil {
+		return model.VM{}, model.Task{}, err
+	}
 	if req.Pool == "" {
 		req.Pool = model.DefaultPoolName
 	}
@@ -215,7 +219,8 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 				}
 			}
 		}
-		host, err := s.placeVM(ctx, q, pool, req.MemoryMiB, others...)
+		host, err := s.placeVM(ctx, q, pool, vmDemand{MemoryMiB: req.MemoryMiB, Cores: req.Cores, DiskBytes: req.DiskBytes,
+			DiskNow: diskDemand(vm, img)}, others...)
 		if err != nil {
 			return err
 		}
@@ -267,15 +272,81 @@ func validSize(cores, memoryMiB int) error {
 	if cores < 1 || cores > model.MaxCores {
 		return model.FieldError("cores", "must be between 1 and %d", model.MaxCores)
 	}
-	if memoryMiB < model.MinMemoryMiB {
-		return model.FieldError("memory_mib", "must be at least %d", model.MinMemoryMiB)
+	if memoryMiB < model.MinMemoryMiB || memoryMiB > model.MaxMemoryMiB {
+		return model.FieldError("memory_mib", "must be between %d and %d", model.MinMemoryMiB, model.MaxMemoryMiB)
+	}
+	return nil
+}
+
+// validDiskBytes checks a disk size on its own: a positive number of
+// whole 512-byte sectors (a guest's block device has no other sizes)
+// within the limit. Whether a host can hold it is placement's question.
+func validDiskBytes(field string, size int64) error {
+	if size <= 0 || size > model.MaxDiskBytes || size%512 != 0 {
+		return model.FieldError(field, "must be a positive multiple of 512 bytes up to %d, not %d", model.MaxDiskBytes, size)
+	}
+	return nil
+}
+
+// vmDemand is what a VM asks of the host it is placed on.
+type vmDemand struct {
+	MemoryMiB int
+	Cores     int
+	// DiskBytes is the system disk's virtual size: no host whose file
+	// system is smaller could ever hold it.
+	DiskBytes int64
+	// DiskNow is the room making the disk takes at once: a full copy's
+	// size; an overlay or an empty disk needs the margin only.
+	DiskNow int64
+}
+
+// diskDemand is the room a new VM's system disk takes at once.
+func diskDemand(vm model.VM, img model.Image) int64 {
+	if vm.CloneMode == model.CloneFull && img.Format != model.FormatISO {
+		return max(img.VirtualSize, img.SizeBytes)
+	}
+	return 0
+}
+
+// satAdd adds two non-negative sizes without wrapping past int64.
+func satAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// hostDiskRoom checks that the VM's host can take a disk of virtual
+// bytes (its file system is larger) and has room for now bytes more and
+// the margin, by its last report. A host that has not reported its disk
+// is not judged.
+func (s *Service) hostDiskRoom(ctx context.Context, hostID, field, what string, virtual, now int64) error {
+	h, err := s.db.GetHost(ctx, hostID)
+	if err != nil {
+		return notFound(err, "host", hostID)
+	}
+	h = s.disks.apply(h)
+	if h.DiskBytes == 0 {
+		return nil
+	}
+	if virtual > h.DiskBytes {
+		return &model.Error{Code: model.CodeInsufficientCapacity, Field: field,
+			Message: fmt.Sprintf("%s: %d bytes is larger than host %s can hold (%d bytes)", what, virtual, h.Name, h.DiskBytes)}
+	}
+	if need := satAdd(now, model.DiskMarginBytes); h.DiskFreeBytes < need {
+		return &model.Error{Code: model.CodeInsufficientCapacity, Field: field,
+			Message: fmt.Sprintf("not enough free space on host %s for %s: %d MiB needed, %d MiB free", h.Name, what, need>>20, max(h.DiskFreeBytes, 0)>>20)}
 	}
 	return nil
 }
 
 // placeVM picks the online host of the pool with the most free memory
-// that can hold memoryMiB more.
-func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool, memoryMiB int, except ...string) (model.Host, error) {
+// that can hold the demand: memory (with overcommit), cores no more than
+// the host has, a disk no larger than its file system, and the room the
+// disk takes now with the margin, counting the disks of VMs still being
+// made there, which the host's last report may not show yet. A host
+// that has not reported a figure (0) is not judged by it.
+func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool, d vmDemand, except ...string) (model.Host, error) {
 	hosts, err := q.ListHosts(ctx)
 	if err != nil {
 		return model.Host{}, err
@@ -290,15 +361,23 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 	}
 	var fits []candidate
 	var online int
-	var best int64
-	for _, h := range hosts {
+	var best, mostCPUs, largestDisk, mostDiskFree int64
+	for _, h := range s.disks.applyAll(hosts) {
 		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled || slices.Contains(except, h.ID) {
 			continue
 		}
 		online++
-		free := int64(float64(h.MemoryBytes>>20)*s.cfg.MemoryOvercommit) - alloc[h.ID].MemoryMiB
+		a := alloc[h.ID]
+		free := int64(float64(h.MemoryBytes>>20)*s.cfg.MemoryOvercommit) - a.MemoryMiB
 		best = max(best, free)
-		if free >= int64(memoryMiB) {
+		mostCPUs, largestDisk = max(mostCPUs, int64(h.CPUs)), max(largestDisk, h.DiskBytes)
+		diskFree := h.DiskFreeBytes - satAdd(a.CreatingFullBytes, int64(a.Creating)*model.DiskMarginBytes)
+		mostDiskFree = max(mostDiskFree, diskFree)
+		switch {
+		case free < int64(d.MemoryMiB):
+		case h.CPUs > 0 && d.Cores > h.CPUs:
+		case h.DiskBytes > 0 && (d.DiskBytes > h.DiskBytes || diskFree < satAdd(d.DiskNow, model.DiskMarginBytes)):
+		default:
 			fits = append(fits, candidate{h, free})
 		}
 	}
@@ -306,8 +385,23 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 		return model.Host{}, model.Errorf(model.CodeInsufficientCapacity, "pool %s has no online host", pool.Name)
 	}
 	if len(fits) == 0 {
-		return model.Host{}, model.Errorf(model.CodeInsufficientCapacity,
-			"not enough memory: %d MiB asked, the most any host of pool %s has free is %d MiB", memoryMiB, pool.Name, max(best, 0))
+		e := &model.Error{Code: model.CodeInsufficientCapacity}
+		switch {
+		case best < int64(d.MemoryMiB):
+			e.Field, e.Message = "memory_mib", fmt.Sprintf("not enough memory: %d MiB asked, the most any host of pool %s has free is %d MiB",
+				d.MemoryMiB, pool.Name, max(best, 0))
+		case mostCPUs > 0 && int64(d.Cores) > mostCPUs:
+			e.Field, e.Message = "cores", fmt.Sprintf("%d cores asked, the most any host of pool %s has is %d", d.Cores, pool.Name, mostCPUs)
+		case largestDisk > 0 && d.DiskBytes > largestDisk:
+			e.Field, e.Message = "disk_bytes", fmt.Sprintf("a disk of %d bytes is larger than any host of pool %s can hold (the largest has %d bytes)",
+				d.DiskBytes, pool.Name, largestDisk)
+		case mostDiskFree < satAdd(d.DiskNow, model.DiskMarginBytes):
+			e.Field, e.Message = "disk_bytes", fmt.Sprintf("not enough free space: %d MiB needed on a host of pool %s, the most any has free is %d MiB",
+				satAdd(d.DiskNow, model.DiskMarginBytes)>>20, pool.Name, max(mostDiskFree, 0)>>20)
+		default:
+			e.Message = fmt.Sprintf("no host of pool %s has the memory, cores and disk space asked at once", pool.Name)
+		}
+		return model.Host{}, e
 	}
 	sort.Slice(fits, func(i, j int) bool { return fits[i].freeMiB > fits[j].freeMiB })
 	return fits[0].host, nil
@@ -609,7 +703,7 @@ func (s *Service) vmConfig(ctx context.Context, vm model.VM) (hostlink.VMConfig,
 	nics = append(nics, multicastNICs(vm)...)
 	return hostlink.VMConfig{
 		ID: vm.ID, Name: vm.Name, Cores: vm.Cores, MemoryMiB: vm.MemoryMiB, DiskBytes: vm.DiskBytes,
-		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, SHA256: img.SHA256},
+		Image:     hostlink.ImageRef{ID: img.ID, Format: img.Format, SizeBytes: img.SizeBytes, VirtualSize: img.VirtualSize, SHA256: img.SHA256},
 		CloneMode: vm.CloneMode, BootMedia: vm.BootMedia, GuestAgent: true, CloudInit: vm.CloudInit,
 		QoS:  hypervisorQoS(vm.QoS),
 		NICs: nics, Network: network, StorageDir: storageDir, DataDisks: vm.DataDisks,

@@ -1,7 +1,11 @@
 // Package storage manages the disk image files of VMs on one host.
 package storage
 
-import "context"
+import (
+	"context"
+	"errors"
+	"strings"
+)
 
 // CloneMode says how a VM disk is made from an image.
 type CloneMode string
@@ -44,4 +48,40 @@ type Volumes interface {
 	SnapshotList(ctx context.Context, path string) ([]Snapshot, error)
 	SnapshotApply(ctx context.Context, path, name string) error
 	SnapshotDelete(ctx context.Context, path, name string) error
+}
+
+// publicSentinels are the errors whose text, and what follows it, says
+// why an operation failed without naming the files it worked on.
+var publicSentinels = []error{ErrInvalidSize, ErrHasSnapshots, ErrUnsupportedFormat, ErrBackingFileForbidden, ErrInvalidName, ErrNotFound}
+
+// Reason is why a storage operation failed, fit for an API user: the
+// text of err from the first of storage's sentinels it wraps, up to a
+// qemu-img command line if one follows; "" if it wraps none. Storage's
+// errors name what was done to which file before the sentinel, and say
+// why after it.
+func Reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	if r := ReasonOf(err); r != "" {
+		return r
+	}
+	msg := err.Error()
+	at := -1
+	for _, s := range publicSentinels {
+		if !errors.Is(err, s) {
+			continue
+		}
+		if i := strings.Index(msg, s.Error()); i >= 0 && (at < 0 || i < at) {
+			at = i
+		}
+	}
+	if at < 0 {
+		return ""
+	}
+	msg = msg[at:]
+	if i := strings.Index(msg, ": qemu-img "); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
 }

@@ -86,7 +86,7 @@ func (db *DB) HasSealedSecrets(ctx context.Context) (bool, error) {
 // before secrets were sealed), and returns how many it sealed. Call it
 // once, before the database is used.
 func (db *DB) UseSecrets(ctx context.Context, box *secretbox.Box) (int, error) {
-	probe := Queries{q: db.sql, secrets: box}
+	probe := Queries{q: fullAware{db.sql}, secrets: box}
 	for _, c := range secretColumns {
 		var stored string
 		err := db.sql.QueryRowContext(ctx, `SELECT `+c.column+` FROM `+c.table+` WHERE `+c.column+` LIKE $1 LIMIT 1`, sealedPattern).Scan(&stored)

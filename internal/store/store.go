@@ -19,6 +19,8 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers "sqlite"
 
+	"github.com/kumo-cloud/kumo/internal/diskspace"
+	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/secretbox"
 )
 
@@ -101,7 +103,41 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate database: %w", err)
 	}
-	return &DB{Queries: Queries{q: db}, sql: db, dialect: string(dialect)}, nil
+	return &DB{Queries: Queries{q: fullAware{db}}, sql: db, dialect: string(dialect)}, nil
+}
+
+// ErrDiskFull is what every query returns when the database's disk is
+// full (SQLite's SQLITE_FULL, PostgreSQL's disk_full, ENOSPC): a
+// model error of code insufficient_capacity, so every API answers it as
+// such and no driver text (PostgreSQL's names a file) reaches a client.
+var ErrDiskFull = model.Errorf(model.CodeInsufficientCapacity,
+	"not enough free space on the database's disk to store the change; free some space (reads still work)")
+
+// diskFull turns a full-disk error into ErrDiskFull.
+func diskFull(err error) error {
+	if err != nil && diskspace.IsFull(err) {
+		return ErrDiskFull
+	}
+	return err
+}
+
+// fullAware is a querier whose errors say when the disk is full. Reads
+// seldom fail that way, writes do: SQLite appends to its WAL and grows
+// the file, PostgreSQL extends its relations.
+type fullAware struct{ q querier }
+
+func (f fullAware) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := f.q.ExecContext(ctx, query, args...)
+	return res, diskFull(err)
+}
+
+func (f fullAware) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := f.q.QueryContext(ctx, query, args...)
+	return rows, diskFull(err)
+}
+
+func (f fullAware) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return f.q.QueryRowContext(ctx, query, args...)
 }
 
 // privateSQLiteFiles makes the database file, and its WAL and shared
@@ -142,13 +178,16 @@ func (db *DB) Dialect() string { return db.dialect }
 func (db *DB) InTx(ctx context.Context, fn func(q Queries) error) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
+		if diskspace.IsFull(err) {
+			return ErrDiskFull
+		}
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(Queries{q: tx, secrets: db.Queries.secrets}); err != nil {
+	if err := fn(Queries{q: fullAware{tx}, secrets: db.Queries.secrets}); err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	return diskFull(tx.Commit())
 }
 
 // micros converts a time to the stored form; the zero time is 0.
@@ -174,6 +213,9 @@ func classify(err error) error {
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
+	}
+	if diskspace.IsFull(err) {
+		return ErrDiskFull
 	}
 	msg := err.Error()
 	// SQLite: "UNIQUE constraint failed"; PostgreSQL: SQLSTATE 23505.

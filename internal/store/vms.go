@@ -188,6 +188,11 @@ type HostAllocation struct {
 	VMs       int
 	Cores     int
 	MemoryMiB int64
+	// Creating counts the VMs whose disks are being made, and
+	// CreatingFullBytes sums the disk sizes of those that are full copies:
+	// room the host's last reported free space may not show as taken yet.
+	Creating          int
+	CreatingFullBytes int64
 }
 
 // HostAllocations sums the claims of VMs per host. Every VM placed on a
@@ -196,8 +201,11 @@ type HostAllocation struct {
 func (q Queries) HostAllocations(ctx context.Context) (map[string]HostAllocation, error) {
 	list, err := queryAll(ctx, q.q, func(s scanner) (HostAllocation, error) {
 		var a HostAllocation
-		return a, s.Scan(&a.HostID, &a.VMs, &a.Cores, &a.MemoryMiB)
-	}, `SELECT host_id, COUNT(*), COALESCE(SUM(cores), 0), COALESCE(SUM(memory_mib), 0) FROM vms GROUP BY host_id`)
+		return a, s.Scan(&a.HostID, &a.VMs, &a.Cores, &a.MemoryMiB, &a.Creating, &a.CreatingFullBytes)
+	}, `SELECT host_id, COUNT(*), COALESCE(SUM(cores), 0), COALESCE(SUM(memory_mib), 0),
+		CAST(COALESCE(SUM(CASE WHEN status = 'creating' THEN 1 ELSE 0 END), 0) AS BIGINT),
+		CAST(COALESCE(SUM(CASE WHEN status = 'creating' AND clone_mode = 'full' AND NOT boot_media THEN disk_bytes ELSE 0 END), 0) AS BIGINT)
+		FROM vms GROUP BY host_id`)
 	if err != nil {
 		return nil, err
 	}

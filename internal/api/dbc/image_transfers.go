@@ -143,7 +143,7 @@ func (s *Server) downloadImage(c *call) (any, error) {
 		defer cancel()
 		defer body.Close()
 		_, err := s.svc.UploadImage(ctx, service.UploadImageRequest{Name: p.ImageFilename,
-			Description: "downloaded from DBC image server " + p.ImageServer}, countingReader{body, &t.done})
+			Description: "downloaded from DBC image server " + p.ImageServer, SizeBytes: t.total}, countingReader{body, &t.done})
 		if err != nil {
 			s.log.Warn("dbc image download failed", "image", p.ImageFilename, "server", p.ImageServer, "err", err)
 			t.finish("failed", err)

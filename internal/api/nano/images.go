@@ -123,7 +123,9 @@ func (s *Server) receiveUpload(r *http.Request, id string) (model.Image, error) 
 			n, _ := part.Read(buf)
 			checksum = strings.TrimSpace(string(buf[:n]))
 		case "image":
-			return s.svc.ReceiveImage(ctx(r), id, part, checksum)
+			// The request's length is the file's and the form's: a
+			// slight overestimate of what the file needs.
+			return s.svc.ReceiveImage(ctx(r), id, part, checksum, r.ContentLength)
 		}
 	}
 }

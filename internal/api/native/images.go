@@ -30,7 +30,8 @@ func (s *Server) listImages(r *http.Request) (any, error) {
 // many gigabytes stream to disk without buffering.
 func (s *Server) uploadImage(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	req := service.UploadImageRequest{Name: q.Get("name"), Description: q.Get("description"), Format: model.ImageFormat(q.Get("format"))}
+	req := service.UploadImageRequest{Name: q.Get("name"), Description: q.Get("description"), Format: model.ImageFormat(q.Get("format")),
+		SizeBytes: r.ContentLength}
 	// The upload may take as long as it keeps flowing.
 	httpguard.Stream(ctx(r))
 	img, err := s.svc.UploadImage(ctx(r), req, r.Body)
