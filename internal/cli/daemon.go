@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kumo-cloud/kumo/internal/agent"
+	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
 	"github.com/kumo-cloud/kumo/internal/server"
@@ -77,6 +78,10 @@ func serverCmd(g *globals) *cobra.Command {
 	f.DurationVar(&cfg.Service.HeartbeatInterval, "heartbeat-interval", 5*time.Second, "how often agents report")
 	f.DurationVar(&cfg.Service.HostOfflineAfter, "host-offline-after", 0, "silence after which a host is offline (default 3 heartbeats)")
 	f.Float64Var(&cfg.Service.MemoryOvercommit, "memory-overcommit", 1, "factor applied to host memory for placement")
+	f.IntVar(&cfg.Limits.PerSource, "max-connections-per-source", httpguard.DefaultPerSource, "concurrent connections one address may hold on each listener (-1: no cap)")
+	f.DurationVar(&cfg.Limits.Read, "read-timeout", httpguard.DefaultRead, "time a request's headers and body may take to arrive (uploads: between two chunks)")
+	f.DurationVar(&cfg.Limits.Write, "write-timeout", httpguard.DefaultWrite, "time a reply may take (waits and downloads extend it)")
+	f.DurationVar(&cfg.Limits.Idle, "idle-timeout", httpguard.DefaultIdle, "time a kept-alive connection may wait for its next request")
 	return cmd
 }
 
