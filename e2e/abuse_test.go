@@ -149,9 +149,11 @@ func TestLoginFloodEveryAPI(t *testing.T) {
 	}
 	dialects := []dialect{
 		{name: "v1", user: "flood-v1",
-			send:    postJSON("POST", "http://"+k.srv.Addr()+"/v1/login", map[string]string{"username": "flood-v1", "password": "guess"}),
-			wrong:   func(r loginReply) bool { return r.status == 401 && jsonHas(r, "error", "code", "unauthenticated") },
-			refused: func(r loginReply) bool { return r.status == 429 && jsonHas(r, "error", "code", "too_many_requests") && tooMany(r) }},
+			send:  postJSON("POST", "http://"+k.srv.Addr()+"/v1/login", map[string]string{"username": "flood-v1", "password": "guess"}),
+			wrong: func(r loginReply) bool { return r.status == 401 && jsonHas(r, "error", "code", "unauthenticated") },
+			refused: func(r loginReply) bool {
+				return r.status == 429 && jsonHas(r, "error", "code", "too_many_requests") && tooMany(r)
+			}},
 		{name: "Nano", user: "flood-nano",
 			send:    postJSON("POST", "http://"+k.srv.NanoAddr()+"/api/v1/sessions/", map[string]string{"user": "flood-nano", "password": "guess"}),
 			wrong:   func(r loginReply) bool { return r.status == 401 && jsonHas(r, "error_code", "401") },
@@ -159,13 +161,17 @@ func TestLoginFloodEveryAPI(t *testing.T) {
 		{name: "CloudTower", user: "flood-tower",
 			send: postJSON("POST", "http://"+k.srv.CloudTowerAddr()+"/v2/api/login",
 				map[string]string{"username": "flood-tower", "password": "guess", "source": "LOCAL"}),
-			wrong:   func(r loginReply) bool { return r.status == 400 && jsonHas(r, "code", "UNAUTHENTICATED") },
-			refused: func(r loginReply) bool { return r.status == 400 && jsonHas(r, "code", "TOO_MANY_REQUESTS") && tooMany(r) }},
+			wrong: func(r loginReply) bool { return r.status == 400 && jsonHas(r, "code", "UNAUTHENTICATED") },
+			refused: func(r loginReply) bool {
+				return r.status == 400 && jsonHas(r, "code", "TOO_MANY_REQUESTS") && tooMany(r)
+			}},
 		{name: "ZStack", user: "flood-zstack",
 			send: postJSON("PUT", "http://"+k.srv.ZStackAddr()+"/zstack/v1/accounts/login",
 				map[string]any{"logInByAccount": map[string]string{"accountName": "flood-zstack", "password": "guess"}}),
-			wrong:   func(r loginReply) bool { return r.status == 503 && jsonHas(r, "error", "code", "ID.1000") },
-			refused: func(r loginReply) bool { return r.status == 429 && jsonHas(r, "error", "code", "ID.1000") && tooMany(r) }},
+			wrong: func(r loginReply) bool { return r.status == 503 && jsonHas(r, "error", "code", "ID.1000") },
+			refused: func(r loginReply) bool {
+				return r.status == 429 && jsonHas(r, "error", "code", "ID.1000") && tooMany(r)
+			}},
 		{name: "DBC", user: service.DBCOwner(wallet),
 			send: postJSON("POST", "http://"+k.srv.DBCAddr()+"/api/v1/mining_nodes/session_id",
 				map[string]string{"wallet": wallet, "nonce": "nonce", "sign": badSign}),
