@@ -326,7 +326,7 @@ func (s *Service) auditFailedLogin(ctx context.Context, kind, name, source strin
 	if model.IsCode(cause, model.CodeTooManyRequests) {
 		outcome = "refused"
 	}
-	content := fmt.Sprintf("%s login as %q from %s %s: %s", kind, name, from, outcome, cause)
+	content := fmt.Sprintf("%s login as %q from %s %s: %s", kind, name, from, outcome, model.PublicMessage(cause))
 	// A principal (a ZStack session checking its account) is not who
 	// tried: the entry has no user.
 	ctx = context.WithValue(context.WithoutCancel(ctx), principalKey{}, Principal{})
