@@ -85,8 +85,15 @@ func startKumo(t testing.TB, opts ...option) *kumo {
 	k.cfg = server.Config{
 		DataDir: k.dataDir, Listen: "127.0.0.1:0", ClusterListen: "127.0.0.1:0", NanoListen: "127.0.0.1:0", DBCListen: "127.0.0.1:0", LocalAgent: true,
 		AdminPassword: adminPassword, Accel: hypervisor.AccelTCG,
-		Service: service.Config{HeartbeatInterval: 300 * time.Millisecond, HostOfflineAfter: 2 * time.Second, StopTimeout: 30 * time.Second},
-		Logger:  testLogger(t),
+		Service: service.Config{HeartbeatInterval: 300 * time.Millisecond, HostOfflineAfter: 2 * time.Second, StopTimeout: 30 * time.Second,
+			// Contract tests probe bad credentials on every endpoint from
+			// one address; the throttle is tested where it is asked for
+			// (abuse_test.go sets its own limits).
+			Logins: service.LoginThrottleConfig{
+				PerName:    service.LoginLimits{FreeFailures: 1 << 20, LockoutFailures: 1 << 21},
+				PerAddress: service.LoginLimits{FreeFailures: 1 << 20, LockoutFailures: 1 << 21},
+			}},
+		Logger: testLogger(t),
 	}
 	for _, o := range opts {
 		o(&k.cfg)
