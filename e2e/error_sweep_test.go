@@ -274,16 +274,12 @@ type sweepBody struct {
 var wholeBodies = []sweepBody{
 	{"a string", []byte(`"a string"`)},
 	{"an array", []byte(`[1, "two", {"three": 3}]`)},
-	{"a number", []byte(`123`)},
 	{"a huge number", []byte(`1e400`)},
-	{"true", []byte(`true`)},
 	{"null", []byte(`null`)},
 	{"nested garbage", []byte(`{"a": {"b": [{"c": [[[{"d": null}]]]}], "e": {"f": {"g": 1e400}}}}`)},
 	{"truncated", []byte(`{"name": `)},
-	{"an open brace", []byte(`{`)},
 	{"two objects", []byte(`{} {}`)},
 	{"not JSON", []byte("\x00\xff garbage <xml/>")},
-	{"an array of objects", []byte(`[{}, {}]`)},
 }
 
 // idLike says whether a key names an object.
@@ -292,7 +288,7 @@ var idLike = regexp.MustCompile(`(?i)(^id$|_id$|uuid$|^source$|^target$|^image$|
 // badIDs are ids of the wrong shape or with hostile contents.
 // They differ from pathVariants: a body may rename a fixture to one of
 // them (names are free-form), and a later path must still name nothing.
-var badIDs = []string{"5e1f0c2a-0000-4000-8000-000000000000", "no-such-thing", "../../etc/passwd", "x\x00y", "\u202eevil"}
+var badIDs = []string{"5e1f0c2a-0000-4000-8000-000000000000", "../../etc/passwd", "x\x00y", "\u202eevil"}
 
 // bodyVariants derives bad bodies from an example: each field in turn of
 // the wrong JSON kind, numbers out of range, ids unknown or hostile,
@@ -313,7 +309,7 @@ func bodyVariants(example any) []sweepBody {
 	leaves := 0
 	var walk func(path string, v any, set func(any))
 	walk = func(path string, v any, set func(any)) {
-		if leaves >= 16 {
+		if leaves >= 10 {
 			return
 		}
 		key := path[strings.LastIndexAny(path, ".")+1:]
@@ -338,8 +334,6 @@ func bodyVariants(example any) []sweepBody {
 			leaves++
 			set(map[string]any{"not": "a list"})
 			add(path+" an object instead of a list", example)
-			set(7)
-			add(path+" a number instead of a list", example)
 			set(x)
 			if len(x) > 0 {
 				old := x[0]
@@ -349,8 +343,10 @@ func bodyVariants(example any) []sweepBody {
 			leaves++
 			set(12345)
 			add(path+" a number instead of a string", example)
-			set(map[string]any{"nested": []any{"garbage", map[string]any{"x": []any{}}}})
-			add(path+" an object instead of a string", example)
+			if leaves == 1 {
+				set(map[string]any{"nested": []any{"garbage", map[string]any{"x": []any{}}}})
+				add(path+" an object instead of a string", example)
+			}
 			if idLike.MatchString(key) {
 				for _, id := range badIDs {
 					set(id)
@@ -362,8 +358,8 @@ func bodyVariants(example any) []sweepBody {
 			leaves++
 			set("twelve")
 			add(path+" a string instead of a number", example)
-			for _, n := range []json.RawMessage{json.RawMessage("9e18"), json.RawMessage("9000000000000000000"), json.RawMessage("1e400"),
-				json.RawMessage("-1"), json.RawMessage("-9223372036854775809"), json.RawMessage("18446744073709551616"), json.RawMessage("1.5")} {
+			for _, n := range []json.RawMessage{json.RawMessage("9000000000000000000"), json.RawMessage("1e400"),
+				json.RawMessage("-1"), json.RawMessage("1.5")} {
 				set(n)
 				add(path+" = "+string(n), example)
 			}
@@ -509,6 +505,8 @@ func (s *sweep) send(d sweepDialect, dialect, method, path string, body []byte, 
 	if dialect == "zstack" && status == http.StatusAccepted {
 		status, raw = s.followJob(d, raw)
 	}
+	// KUMO_SWEEP_DUMP names a file that gets every request and reply,
+	// to read what the APIs answer when a change to the sweep is made.
 	if dump := os.Getenv("KUMO_SWEEP_DUMP"); dump != "" {
 		f, _ := os.OpenFile(dump, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 		var compact bytes.Buffer
@@ -572,8 +570,7 @@ func (s *sweep) judge(d sweepDialect, dialect, method, path, what string, authed
 
 // pathVariants are the values path parameters get: the fixtures, ids of
 // the right and the wrong shape, and hostile ones.
-var pathVariants = []string{"", "7b3c5d1e-0000-4000-8000-000000000000", "7b3c5d1e000040008000000000000000", "no-such-id",
-	"..%2F..%2Fetc%2Fpasswd", "x%00y", "9e18", "-1"}
+var pathVariants = []string{"", "7b3c5d1e-0000-4000-8000-000000000000", "no-such-id", "..%2F..%2Fetc%2Fpasswd", "x%00y"}
 
 // sweepQuery is a query string of bad values for list endpoints.
 const sweepQuery = "?limit=-1&offset=1e400&start=9e18&count=x&replyWithCount=maybe&q=name%3D%00&q=uuid%3F%3D&sort=..%2F&flag=x&line_num=-9e18&timeout=9e18"
@@ -759,6 +756,7 @@ func TestErrorSweep(t *testing.T) {
 	start := time.Now()
 	for i, ep := range eps {
 		if i > 0 && ep.dialect != eps[i-1].dialect {
+			t.Logf("%s: %d requests by %s", eps[i-1].dialect, s.n, time.Since(start).Round(time.Millisecond))
 			checkStored()
 		}
 		d := dialects[ep.dialect]
@@ -785,9 +783,13 @@ func TestErrorSweep(t *testing.T) {
 			primary = fill("")
 		}
 
-		// Without credentials.
-		s.send(d, ep.dialect, ep.method, fill(pathVariants[1]), exampleRaw, false, "no credentials")
-		s.send(d, ep.dialect, ep.method, fill(pathVariants[3]), []byte(`{"a":`), false, "no credentials, truncated body")
+		// Without credentials: the example at an unknown id, or a body cut
+		// short at a malformed one, in turns (DBC reads the body first).
+		if i%2 == 0 {
+			s.send(d, ep.dialect, ep.method, fill(pathVariants[1]), exampleRaw, false, "no credentials")
+		} else {
+			s.send(d, ep.dialect, ep.method, fill(pathVariants[2]), []byte(`{"a":`), false, "no credentials, truncated body")
+		}
 		if !authed {
 			continue
 		}
