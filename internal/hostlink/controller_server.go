@@ -49,56 +49,12 @@ func NewControllerServer(c Controller, ca *pki.CA, cert tls.Certificate, log *sl
 		}
 		WriteJSON(w, http.StatusOK, resp)
 	})
-	mux.HandleFunc("POST "+PathHeartbeat, func(w http.ResponseWriter, r *http.Request) {
-		fp, ok := agentFingerprint(w, r)
-		if !ok {
-			return
-		}
-		var rep HostReport
-		if err := json.NewDecoder(io.LimitReader(r.Body, 16<<20)).Decode(&rep); err != nil {
-			WriteError(w, model.Errorf(model.CodeInvalidArgument, "decode heartbeat: %v", err))
-			return
-		}
-		resp, err := c.Heartbeat(r.Context(), fp, rep)
-		if err != nil {
-			WriteError(w, err)
-			return
-		}
-		WriteJSON(w, http.StatusOK, resp)
-	})
-	mux.HandleFunc("POST "+PathSweepClaims, func(w http.ResponseWriter, r *http.Request) {
-		fp, ok := agentFingerprint(w, r)
-		if !ok {
-			return
-		}
-		var claims SweepClaims
-		if err := json.NewDecoder(io.LimitReader(r.Body, 16<<20)).Decode(&claims); err != nil {
-			WriteError(w, model.Errorf(model.CodeInvalidArgument, "decode sweep claims: %v", err))
-			return
-		}
-		resp, err := c.UnclaimedVMs(r.Context(), fp, claims)
-		if err != nil {
-			WriteError(w, err)
-			return
-		}
-		WriteJSON(w, http.StatusOK, resp)
-	})
-	mux.HandleFunc("POST "+PathSweepReport, func(w http.ResponseWriter, r *http.Request) {
-		fp, ok := agentFingerprint(w, r)
-		if !ok {
-			return
-		}
-		var rep SweepReport
-		if err := json.NewDecoder(io.LimitReader(r.Body, 16<<20)).Decode(&rep); err != nil {
-			WriteError(w, model.Errorf(model.CodeInvalidArgument, "decode sweep report: %v", err))
-			return
-		}
-		if err := c.SweepDone(r.Context(), fp, rep); err != nil {
-			WriteError(w, err)
-			return
-		}
-		WriteJSON(w, http.StatusOK, struct{}{})
-	})
+	mux.HandleFunc("POST "+PathHeartbeat, agentPost("heartbeat", 16<<20, c.Heartbeat))
+	mux.HandleFunc("POST "+PathSweepClaims, agentPost("sweep claims", 16<<20, c.UnclaimedVMs))
+	mux.HandleFunc("POST "+PathSweepReport, agentPost("sweep report", 16<<20,
+		func(ctx context.Context, fp string, rep SweepReport) (struct{}, error) {
+			return struct{}{}, c.SweepDone(ctx, fp, rep)
+		}))
 	mux.HandleFunc("GET "+PathImages+"{id}", func(w http.ResponseWriter, r *http.Request) {
 		fp, ok := agentFingerprint(w, r)
 		if !ok {
@@ -132,6 +88,29 @@ func NewControllerServer(c Controller, ca *pki.CA, cert tls.Certificate, log *sl
 		},
 	}
 	return srv
+}
+
+// agentPost is the handler of a JSON call from an agent: it checks the
+// agent's certificate, decodes at most limit bytes of the request and
+// writes call's reply or error.
+func agentPost[Req, Resp any](what string, limit int64, call func(ctx context.Context, fingerprint string, req Req) (Resp, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		fp, ok := agentFingerprint(w, r)
+		if !ok {
+			return
+		}
+		var req Req
+		if err := json.NewDecoder(io.LimitReader(r.Body, limit)).Decode(&req); err != nil {
+			WriteError(w, model.Errorf(model.CodeInvalidArgument, "decode %s: %v", what, err))
+			return
+		}
+		resp, err := call(r.Context(), fp, req)
+		if err != nil {
+			WriteError(w, err)
+			return
+		}
+		WriteJSON(w, http.StatusOK, resp)
+	}
 }
 
 // agentFingerprint returns the fingerprint of the verified agent
