@@ -211,12 +211,13 @@ func (s *Service) recordObserved(ctx context.Context, hostID string, rep hostlin
 // heartbeat read before a change may arrive after it.
 func (s *Service) observe(ctx context.Context, vm model.VM, st hostlink.VMStatus) error {
 	status := observedPower(st.State)
-	applied, err := s.db.RecordVMObservation(ctx, vm.ID, vm.HostID, status, st.Accel, st.Seq, now().UnixMicro())
-	if err == nil && applied && status == model.PowerCrashed && vm.Status != model.PowerCrashed {
-		if cur, gerr := s.db.GetVM(ctx, vm.ID); gerr == nil {
-			s.noteCrash(ctx, cur, st.Reason)
-		}
+	if status == model.PowerCrashed && vm.Status != model.PowerCrashed {
+		// The crash, its reason and the desired state it leaves are
+		// stored with the observation, so nobody reads "crashed" without
+		// them.
+		return s.observeCrash(ctx, vm, st)
 	}
+	applied, err := s.db.RecordVMObservation(ctx, vm.ID, vm.HostID, status, st.Accel, st.Seq, now().UnixMicro())
 	if err != nil || !applied || status != model.PowerStopped {
 		return err
 	}

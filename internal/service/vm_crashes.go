@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/kumo-cloud/kumo/internal/hostlink"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/store"
 	"github.com/kumo-cloud/kumo/internal/task"
@@ -35,29 +36,49 @@ func crashBackoff(n int) time.Duration {
 	return min(time.Second<<(n-1), maxCrashBackoff)
 }
 
-// noteCrash records a VM's crash when it is first observed.
-func (s *Service) noteCrash(ctx context.Context, vm model.VM, reason string) {
+// observeCrash stores the observation that a VM crashed and, in the same
+// transaction, the crash: its reason, the count in a row and, unless the
+// VM's policy restarts it, a desired state of stopped. It logs the crash
+// once, when it is first observed.
+func (s *Service) observeCrash(ctx context.Context, vm model.VM, st hostlink.VMStatus) error {
+	reason := st.Reason
 	if reason == "" {
 		reason = "unknown cause"
 	}
 	t := now()
-	if err := s.db.RecordVMCrash(ctx, vm.ID, reason, t.UnixMicro(), t.Add(-crashStreakWindow).UnixMicro()); err != nil {
-		s.log.Error("record VM crash", "vm", vm.ID, "err", err)
-	}
-	then := "it stays crashed"
-	if vm.RestartsOnCrash() && vm.PowerState == model.PowerRunning {
-		then = "it will be restarted"
-	} else if vm.PowerState != model.PowerStopped {
-		// The crash is final: the VM is meant to be stopped now, so a
-		// later start is a person's decision.
-		if err := s.db.SetVMPowerState(ctx, vm.ID, model.PowerStopped, t.UnixMicro()); err != nil {
-			s.log.Error("stop crashed VM", "vm", vm.ID, "err", err)
+	var first bool
+	var then string
+	err := s.db.InTx(ctx, func(q store.Queries) error {
+		cur, err := q.GetVM(ctx, vm.ID)
+		if err != nil {
+			return err
 		}
+		applied, err := q.RecordVMObservation(ctx, vm.ID, vm.HostID, model.PowerCrashed, st.Accel, st.Seq, t.UnixMicro())
+		if err != nil || !applied || cur.Status == model.PowerCrashed {
+			return err
+		}
+		first = true
+		if err := q.RecordVMCrash(ctx, vm.ID, reason, t.UnixMicro(), t.Add(-crashStreakWindow).UnixMicro()); err != nil {
+			return err
+		}
+		then = "it stays crashed"
+		if cur.RestartsOnCrash() && cur.PowerState == model.PowerRunning {
+			then = "it will be restarted"
+		} else if cur.PowerState != model.PowerStopped {
+			// The crash is final: the VM is meant to be stopped now, so
+			// a later start is a person's decision.
+			return q.SetVMPowerState(ctx, vm.ID, model.PowerStopped, t.UnixMicro())
+		}
+		return nil
+	})
+	if err != nil || !first {
+		return err
 	}
 	s.log.Warn("VM crashed", "vm", vm.Name, "host", vm.HostID, "reason", reason, "then", then)
 	if err := s.RecordOperation(AsControlPlane(ctx), "host "+vm.HostID, "VM "+vm.Name+" crashed: "+reason+"; "+then); err != nil {
 		s.log.Error("log VM crash", "vm", vm.ID, "err", err)
 	}
+	return nil
 }
 
 // restartCrashed starts the crashed VMs whose policy restarts them once
