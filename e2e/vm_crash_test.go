@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kumo-cloud/kumo/internal/service"
-	"github.com/kumo-cloud/kumo/internal/store"
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
@@ -82,7 +80,8 @@ func TestQEMUCrashIsNotAShutdown(t *testing.T) {
 	if pid := k.qemuPID(stays); pid != 0 {
 		t.Errorf("the VM without the restart policy runs again (pid %d)", pid)
 	}
-	logs, _, err := k.srv.Service().ListOperationLogs(service.AsControlPlane(ctxT(t)), store.LogFilter{Limit: 100})
+	// The crashes are in the audit log, as /v1 shows it.
+	logs, err := k.c.AuditLog(ctxT(t), api.AuditLogFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

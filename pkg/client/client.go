@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -217,6 +218,27 @@ func (c *Client) TasksWhere(ctx context.Context, f api.TasksFilter) (out []api.T
 		}
 	}
 	path := "/v1/tasks"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return out, c.do(ctx, http.MethodGet, path, nil, &out)
+}
+
+// AuditLog lists audit log entries, newest first.
+func (c *Client) AuditLog(ctx context.Context, f api.AuditLogFilter) (out []api.AuditEntry, err error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"after": f.After, "before": f.Before} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.Offset > 0 {
+		q.Set("offset", strconv.Itoa(f.Offset))
+	}
+	path := "/v1/audit-log"
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}

@@ -148,6 +148,8 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/login/ldap", summary: "Log in with directory credentials", public: true,
 			body: api.LDAPLoginRequest{}, reply: api.Session{}, status: http.StatusOK, handle: s.postLDAPLogin},
 
+		{method: "GET", path: "/v1/audit-log", perm: model.PermLogRead, summary: "List the audit log, newest first", params: api.AuditLogFilter{},
+			reply: []api.AuditEntry{}, status: http.StatusOK, handle: s.listAuditLog},
 		{method: "GET", path: "/v1/tasks", perm: model.PermSession, summary: "List tasks, newest first", params: api.TasksFilter{}, reply: []api.Task{}, status: http.StatusOK, handle: s.listTasks},
 		{method: "GET", path: "/v1/tasks/{id}", perm: model.PermSession, summary: "Show a task", params: idParam{}, reply: api.Task{}, status: http.StatusOK, handle: s.getTask},
 		{method: "GET", path: "/v1/tasks/{id}/wait", perm: model.PermSession, summary: "Wait for a task to finish", params: taskWaitParams{}, reply: api.Task{}, status: http.StatusOK, handle: s.waitTask},
