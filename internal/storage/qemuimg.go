@@ -58,8 +58,9 @@ func (r *Refusal) Reason() string {
 	return r.Kind.Error() + ": " + r.Detail
 }
 
-// ReasonOf is the reason of the Refusal in err, or "" if it holds none.
-func ReasonOf(err error) string {
+// refusalReason is the reason of the Refusal in err, or "" if it holds
+// none; Reason is the one API users get.
+func refusalReason(err error) string {
 	var r *Refusal
 	if errors.As(err, &r) {
 		return r.Reason()

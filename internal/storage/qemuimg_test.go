@@ -545,11 +545,11 @@ func TestRefusalReasons(t *testing.T) {
 		if !strings.Contains(tc.err.Error(), dir) {
 			t.Errorf("%s: error %q does not name the file", tc.what, tc.err)
 		}
-		if got := ReasonOf(tc.err); got != tc.reason || strings.Contains(got, dir) {
+		if got := Reason(tc.err); got != tc.reason || strings.Contains(got, dir) {
 			t.Errorf("%s: reason %q, want %q", tc.what, got, tc.reason)
 		}
 	}
-	if ReasonOf(errors.New("qemu-img failed")) != "" {
+	if Reason(errors.New("qemu-img failed")) != "" {
 		t.Error("an error that is no refusal has a reason")
 	}
 }

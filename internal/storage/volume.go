@@ -55,7 +55,8 @@ type Volumes interface {
 var publicSentinels = []error{ErrInvalidSize, ErrHasSnapshots, ErrUnsupportedFormat, ErrBackingFileForbidden, ErrInvalidName, ErrNotFound}
 
 // Reason is why a storage operation failed, fit for an API user: the
-// text of err from the first of storage's sentinels it wraps, up to a
+// reason of a Refusal in err, else the text of err from the first of
+// storage's sentinels it wraps, up to a
 // qemu-img command line if one follows; "" if it wraps none. Storage's
 // errors name what was done to which file before the sentinel, and say
 // why after it.
@@ -63,7 +64,7 @@ func Reason(err error) string {
 	if err == nil {
 		return ""
 	}
-	if r := ReasonOf(err); r != "" {
+	if r := refusalReason(err); r != "" {
 		return r
 	}
 	msg := err.Error()
