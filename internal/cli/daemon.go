@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ func defaultDataDir() string {
 func serverCmd(g *globals) *cobra.Command {
 	cfg := server.Config{}
 	var noAgent bool
-	var accel string
+	var accel, logFormat string
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the control plane (all-in-one: with a host agent for this machine)",
@@ -43,7 +44,11 @@ func serverCmd(g *globals) *cobra.Command {
 			if cfg.AdminPassword == "" {
 				cfg.AdminPassword = os.Getenv("KUMO_ADMIN_PASSWORD")
 			}
-			cfg.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			logger, err := newLogger(g.stderr, logFormat)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = logger
 			srv, err := server.New(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -78,6 +83,8 @@ func serverCmd(g *globals) *cobra.Command {
 	f.DurationVar(&cfg.Service.HeartbeatInterval, "heartbeat-interval", 5*time.Second, "how often agents report")
 	f.DurationVar(&cfg.Service.HostOfflineAfter, "host-offline-after", 0, "silence after which a host is offline (default 3 heartbeats)")
 	f.Float64Var(&cfg.Service.MemoryOvercommit, "memory-overcommit", 1, "factor applied to host memory for placement")
+	f.StringVar(&logFormat, "log-format", "text", "log lines as text (key=value) or json")
+	f.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "serve /metrics without a session token (e.g. to a Prometheus on a trusted network)")
 	f.IntVar(&cfg.Limits.PerSource, "max-connections-per-source", httpguard.DefaultPerSource, "concurrent connections one address may hold on each listener (-1: no cap)")
 	f.DurationVar(&cfg.Limits.Read, "read-timeout", httpguard.DefaultRead, "time a request's headers and body may take to arrive (uploads: between two chunks)")
 	f.DurationVar(&cfg.Limits.Write, "write-timeout", httpguard.DefaultWrite, "time a reply may take (waits and downloads extend it)")
@@ -87,13 +94,17 @@ func serverCmd(g *globals) *cobra.Command {
 
 func agentCmd(g *globals) *cobra.Command {
 	cfg := agent.Config{}
-	var accel, qemuBin string
+	var accel, qemuBin, logFormat string
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Run a host agent that joins a Kumo control plane and runs its VMs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			logger, err := newLogger(g.stderr, logFormat)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = logger
 			cfg.Accel = hypervisor.Accel(accel)
 			reason := "configured"
 			if cfg.Accel == "" {
@@ -120,5 +131,18 @@ func agentCmd(g *globals) *cobra.Command {
 	f.StringVar(&cfg.Advertise, "advertise", "", "host name or IP the controller uses to reach --listen")
 	f.StringVar(&accel, "accel", "", "kvm or tcg (default: detect)")
 	f.StringVar(&qemuBin, "qemu", "", "qemu-system binary (default qemu-system-x86_64)")
+	f.StringVar(&logFormat, "log-format", "text", "log lines as text (key=value) or json")
 	return cmd
+}
+
+// newLogger makes the daemons' logger in the format asked for.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

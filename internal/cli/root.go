@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kumo-cloud/kumo/internal/version"
 	"github.com/kumo-cloud/kumo/pkg/client"
 )
 
@@ -38,13 +39,21 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 		Short:         "Kumo: a private cloud of QEMU virtual machines",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.String(),
+		// A command that is only a group of subcommands (kumo, kumo vm)
+		// refuses what it does not know instead of printing help and
+		// exiting 0.
+		Args: cobra.NoArgs,
+		RunE: groupRun,
 	}
+	root.SetVersionTemplate("kumo {{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.server, "server", "", "Kumo server URL (default: from 'kumo login', $KUMO_SERVER, or http://127.0.0.1:8080)")
 	root.PersistentFlags().StringVar(&g.token, "token", "", "session token (default: from 'kumo login' or $KUMO_TOKEN)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
-	root.AddCommand(serverCmd(g), agentCmd(g), loginCmd(g), logoutCmd(g), vmCmd(g), imageCmd(g), hostCmd(g), taskCmd(g), poolCmd(g))
+	root.AddCommand(serverCmd(g), agentCmd(g), loginCmd(g), logoutCmd(g), vmCmd(g), imageCmd(g), hostCmd(g), taskCmd(g), poolCmd(g), versionCmd(g))
+	refuseUnknownSubcommands(root)
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -57,6 +66,41 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func versionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of this kumo binary",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintln(g.stdout, "kumo", version.String())
+			return nil
+		},
+	}
+}
+
+// groupRun is what a group command (one with subcommands only) does when
+// called alone or with an unknown subcommand: say so and fail.
+func groupRun(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unknown command %q for %q; see '%s --help'", args[0], cmd.CommandPath(), cmd.CommandPath())
+	}
+	cmd.Help()
+	return fmt.Errorf("%q needs a subcommand; see '%s --help'", cmd.CommandPath(), cmd.CommandPath())
+}
+
+// refuseUnknownSubcommands makes every group command under c fail on an
+// unknown subcommand (cobra prints help and exits 0 for a command with
+// no Run of its own).
+func refuseUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.HasSubCommands() && sub.Run == nil && sub.RunE == nil {
+			sub.Args = cobra.ArbitraryArgs
+			sub.RunE = groupRun
+		}
+		refuseUnknownSubcommands(sub)
+	}
 }
 
 // config is what 'kumo login' remembers.

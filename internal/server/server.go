@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/agent"
@@ -26,6 +27,7 @@ import (
 	"github.com/kumo-cloud/kumo/internal/httpguard"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
+	"github.com/kumo-cloud/kumo/internal/metrics"
 	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/internal/storage"
 	"github.com/kumo-cloud/kumo/internal/store"
@@ -77,6 +79,9 @@ type Config struct {
 	// API listeners and the per-source cap of those and the cluster
 	// listener (zero fields: httpguard's defaults).
 	Limits httpguard.Limits
+	// MetricsPublic serves /metrics to anyone who reaches the API
+	// listener; otherwise a scrape needs a session token with host:read.
+	MetricsPublic bool
 }
 
 // Server is a running control plane.
@@ -93,6 +98,9 @@ type Server struct {
 	towerLn net.Listener // nil when the CloudTower API is off
 	zsLn    net.Listener // nil when the ZStack API is off
 	dbcLn   net.Listener // nil when the DBC API is off
+	// ready is set once every API serves and cleared when stopping:
+	// /readyz answers from it.
+	ready atomic.Bool
 
 	// AdminPassword is set when the first admin was created by this start
 	// with a generated password.
@@ -260,8 +268,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m := metrics.New(s.svc)
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", nativeAPI)
+	mux.Handle("/v1/", m.Instrument("native", nativeAPI, nativeAPI.RoutePattern))
+	s.operations(mux, m)
 	mux.Handle("/", web.Handler())
 	apiSrv := s.apiServer(mux)
 
@@ -300,13 +310,15 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { errc <- ignoreClosed(apiSrv.Serve(s.guard(s.apiLn))) }()
 	var nanoSrv *http.Server
 	if s.nanoLn != nil {
-		nanoSrv = s.apiServer(nano.New(s.svc, s.log))
+		nanoAPI := nano.New(s.svc, s.log)
+		nanoSrv = s.apiServer(m.Instrument("nano", nanoAPI, nanoAPI.RoutePattern))
 		go func() { errc <- ignoreClosed(nanoSrv.Serve(s.guard(s.nanoLn))) }()
 		s.log.Info("Nano API ready", "address", "http://"+s.NanoAddr()+nano.Prefix)
 	}
 	var towerSrv *http.Server
 	if s.towerLn != nil {
-		towerSrv = s.apiServer(cloudtower.New(s.svc, s.log))
+		towerAPI := cloudtower.New(s.svc, s.log)
+		towerSrv = s.apiServer(m.Instrument("cloudtower", towerAPI, towerAPI.RoutePattern))
 		go func() { errc <- ignoreClosed(towerSrv.Serve(s.guard(s.towerLn))) }()
 		s.log.Info("CloudTower API ready", "address", "http://"+s.CloudTowerAddr()+cloudtower.Prefix)
 	}
@@ -315,16 +327,18 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.zsLn != nil {
 		zsAPI = zstack.New(s.svc, s.log)
 		zsAPI.Start()
-		zsSrv = s.apiServer(zsAPI)
+		zsSrv = s.apiServer(m.Instrument("zstack", zsAPI, zsAPI.RoutePattern))
 		go func() { errc <- ignoreClosed(zsSrv.Serve(s.guard(s.zsLn))) }()
 		s.log.Info("ZStack API ready", "address", "http://"+s.ZStackAddr()+zstack.Prefix)
 	}
 	var dbcSrv *http.Server
 	if s.dbcLn != nil {
-		dbcSrv = s.apiServer(dbc.New(s.svc, s.log, dbc.Options{ImageServers: s.cfg.DBCImageServers, Wallets: s.cfg.DBCWallets}))
+		dbcAPI := dbc.New(s.svc, s.log, dbc.Options{ImageServers: s.cfg.DBCImageServers, Wallets: s.cfg.DBCWallets})
+		dbcSrv = s.apiServer(m.Instrument("dbc", dbcAPI, dbcAPI.RoutePattern))
 		go func() { errc <- ignoreClosed(dbcSrv.Serve(s.guard(s.dbcLn))) }()
 		s.log.Info("DBC API ready", "address", "http://"+s.DBCAddr()+dbc.Prefix)
 	}
+	s.ready.Store(true)
 	s.log.Info("kumo server ready", "api", "http://"+s.Addr(), "cluster", addr, "data", s.cfg.DataDir)
 
 	var runErr error
@@ -334,6 +348,7 @@ func (s *Server) Run(ctx context.Context) error {
 	case <-s.lease.lost:
 		runErr = errors.New("another control plane took the database lease; this one stopped")
 	}
+	s.ready.Store(false)
 	timeout := s.cfg.ShutdownTimeout
 	if timeout == 0 {
 		timeout = 10 * time.Second
