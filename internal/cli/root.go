@@ -168,8 +168,8 @@ func (g *globals) print(v any, table func(w *tabwriter.Writer)) error {
 
 // parseSize reads sizes like 512, 512M, 10G, 1T into bytes; a bare number
 // is taken in the given default unit.
-func parseSize(s string, defaultUnit int64) (int64, error) {
-	s = strings.TrimSpace(strings.ToUpper(s))
+func parseSize(given string, defaultUnit int64) (int64, error) {
+	s := strings.TrimSpace(strings.ToUpper(given))
 	s = strings.TrimSuffix(strings.TrimSuffix(s, "IB"), "B")
 	unit := defaultUnit
 	if n := len(s); n > 0 {
@@ -186,9 +186,22 @@ func parseSize(s string, defaultUnit int64) (int64, error) {
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || v < 0 {
-		return 0, fmt.Errorf("%q is not a size (examples: 512M, 10G)", s)
+		return 0, fmt.Errorf("%q is not a size (examples: 512M, 10G)", given)
 	}
 	return int64(v * float64(unit)), nil
+}
+
+// sizeFlag reads the size given to --name (a bare number in defaultUnit)
+// and refuses what no VM can have: zero, or less than min bytes.
+func sizeFlag(name, s string, defaultUnit, min int64) (int64, error) {
+	b, err := parseSize(s, defaultUnit)
+	if err != nil {
+		return 0, fmt.Errorf("--%s: %w", name, err)
+	}
+	if b < min {
+		return 0, fmt.Errorf("--%s %s: must be at least %s", name, s, humanBytes(min))
+	}
+	return b, nil
 }
 
 func humanBytes(n int64) string {

@@ -22,6 +22,11 @@ func TestUnknownCommandsFail(t *testing.T) {
 		{[]string{"vm", "lst"}, 1, "", `unknown command "lst" for "kumo vm"`},
 		{[]string{"vm"}, 1, "", `"kumo vm" needs a subcommand`},
 		{[]string{"host", "frobnicate"}, 1, "", `unknown command "frobnicate" for "kumo host"`},
+		{[]string{"vm", "create", "a", "--image", "guest", "--memory", "0"}, 1, "", "--memory 0: must be at least 1.0 MiB"},
+		{[]string{"vm", "create", "a", "--image", "guest", "--memory", "100K"}, 1, "", "--memory 100K: must be at least 1.0 MiB"},
+		{[]string{"vm", "create", "a", "--image", "guest", "--cores", "0"}, 1, "", "--cores 0: a VM needs at least 1 core"},
+		{[]string{"vm", "create", "a", "--image", "guest", "--disk", "ten"}, 1, "", `--disk: "ten" is not a size`},
+		{[]string{"vm", "set", "a", "--memory", "0"}, 1, "", "--memory 0: must be at least 1.0 MiB"},
 		{[]string{"server", "--log-format", "xml", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0"}, 1, "", `--log-format "xml": use text or json`},
 	} {
 		var out, errOut bytes.Buffer

@@ -43,17 +43,20 @@ func vmCreateCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Name = args[0]
+			if cmd.Flags().Changed("cores") && req.Cores < 1 {
+				return fmt.Errorf("--cores %d: a VM needs at least 1 core", req.Cores)
+			}
 			if memory != "" {
-				b, err := parseSize(memory, 1<<20)
+				b, err := sizeFlag("memory", memory, 1<<20, 1<<20)
 				if err != nil {
-					return fmt.Errorf("--memory: %w", err)
+					return err
 				}
 				req.MemoryMiB = int(b >> 20)
 			}
 			if disk != "" {
-				b, err := parseSize(disk, 1<<30)
+				b, err := sizeFlag("disk", disk, 1<<30, 1<<20)
 				if err != nil {
-					return fmt.Errorf("--disk: %w", err)
+					return err
 				}
 				req.DiskBytes = b
 			}
@@ -81,8 +84,8 @@ func vmCreateCmd(g *globals) *cobra.Command {
 	f.StringVar(&req.Image, "image", "", "image id or name (required)")
 	f.StringVar(&req.Pool, "pool", "", "pool id or name")
 	f.IntVar(&req.Cores, "cores", 0, "virtual CPUs (default 1)")
-	f.StringVar(&memory, "memory", "", "memory, e.g. 512M or 2G (default 512M)")
-	f.StringVar(&disk, "disk", "", "system disk size, e.g. 20G (default: the image's size)")
+	f.StringVar(&memory, "memory", "", "memory, e.g. 512M or 2G; a bare number is MiB (default 512M)")
+	f.StringVar(&disk, "disk", "", "system disk size, e.g. 20G; a bare number is GiB (default: the image's size)")
 	f.BoolVar(&full, "full-clone", false, "copy the image instead of a copy-on-write overlay")
 	f.BoolVar(&req.Start, "start", false, "start the VM once created")
 	f.BoolVar(&noWait, "no-wait", false, "return at once instead of waiting for the task")
@@ -141,12 +144,15 @@ func vmSetCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var req api.VMPatch
 			if cmd.Flags().Changed("cores") {
+				if cores < 1 {
+					return fmt.Errorf("--cores %d: a VM needs at least 1 core", cores)
+				}
 				req.Cores = &cores
 			}
 			if memory != "" {
-				b, err := parseSize(memory, 1<<20)
+				b, err := sizeFlag("memory", memory, 1<<20, 1<<20)
 				if err != nil {
-					return fmt.Errorf("--memory: %w", err)
+					return err
 				}
 				mib := int(b >> 20)
 				req.MemoryMiB = &mib
@@ -162,7 +168,7 @@ func vmSetCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().IntVar(&cores, "cores", 0, "virtual CPUs")
-	cmd.Flags().StringVar(&memory, "memory", "", "memory, e.g. 1G")
+	cmd.Flags().StringVar(&memory, "memory", "", "memory, e.g. 1G; a bare number is MiB")
 	cmd.Flags().StringVar(&description, "description", "", "free text")
 	return cmd
 }
