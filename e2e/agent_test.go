@@ -27,7 +27,13 @@ type extraAgent struct {
 // agent's VMs are killed when the test ends.
 func newExtraAgent(t *testing.T, k *kumo, name string) *extraAgent {
 	t.Helper()
-	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
+	return newExtraAgentIn(t, k, name, "")
+}
+
+// newExtraAgentIn is newExtraAgent joining pool ("": the default).
+func newExtraAgentIn(t *testing.T, k *kumo, name, pool string) *extraAgent {
+	t.Helper()
+	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{Pool: pool})
 	if err != nil {
 		t.Fatal(err)
 	}

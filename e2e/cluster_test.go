@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
 	"github.com/kumo-cloud/kumo/internal/storage"
 	"github.com/kumo-cloud/kumo/pkg/api"
+	"github.com/kumo-cloud/kumo/pkg/client"
 )
 
 // TestRemoteAgentAndOfflineHost joins a separate agent with a join token
@@ -132,4 +135,71 @@ func TestAutoStartAtHostBoot(t *testing.T) {
 	if pidAlive(filepath.Join(agentDir, "vms", ids[true], "qemu.pid")) != 0 {
 		t.Error("auto-start VM started again without a host boot")
 	}
+}
+
+// TestRemoveHost retires a machine: its host cannot be removed while its
+// agent runs or while it holds a VM; once it is offline and empty it is
+// removed, its pool can then be deleted, and its old agent identity no
+// longer brings it back.
+func TestRemoveHost(t *testing.T) {
+	k := startKumo(t, withoutLocalAgent)
+	ctx := ctxT(t)
+	if _, err := k.c.CreatePool(ctx, api.PoolsPost{Name: "rack-2"}); err != nil {
+		t.Fatal(err)
+	}
+	remote := newExtraAgentIn(t, k, "retiring", "rack-2")
+	host := k.waitHosts(1)[0]
+	wantConflict := func(what, words string) {
+		t.Helper()
+		err := k.c.RemoveHost(ctx, host.Name)
+		var ce *client.Error
+		if !errors.As(err, &ce) || ce.Status != http.StatusConflict || !strings.Contains(ce.Message, words) {
+			t.Fatalf("remove %s: %v, want 409 saying %q", what, err, words)
+		}
+	}
+	wantConflict("an online host", "is online")
+
+	k.uploadFile("tiny", tinyImage(t))
+	vm := k.createVM(api.VMsPost{Name: "last-one", Image: "tiny", MemoryMiB: 64, Pool: "rack-2"})
+	remote.halt()
+	waitOffline := func() {
+		t.Helper()
+		eventually(t, 15*time.Second, "host offline", func() (bool, string) {
+			h, err := k.c.Host(ctx, host.ID)
+			return err == nil && h.State == "offline", h.State
+		})
+	}
+	waitOffline()
+	wantConflict("a host with a VM", "holds 1 VMs (last-one)")
+
+	remote.run("")
+	k.waitHosts(1)
+	k.mustTask(mustDelete(t, k, vm.ID))
+	remote.halt()
+	waitOffline()
+	if err := k.c.RemoveHost(ctx, host.Name); err != nil {
+		t.Fatalf("remove an offline, empty host: %v", err)
+	}
+	if _, err := k.c.Host(ctx, host.ID); err == nil {
+		t.Fatal("the removed host is still listed")
+	}
+	if err := k.c.DeletePool(ctx, "rack-2"); err != nil {
+		t.Fatalf("delete the pool of the removed host: %v", err)
+	}
+
+	// Its agent, started again with its old identity, is not let back.
+	remote.run("")
+	time.Sleep(5 * k.cfg.Service.HeartbeatInterval)
+	if hosts, err := k.c.Hosts(ctx); err != nil || len(hosts) != 0 {
+		t.Fatalf("hosts after the removed agent came back: %+v %v", hosts, err)
+	}
+}
+
+func mustDelete(t *testing.T, k *kumo, id string) api.Task {
+	t.Helper()
+	task, err := k.c.DeleteVM(ctxT(t), id)
+	if err != nil {
+		t.Fatalf("delete VM %s: %v", id, err)
+	}
+	return task
 }

@@ -46,7 +46,20 @@ func hostCmd(g *globals) *cobra.Command {
 	}
 	tok.Flags().StringVar(&pool, "pool", "", "pool the new host joins (default: default)")
 	tok.Flags().DurationVar(&ttl, "ttl", time.Hour, "how long the token is valid")
-	cmd.AddCommand(tok)
+	cmd.AddCommand(tok, &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove an offline host that holds no VMs, so its machine can be retired",
+		Long: "Remove an offline host that holds no VMs, so its machine can be retired and its pool deleted.\n" +
+			"Stop its agent first. To bring the machine back, delete the agent's data dir identity and join again with a new token.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.client().RemoveHost(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "removed host %s\n", args[0])
+			return nil
+		},
+	})
 	return cmd
 }
 

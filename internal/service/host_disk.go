@@ -51,3 +51,10 @@ func (d *hostDisks) applyAll(hosts []model.Host) []model.Host {
 	}
 	return hosts
 }
+
+// forget drops the figures of a removed host.
+func (d *hostDisks) forget(hostID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.byHost, hostID)
+}

@@ -135,12 +135,19 @@ func (s *Service) DeletePool(ctx context.Context, idOrName string) error {
 	if err != nil {
 		return err
 	}
-	hosts, vms, err := s.db.CountPoolMembers(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	if hosts > 0 || vms > 0 {
-		return model.Errorf(model.CodeConflict, "pool %s still has %d hosts and %d VMs", p.Name, hosts, vms)
-	}
-	return notFound(s.db.DeletePool(ctx, p.ID), "pool", idOrName)
+	return s.db.InTx(ctx, func(q store.Queries) error {
+		hosts, vms, err := q.CountPoolMembers(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if hosts > 0 || vms > 0 {
+			return model.Errorf(model.CodeConflict, "pool %s still has %d hosts and %d VMs", p.Name, hosts, vms)
+		}
+		// Its join tokens, used or not, go with it: none can admit a
+		// host into a pool that is gone.
+		if err := q.DeletePoolJoinTokens(ctx, p.ID); err != nil {
+			return err
+		}
+		return notFound(q.DeletePool(ctx, p.ID), "pool", idOrName)
+	})
 }

@@ -44,6 +44,12 @@ func (q Queries) DeletePool(ctx context.Context, id string) error {
 	return q.execOne(ctx, `DELETE FROM pools WHERE id = $1`, id)
 }
 
+// DeletePoolJoinTokens removes the join tokens into a pool.
+func (q Queries) DeletePoolJoinTokens(ctx context.Context, poolID string) error {
+	_, err := q.q.ExecContext(ctx, `DELETE FROM join_tokens WHERE pool_id = $1`, poolID)
+	return err
+}
+
 // CountPoolMembers returns how many hosts and VMs belong to a pool.
 func (q Queries) CountPoolMembers(ctx context.Context, id string) (hosts, vms int, err error) {
 	err = q.q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM hosts WHERE pool_id = $1), (SELECT COUNT(*) FROM vms WHERE pool_id = $1)`, id).Scan(&hosts, &vms)

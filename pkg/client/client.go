@@ -134,6 +134,11 @@ func (c *Client) Host(ctx context.Context, id string) (out api.Host, err error) 
 	return out, c.do(ctx, http.MethodGet, "/v1/hosts/"+url.PathEscape(id), nil, &out)
 }
 
+// RemoveHost removes an offline host that holds no VMs.
+func (c *Client) RemoveHost(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/hosts/"+url.PathEscape(id), nil, nil)
+}
+
 // CreateJoinToken makes a join token for a new agent.
 func (c *Client) CreateJoinToken(ctx context.Context, req api.JoinTokensPost) (out api.JoinToken, err error) {
 	return out, c.do(ctx, http.MethodPost, "/v1/hosts/join-tokens", req, &out)

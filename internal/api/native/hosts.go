@@ -63,3 +63,7 @@ func (s *Server) createJoinToken(r *http.Request) (any, error) {
 	}
 	return api.JoinToken{Token: tok, ExpiresAt: t.ExpiresAt}, nil
 }
+
+func (s *Server) removeHost(r *http.Request) (any, error) {
+	return nil, s.svc.RemoveHost(ctx(r), r.PathValue("id"))
+}

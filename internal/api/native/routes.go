@@ -55,6 +55,8 @@ func (s *Server) routes() []route {
 
 		{method: "GET", path: "/v1/hosts", perm: model.PermHostRead, summary: "List hosts", reply: []api.Host{}, status: http.StatusOK, handle: s.listHosts},
 		{method: "GET", path: "/v1/hosts/{id}", perm: model.PermHostRead, summary: "Show a host", params: idParam{}, reply: api.Host{}, status: http.StatusOK, handle: s.getHost},
+		{method: "DELETE", path: "/v1/hosts/{id}", perm: model.PermHostUpdate, summary: "Remove an offline host that holds no VMs (its agent must join again to come back)",
+			params: idParam{}, status: http.StatusNoContent, handle: s.removeHost},
 		{method: "POST", path: "/v1/hosts/join-tokens", perm: model.PermHostUpdate, summary: "Make a one-time token for a new agent",
 			body: api.JoinTokensPost{}, reply: api.JoinToken{}, status: http.StatusCreated, handle: s.createJoinToken},
 
