@@ -140,3 +140,38 @@ func TestRoutePermissions(t *testing.T) {
 		}
 	}
 }
+
+// TestTrailingSlash checks that a path is served with or without its
+// trailing slash, as Nano's FrontEnd serves the portal's spellings,
+// without a redirect, and that a path matching a route as given keeps it.
+func TestTrailingSlash(t *testing.T) {
+	s := New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tests := []struct{ method, path, pattern string }{
+		{"GET", "/api/v1/compute_pools", "GET /api/v1/compute_pools/{$}"},
+		{"GET", "/api/v1/compute_pools/", "GET /api/v1/compute_pools/{$}"},
+		{"PUT", "/api/v1/guests/g1/qos/cpu", "PUT /api/v1/guests/{id}/qos/cpu/{$}"},
+		{"PUT", "/api/v1/guests/g1/cores/", "PUT /api/v1/guests/{id}/cores"},
+		{"GET", "/api/v1/compute_pools/p1", "GET /api/v1/compute_pools/{pool}"},
+		// A group named "members" is a group, not the document's members path.
+		{"GET", "/api/v1/user_groups/members", "GET /api/v1/user_groups/{group_name}"},
+		{"GET", "/api/v1/no/such/thing", "/"},
+		{"GET", "/api/v1/no/such/thing/", "/"},
+		{"POST", "/api/v1/compute_pools", "/"},
+	}
+	for _, tc := range tests {
+		r := s.slashed(httptest.NewRequest(tc.method, tc.path, nil))
+		_, pat := s.mux.Handler(r)
+		if pat != tc.pattern {
+			t.Errorf("%s %s: served by %q, want %q", tc.method, tc.path, pat, tc.pattern)
+		}
+		if strings.HasSuffix(pat, "/{$}") && !strings.HasSuffix(r.URL.Path, "/") {
+			t.Errorf("%s %s: ServeMux would redirect to %s/", tc.method, tc.path, r.URL.Path)
+		}
+	}
+	// No redirect reaches the client.
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/no/such/thing/", nil))
+	if rec.Code == http.StatusTemporaryRedirect || rec.Code == http.StatusMovedPermanently {
+		t.Fatalf("redirected: %d", rec.Code)
+	}
+}

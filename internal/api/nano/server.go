@@ -101,7 +101,42 @@ func pattern(path string) string {
 // the audit log; headers such as X-Forwarded-For are the caller's to
 // write and are not trusted.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r.WithContext(service.WithSource(r.Context(), r.RemoteAddr)))
+	s.mux.ServeHTTP(w, s.slashed(r).WithContext(service.WithSource(r.Context(), r.RemoteAddr)))
+}
+
+// slashed answers a path with or without its trailing slash directly,
+// as Nano's FrontEnd does (the portal writes /guests/{id}/qos/cpu where
+// the document writes /guests/{id}/qos/cpu/), instead of ServeMux's 307
+// redirect or 404: when the path as given matches no route, or only
+// through that redirect, the other spelling is served if it matches one.
+// A path that matches a route as given is never rewritten.
+func (s *Server) slashed(r *http.Request) *http.Request {
+	_, pat := s.mux.Handler(r)
+	path := r.URL.Path
+	redirect := !strings.HasSuffix(path, "/") && strings.HasSuffix(pat, "/{$}")
+	if pat != "/" && !redirect {
+		return r
+	}
+	other := strings.TrimSuffix(path, "/")
+	if other == path {
+		other += "/"
+	}
+	if other == "" {
+		return r
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path, r2.URL.RawPath = other, ""
+	if raw := r.URL.RawPath; raw != "" {
+		if strings.HasSuffix(raw, "/") {
+			r2.URL.RawPath = strings.TrimSuffix(raw, "/")
+		} else {
+			r2.URL.RawPath = raw + "/"
+		}
+	}
+	if _, p := s.mux.Handler(r2); p == "/" || (!strings.HasSuffix(other, "/") && strings.HasSuffix(p, "/{$}")) {
+		return r
+	}
+	return r2
 }
 
 func (s *Server) wrap(rt route) http.Handler {
