@@ -5,12 +5,15 @@
 // Conventions of the dialect, as Nano's web portal relies on them:
 //   - every reply is {"error_code", "message", "data"}; error_code 0 is
 //     success.
-//   - a failure has a non-zero error_code equal to its HTTP status (400 bad
-//     request, 401 no or bad session, 403 not allowed, 404 unknown object,
-//     409 conflict with the current state, 413 a body over its limit,
-//     501 not implemented yet, 503 a host is unreachable, 500 anything
-//     else), so both the portal's checks (non-2xx, error_code != 0) see
-//     it.
+//   - a failure is answered with HTTP 200, as Nano's FrontEnd and Core
+//     answer every failure (the portal reads error_code and shows the
+//     message; a 4xx makes it show "Request failed with status code
+//     409" instead). Its error_code is the status it would have in
+//     Kumo's other APIs (400 bad request, 401 no or bad session, 403 not
+//     allowed, 404 unknown object, 409 conflict with the current state,
+//     413 a body over its limit, 429 too many attempts, 501 not
+//     implemented yet, 503 a host is unreachable, 500 anything else),
+//     where Nano always says 500; Retry-After is still set.
 //   - the session token goes in the Nano-Session header.
 //
 // The document's examples wrap replies in a JSON array; its schemas (and
@@ -215,10 +218,12 @@ func errNotImplemented(what string) error {
 
 const codeNotImplemented = model.CodeNotImplemented
 
+// writeError answers a failure the FrontEnd's way: HTTP 200, the
+// failure in error_code and message.
 func writeError(w http.ResponseWriter, err error) {
 	status, msg := httpstatus.Of(model.CodeOf(err)), httpstatus.Message(err)
 	httpstatus.SetRetryAfter(w, err)
-	writeEnvelope(w, status, status, msg, nil)
+	writeEnvelope(w, http.StatusOK, status, msg, nil)
 }
 
 // decode reads a JSON body strictly (jsonbody.Decode). The document
