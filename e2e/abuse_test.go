@@ -155,7 +155,7 @@ func TestLoginFloodEveryAPI(t *testing.T) {
 				return r.status == 429 && jsonHas(r, "error", "code", "too_many_requests") && tooMany(r)
 			}},
 		{name: "Nano", user: "flood-nano",
-			send:    postJSON("POST", "http://"+k.srv.NanoAddr()+"/api/v1/sessions/", map[string]string{"user": "flood-nano", "password": "guess"}),
+			send: postJSON("POST", "http://"+k.srv.NanoAddr()+"/api/v1/sessions/", map[string]string{"user": "flood-nano", "password": "guess"}),
 			// Nano answers failures with HTTP 200, the failure in error_code.
 			wrong:   func(r loginReply) bool { return r.status == 200 && jsonHas(r, "error_code", "401") },
 			refused: func(r loginReply) bool { return r.status == 200 && jsonHas(r, "error_code", "429") && tooMany(r) }},
