@@ -228,9 +228,9 @@ func TestNanoPortal(t *testing.T) {
 	status := p.ok("POST", "/guests/", map[string]any{
 		"name": "portal-vm", "owner": "admin", "group": login.Group, "pool": "default", "cores": 1, "memory": 256 << 20,
 		"disks": []int64{5 * GiB}, "auto_start": false, "from_image": image.ID, "template": template,
-		"modules": []string{"qemu", "cloud-init"},
+		"modules":    []string{"qemu", "cloud-init"},
 		"cloud_init": map[string]string{"admin_name": "root", "admin_secret": "", "data_path": "/opt/data"},
-		"qos": map[string]any{"cpu_priority": "medium", "write_iops": 0, "read_iops": 0, "receive_speed": 0, "send_speed": 0},
+		"qos":        map[string]any{"cpu_priority": "medium", "write_iops": 0, "read_iops": 0, "receive_speed": 0, "send_speed": 0},
 	}, &created)
 	if status != 202 || created.ID == "" {
 		t.Fatalf("create: HTTP %d, %+v (the portal waits on 202 with the id)", status, created)
