@@ -636,7 +636,7 @@ func TestErrorSweep(t *testing.T) {
 		"nano": {base: "http://" + k.srv.NanoAddr(), authorize: func(req *http.Request, _ []byte) []byte {
 			req.Header.Set("Nano-Session", token)
 			return nil
-		}, public: func(m, p string) bool { return m == "POST" && p == "/api/v1/sessions/" },
+		}, public: func(m, p string) bool { return (m == "POST" && p == "/api/v1/sessions/") || p == "/api/v1/system/" },
 			errorForm: envelopeForm("error_code"), params: braceParam},
 		"cloudtower": {base: "http://" + k.srv.CloudTowerAddr(), authorize: bearer(""),
 			public:    func(m, p string) bool { return p == "/v2/api/login" },
@@ -709,7 +709,7 @@ func TestErrorSweep(t *testing.T) {
 	// Native first: the dialects' calls may take the host out of its
 	// pool (Nano's cells), and the native create should still reach its
 	// size checks.
-	eps := append(native, loadSweepEndpoints(t)...)
+	eps := append(append(native, loadSweepEndpoints(t)...), nanoPortalSweep()...)
 	counts := map[string]int{}
 	for _, ep := range eps {
 		counts[ep.dialect]++

@@ -419,3 +419,32 @@ func TestNanoGuestBuilding(t *testing.T) {
 	t.Logf("%d replies of 201 while building, the last at progress %d", building, last)
 	k.mustTask(vm.Task)
 }
+
+// nanoPortalSweep is the portal's paths beside the document's
+// (docs/nano-endpoints.md), with the bodies the portal sends, for
+// TestErrorSweep.
+func nanoPortalSweep() []sweepEndpoint {
+	rule := map[string]any{"action": "reject", "protocol": "tcp", "to_port": 22}
+	eps := []sweepEndpoint{
+		{method: "GET", path: "/api/v1/system/"},
+		{method: "POST", path: "/api/v1/system/", example: map[string]any{"user": "admin", "password": "long-enough-password", "menu": []string{"dashboard"}}},
+		{method: "GET", path: "/api/v1/compute_cell_status/{pool}/{cell}"},
+		{method: "GET", path: "/api/v1/instance_status/{pool}/{cell}"},
+		{method: "GET", path: "/api/v1/address_pools/{pool}/{type}/ranges/{start}"},
+		{method: "POST", path: "/api/v1/address_pools/{pool}/{type}/ranges/{start}", example: map[string]any{"end": "10.0.0.9", "netmask": "255.255.255.0"}},
+		{method: "DELETE", path: "/api/v1/address_pools/{pool}/{type}/ranges/{start}"},
+		{method: "PUT", path: "/api/v1/guests/{id}/security_policy/rules/{index}", example: rule},
+		{method: "PUT", path: "/api/v1/guests/{id}/security_policy/rules/{index}/order", example: map[string]any{"direction": "up"}},
+		{method: "DELETE", path: "/api/v1/guests/{id}/security_policy/rules/{index}"},
+		{method: "PUT", path: "/api/v1/guests/{id}/monitor/secret"},
+		{method: "POST", path: "/api/v1/disk_images/{id}/file/"},
+		{method: "GET", path: "/api/v1/disk_images/{id}/file/"},
+		{method: "POST", path: "/api/v1/media_images/{id}/file/"},
+		{method: "GET", path: "/api/v1/media_images/{id}/file/"},
+		{method: "GET", path: "/api/v1/user_groups/{group_name}/members/"},
+	}
+	for i := range eps {
+		eps[i].dialect = "nano"
+	}
+	return eps
+}
