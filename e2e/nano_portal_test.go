@@ -448,3 +448,117 @@ func nanoPortalSweep() []sweepEndpoint {
 	}
 	return eps
 }
+
+// TestNanoPortalBodies sends every request body the portal builds
+// (src/nano_api.js), with its fields, to its path: none is refused for
+// its shape (an unknown field, a field of the wrong kind), whatever the
+// call's outcome on the objects at hand.
+func TestNanoPortalBodies(t *testing.T) {
+	k := startKumo(t)
+	k.uploadFile("tiny", tinyImage(t))
+	p := portal{k.nano(t)}
+	p.login()
+	var guest, image, media, group struct {
+		ID string `json:"id"`
+	}
+	p.ok("POST", "/guests/", map[string]any{"name": "bodies", "owner": "admin", "group": "admin", "pool": "default", "cores": 1,
+		"memory": 64 << 20, "disks": []int64{1 << 30}, "auto_start": false, "from_image": "tiny", "template": ""}, &guest)
+	eventually(t, time.Minute, "the guest to be created", func() (bool, string) {
+		return p.ok("GET", "/guests/"+guest.ID, nil, nil) == 200, ""
+	})
+	var cells []struct {
+		Name string `json:"name"`
+	}
+	p.ok("GET", "/compute_pool_cells/default", nil, &cells)
+	cell := cells[0].Name
+	var storages struct {
+		System []string `json:"system"`
+	}
+	p.ok("GET", "/compute_cell_status/default/"+cell+"/storages/", nil, &storages)
+	image.ID = "tiny"
+	p.ok("POST", "/media_images/", map[string]any{"name": "cd", "description": "d", "tags": []string{"iso"}, "owner": "admin", "group": "admin"}, &media)
+	p.ok("POST", "/security_policy_groups/", map[string]any{"name": "sg", "description": "d", "user": "admin", "group": "admin",
+		"enabled": true, "global": false, "default_action": "reject"}, &group)
+	g, rule := "/guests/"+guest.ID, map[string]any{"action": "reject", "protocol": "tcp", "to_port": 22}
+	info := map[string]any{"name": "renamed", "description": "d", "tags": []string{"linux"}, "owner": "admin", "group": "admin"}
+	calls := []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/compute_pools/p2", map[string]any{"storage": "", "network": "", "failover": false}},
+		{"PUT", "/compute_pools/p2", map[string]any{"storage": "", "network": "", "failover": false}},
+		{"PUT", "/compute_pool_cells/default/" + cell, map[string]any{"enable": true}},
+		{"PUT", "/compute_cell_status/default/" + cell + "/storages/", map[string]any{"default": firstOr(storages.System, "/")}},
+		{"POST", "/storage_pools/s1", map[string]any{"type": "local", "host": "", "target": ""}},
+		{"PUT", "/storage_pools/s1", map[string]any{"type": "local", "host": "", "target": ""}},
+		{"POST", "/address_pools/a1", map[string]any{"gateway": "10.9.0.1", "provider": "dhcp", "dns": []string{"10.9.0.1"}}},
+		{"PUT", "/address_pools/a1", map[string]any{"gateway": "10.9.0.1", "provider": "dhcp", "dns": []string{"10.9.0.1"}}},
+		{"POST", "/address_pools/a1/internal/ranges/10.9.0.10", map[string]any{"end": "10.9.0.20", "netmask": "255.255.255.0"}},
+		{"POST", "/search/guests/", map[string]any{"limit": 20, "offset": 20, "pool": "default", "cell": cell, "keyword": "b"}},
+		{"PUT", g + "/name/", map[string]any{"name": "renamed"}},
+		{"PUT", g + "/cores", map[string]any{"cores": 2}},
+		{"PUT", g + "/memory", map[string]any{"memory": 128 << 20}},
+		{"PUT", g + "/auto_start", map[string]any{"enable": true}},
+		{"PUT", g + "/disks/resize/0", map[string]any{"size": 2 << 30}},
+		{"PUT", g + "/disks/shrink/0", map[string]any{"immediate": false}},
+		{"PUT", g + "/auth", map[string]any{"user": "root", "password": "long-enough-secret"}},
+		{"PUT", g + "/qos/cpu", map[string]any{"priority": "high"}},
+		{"PUT", g + "/qos/disk", map[string]any{"write_iops": 100, "read_iops": 100}},
+		{"PUT", g + "/qos/network", map[string]any{"receive_speed": 0, "send_speed": 0}},
+		{"PUT", g + "/system/", map[string]any{"from_image": image.ID}},
+		{"PUT", g + "/security_policy/default_action", map[string]any{"action": "reject"}},
+		{"POST", g + "/security_policy/rules/", rule},
+		{"PUT", g + "/security_policy/rules/0", rule},
+		{"PUT", g + "/security_policy/rules/0/order", map[string]any{"direction": "down"}},
+		{"POST", "/instances/" + guest.ID + "/snapshots/", map[string]any{"name": "s1", "description": "d"}},
+		{"PUT", "/instances/" + guest.ID + "/snapshots/", map[string]any{"target": "s1"}},
+		{"POST", "/instances/" + guest.ID + "/media", map[string]any{"source": media.ID}},
+		{"POST", "/instances/" + guest.ID, map[string]any{"from_media": true, "source": media.ID}},
+		{"DELETE", "/instances/" + guest.ID, map[string]any{"reboot": true, "force": true}},
+		{"POST", "/migrations/", map[string]any{"source_pool": "default", "source_cell": cell, "target_cell": cell, "instances": []string{guest.ID}}},
+		{"POST", "/migrations/", map[string]any{"source_pool": "default", "source_cell": cell, "target_cell": cell}},
+		{"PATCH", "/media_images/", map[string]any{"owner": "admin", "group": "admin"}},
+		{"PUT", "/media_images/" + media.ID, info},
+		{"PATCH", "/disk_images/", map[string]any{"owner": "admin", "group": "admin"}},
+		{"POST", "/disk_images/", map[string]any{"name": "from-guest", "description": "d", "tags": []string{}, "owner": "admin", "group": "admin", "guest": guest.ID}},
+		{"PUT", "/disk_images/" + image.ID, info},
+		{"POST", "/batch/create_guest/", map[string]any{"name_rule": "order", "count": 1, "owner": "admin", "group": "admin", "pool": "default",
+			"cores": 1, "memory": 64 << 20, "disks": []int64{1 << 30}, "auto_start": false, "from_image": image.ID, "template": "",
+			"name_prefix": "batch", "modules": []string{"qemu"}, "qos": map[string]any{"cpu_priority": "medium", "write_iops": 0,
+				"read_iops": 0, "receive_speed": 0, "send_speed": 0}}},
+		{"POST", "/batch/stop_guest/", map[string]any{"guest": []string{guest.ID}}},
+		{"POST", "/templates/", map[string]any{"name": "t1", "admin": "root", "operating_system": "linux", "disk": "scsi",
+			"network": "virtio", "display": "vga", "control": "vnc", "usb": "", "tablet": ""}},
+		{"PUT", "/security_policy_groups/" + group.ID, map[string]any{"name": "sg", "description": "d", "user": "admin", "group": "admin",
+			"enabled": true, "global": false, "default_action": "reject"}},
+		{"POST", "/security_policy_groups/" + group.ID + "/rules/", rule},
+		{"PUT", "/security_policy_groups/" + group.ID + "/rules/0", rule},
+		{"PUT", "/security_policy_groups/" + group.ID + "/rules/0/order", map[string]any{"direction": "up"}},
+		{"POST", "/roles/r1", map[string]any{"menu": []string{"dashboard", "image", "media", "templates", "policies"}}},
+		{"PUT", "/roles/r1", map[string]any{"menu": []string{"instance"}}},
+		{"POST", "/user_groups/ug1", map[string]any{"display": "Group", "role": []string{"r1"}}},
+		{"PUT", "/user_groups/ug1", map[string]any{"display": "Group", "role": []string{"r1"}}},
+		{"POST", "/users/u1", map[string]any{"password": "long-enough-password", "nick": "U", "mail": "u@example.com"}},
+		{"PUT", "/users/u1", map[string]any{"nick": "U1", "mail": "u1@example.com"}},
+		{"POST", "/user_groups/ug1/members/u1", map[string]any{}},
+		{"PUT", "/users/admin/password/", map[string]any{"old": "wrong-password", "new": "another-long-password"}},
+		{"PUT", "/resource_visibilities/", map[string]any{"instance_visible": true, "disk_image_visible": true, "media_image_visible": true}},
+		{"DELETE", "/logs/", map[string]any{"entries": []string{"no-such-entry"}}},
+	}
+	for _, c := range calls {
+		r := p.portalCall(c.method, c.path, c.body)
+		if r.ErrorCode == 400 && (strings.Contains(r.Message, "unknown field") || strings.Contains(r.Message, "expected ")) {
+			t.Errorf("%s %s %v: the portal's body is refused: %s", c.method, c.path, c.body, r.Message)
+		}
+		if r.ErrorCode == 404 && strings.Contains(r.Message, "no such endpoint") {
+			t.Errorf("%s %s: %s", c.method, c.path, r.Message)
+		}
+	}
+}
+
+func firstOr(list []string, or string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return or
+}
