@@ -505,6 +505,9 @@ func (s *sweep) send(d sweepDialect, dialect, method, path string, body []byte, 
 	if dialect == "zstack" && status == http.StatusAccepted {
 		status, raw = s.followJob(d, raw)
 	}
+	if dialect == "nano" {
+		status = s.nanoStatus(fmt.Sprintf("nano %s %s (%s)", method, path, what), status, raw)
+	}
 	// KUMO_SWEEP_DUMP names a file that gets every request and reply,
 	// to read what the APIs answer when a change to the sweep is made.
 	if dump := os.Getenv("KUMO_SWEEP_DUMP"); dump != "" {
@@ -517,6 +520,24 @@ func (s *sweep) send(d sweepDialect, dialect, method, path string, body []byte, 
 		f.Close()
 	}
 	s.judge(d, dialect, method, path, what, authed, status, raw)
+}
+
+// nanoStatus is the status a Nano reply means: Nano's FrontEnd answers
+// failures with HTTP 200 and the failure in error_code (Kumo's is the
+// status it would have elsewhere), so that code is judged. A failure
+// with another HTTP status is an error.
+func (s *sweep) nanoStatus(where string, status int, raw []byte) int {
+	s.t.Helper()
+	var r struct {
+		ErrorCode int `json:"error_code"`
+	}
+	if json.Unmarshal(raw, &r) != nil || r.ErrorCode == 0 {
+		return status // a success, or a file download
+	}
+	if status != http.StatusOK {
+		s.t.Errorf("%s: HTTP %d with error_code %d: Nano answers failures with HTTP 200: %.300s", where, status, r.ErrorCode, raw)
+	}
+	return r.ErrorCode
 }
 
 func (s *sweep) do(req *http.Request) (int, []byte) {
@@ -615,7 +636,7 @@ func TestErrorSweep(t *testing.T) {
 		"nano": {base: "http://" + k.srv.NanoAddr(), authorize: func(req *http.Request, _ []byte) []byte {
 			req.Header.Set("Nano-Session", token)
 			return nil
-		}, public: func(m, p string) bool { return m == "POST" && p == "/api/v1/sessions/" },
+		}, public: func(m, p string) bool { return (m == "POST" && p == "/api/v1/sessions/") || p == "/api/v1/system/" },
 			errorForm: envelopeForm("error_code"), params: braceParam},
 		"cloudtower": {base: "http://" + k.srv.CloudTowerAddr(), authorize: bearer(""),
 			public:    func(m, p string) bool { return p == "/v2/api/login" },
@@ -688,7 +709,7 @@ func TestErrorSweep(t *testing.T) {
 	// Native first: the dialects' calls may take the host out of its
 	// pool (Nano's cells), and the native create should still reach its
 	// size checks.
-	eps := append(native, loadSweepEndpoints(t)...)
+	eps := append(append(native, loadSweepEndpoints(t)...), nanoPortalSweep()...)
 	counts := map[string]int{}
 	for _, ep := range eps {
 		counts[ep.dialect]++

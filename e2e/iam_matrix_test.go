@@ -250,6 +250,9 @@ func (m *matrix) do(apiName, token, method, path string, body any) (int, []byte)
 	if apiName == "zstack" && resp.StatusCode == http.StatusAccepted {
 		return m.pollZStack(token, raw)
 	}
+	if apiName == "nano" {
+		return nanoOutcome(m.t, resp.StatusCode, raw), raw // failures come with HTTP 200
+	}
 	return resp.StatusCode, raw
 }
 

@@ -35,7 +35,8 @@ func (n *nanoClient) uploadMedia(id, checksum string, content []byte) nanoReply 
 	return n.send("POST", "/media_image_files/"+id, mw.FormDataContentType(), &buf)
 }
 
-// download returns the raw body of a GET, which is not an envelope.
+// download returns the raw body of a GET, which is not an envelope,
+// and the outcome (nanoOutcome) of one that is.
 func (n *nanoClient) download(path string) (int, []byte, string) {
 	n.t.Helper()
 	req, _ := http.NewRequest("GET", n.base+path, nil)
@@ -49,7 +50,11 @@ func (n *nanoClient) download(path string) (int, []byte, string) {
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	return resp.StatusCode, body, resp.Header.Get("Content-Type")
+	status := resp.StatusCode
+	if resp.Header.Get("Content-Type") == "application/json" {
+		status = nanoOutcome(n.t, status, body) // a failure, with HTTP 200
+	}
+	return status, body, resp.Header.Get("Content-Type")
 }
 
 type nanoInstance struct {

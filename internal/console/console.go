@@ -129,6 +129,21 @@ func (b *Broker) Redeem(token string) (Target, error) {
 	return g.target, nil
 }
 
+// Revoke drops every token of the VM not redeemed yet, and returns how
+// many there were; consoles already open go on.
+func (b *Broker) Revoke(vmID string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for tok, g := range b.grants {
+		if g.target.VMID == vmID {
+			delete(b.grants, tok)
+			n++
+		}
+	}
+	return n
+}
+
 // sweepLocked drops expired grants. Sweeping at most once per ttl keeps
 // Issue amortised O(1) while bounding the map to roughly the tokens issued
 // in the last two ttls, so unredeemed tokens cannot accumulate.

@@ -418,3 +418,22 @@ func TestConsoleOutlivesListenerTimeoutsAndEndsWhenIdle(t *testing.T) {
 		t.Fatalf("an idle session was ended after %s", waited)
 	}
 }
+
+// Revoke drops the VM's unused tokens and no other VM's.
+func TestBrokerRevoke(t *testing.T) {
+	b := NewBroker(0)
+	a1, _ := b.Issue(Target{VMID: "a"})
+	a2, _ := b.Issue(Target{VMID: "a"})
+	other, _ := b.Issue(Target{VMID: "b"})
+	if n := b.Revoke("a"); n != 2 {
+		t.Fatalf("revoked %d tokens, want 2", n)
+	}
+	for _, tok := range []string{a1, a2} {
+		if _, err := b.Redeem(tok); err != ErrUnknownToken {
+			t.Fatalf("a revoked token redeemed: %v", err)
+		}
+	}
+	if got, err := b.Redeem(other); err != nil || got.VMID != "b" {
+		t.Fatalf("another VM's token: %+v %v", got, err)
+	}
+}

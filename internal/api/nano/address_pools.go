@@ -140,6 +140,9 @@ func (s *Server) listAddressRanges(r *http.Request) (reply, error) {
 }
 
 func (s *Server) getAddressRange(r *http.Request) (reply, error) {
+	if err := s.rangeInPool(r); err != nil {
+		return reply{}, err
+	}
 	u, err := s.svc.GetAddressRange(ctx(r), r.PathValue("start"))
 	if err != nil {
 		return reply{}, err
@@ -161,7 +164,9 @@ func (s *Server) addAddressRange(r *http.Request) (reply, error) {
 		return reply{}, err
 	}
 	q := r.URL.Query()
-	pool, rangeType := firstOf(q.Get("pool"), req.Pool), firstOf(q.Get("type"), req.Type)
+	// The portal's path names the pool and type; the document's takes
+	// them from the query or the body.
+	pool, rangeType := firstOf(r.PathValue("name"), q.Get("pool"), req.Pool), firstOf(r.PathValue("type"), q.Get("type"), req.Type)
 	if pool == "" {
 		return reply{}, model.FieldError("pool", "is required: the path names no address pool, so give it as ?pool=NAME or \"pool\" in the body")
 	}
@@ -176,6 +181,9 @@ func (s *Server) addAddressRange(r *http.Request) (reply, error) {
 }
 
 func (s *Server) removeAddressRange(r *http.Request) (reply, error) {
+	if err := s.rangeInPool(r); err != nil {
+		return reply{}, err
+	}
 	return done(s.svc.RemoveAddressRange(ctx(r), r.PathValue("start")))
 }
 

@@ -150,15 +150,31 @@ func (s *Server) downloadMediaImage(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
+	return s.imageFile(r, img)
+}
+
+// downloadDiskImage sends a disk image's file, as downloadMediaImage.
+func (s *Server) downloadDiskImage(r *http.Request) (reply, error) {
+	img, err := s.diskImage(r)
+	if err != nil {
+		return reply{}, err
+	}
+	return s.imageFile(r, img)
+}
+
+// imageFile sends an image's bytes, named after the image and its
+// format (with Range support, so a client can resume).
+func (s *Server) imageFile(r *http.Request, img model.Image) (reply, error) {
 	f, img, err := s.svc.OpenImageFile(ctx(r), img.ID)
 	if err != nil {
 		return reply{}, err
 	}
+	name := img.Name + "." + string(img.Format)
 	return ok(rawResponse(func(w http.ResponseWriter, r *http.Request) {
 		defer f.Close()
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(img.Name+".iso"))
+		w.Header().Set("Content-Disposition", "attachment; filename="+strconv.Quote(name))
 		// The download goes on as long as the client reads.
-		http.ServeContent(httpguard.StreamWriter(r.Context(), w), r, img.Name+".iso", img.UpdatedAt, f)
+		http.ServeContent(httpguard.StreamWriter(r.Context(), w), r, name, img.UpdatedAt, f)
 	}))
 }

@@ -19,7 +19,7 @@ func (b roleBody) menu() ([]string, error) {
 	if b.Menu == nil {
 		return nil, model.FieldError("menu", "is required: a list of menus such as [\"dashboard\", \"instance\"]")
 	}
-	return *b.Menu, nil
+	return kumoMenus(*b.Menu)
 }
 
 func (s *Server) listRoles(r *http.Request) (reply, error) {
@@ -39,7 +39,7 @@ func (s *Server) getRole(r *http.Request) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return ok(map[string][]string{"menu": role.Menus()})
+	return ok(map[string][]string{"menu": portalMenus(role.Menus())})
 }
 
 func (s *Server) createRole(r *http.Request) (reply, error) {

@@ -166,7 +166,7 @@ func (s *Server) routes() []route {
 		{"POST", "/logs/", model.PermLogWrite, s.addLog, ""},                                                                                        // 添加操作日志
 		{"DELETE", "/logs/", model.PermLogWrite, s.deleteLogs, ""},                                                                                  // 删除操作日志
 	}
-	out := make([]route, 0, len(rs))
+	out := make([]route, 0, len(rs)+len(s.portalRoutes()))
 	for _, r := range rs {
 		h := r.handle
 		if r.pending != "" {
@@ -178,6 +178,9 @@ func (s *Server) routes() []route {
 		out = append(out, route{method: r.method, path: r.path, handle: h, pending: r.pending, perm: r.perm,
 			public: r.method == http.MethodPost && r.path == "/sessions/",
 			upload: r.method == http.MethodPost && strings.HasSuffix(strings.TrimSuffix(r.path, "{id}"), "_image_files/")})
+	}
+	for _, r := range s.portalRoutes() {
+		out = append(out, route{method: r.method, path: r.path, handle: r.handle, perm: r.perm, public: r.public, upload: r.upload})
 	}
 	return out
 }

@@ -50,9 +50,10 @@ func (s *Server) addSecurityRule(r *http.Request) (reply, error) {
 	return done(s.svc.EditSecurityRules(ctx(r), r.PathValue("id"), e))
 }
 
-// guestOfRequest finds the guest of the paths that do not name one.
+// guestOfRequest finds the guest of the paths that do not name one (the
+// portal's paths name it, as /guests/{id}/security_policy/rules/...).
 func guestOfRequest(r *http.Request, fromBody string) (string, error) {
-	if id := firstOf(r.URL.Query().Get("guest"), fromBody); id != "" {
+	if id := firstOf(r.PathValue("id"), r.URL.Query().Get("guest"), fromBody); id != "" {
 		return id, nil
 	}
 	return "", model.FieldError("guest", "is required: this path names no guest, so give its id as ?guest=ID or \"guest\" in the body")

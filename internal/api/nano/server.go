@@ -5,12 +5,15 @@
 // Conventions of the dialect, as Nano's web portal relies on them:
 //   - every reply is {"error_code", "message", "data"}; error_code 0 is
 //     success.
-//   - a failure has a non-zero error_code equal to its HTTP status (400 bad
-//     request, 401 no or bad session, 403 not allowed, 404 unknown object,
-//     409 conflict with the current state, 413 a body over its limit,
-//     501 not implemented yet, 503 a host is unreachable, 500 anything
-//     else), so both the portal's checks (non-2xx, error_code != 0) see
-//     it.
+//   - a failure is answered with HTTP 200, as Nano's FrontEnd and Core
+//     answer every failure (the portal reads error_code and shows the
+//     message; a 4xx makes it show "Request failed with status code
+//     409" instead). Its error_code is the status it would have in
+//     Kumo's other APIs (400 bad request, 401 no or bad session, 403 not
+//     allowed, 404 unknown object, 409 conflict with the current state,
+//     413 a body over its limit, 429 too many attempts, 501 not
+//     implemented yet, 503 a host is unreachable, 500 anything else),
+//     where Nano always says 500; Retry-After is still set.
 //   - the session token goes in the Nano-Session header.
 //
 // The document's examples wrap replies in a JSON array; its schemas (and
@@ -101,7 +104,42 @@ func pattern(path string) string {
 // the audit log; headers such as X-Forwarded-For are the caller's to
 // write and are not trusted.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r.WithContext(service.WithSource(r.Context(), r.RemoteAddr)))
+	s.mux.ServeHTTP(w, s.slashed(r).WithContext(service.WithSource(r.Context(), r.RemoteAddr)))
+}
+
+// slashed answers a path with or without its trailing slash directly,
+// as Nano's FrontEnd does (the portal writes /guests/{id}/qos/cpu where
+// the document writes /guests/{id}/qos/cpu/), instead of ServeMux's 307
+// redirect or 404: when the path as given matches no route, or only
+// through that redirect, the other spelling is served if it matches one.
+// A path that matches a route as given is never rewritten.
+func (s *Server) slashed(r *http.Request) *http.Request {
+	_, pat := s.mux.Handler(r)
+	path := r.URL.Path
+	redirect := !strings.HasSuffix(path, "/") && strings.HasSuffix(pat, "/{$}")
+	if pat != "/" && !redirect {
+		return r
+	}
+	other := strings.TrimSuffix(path, "/")
+	if other == path {
+		other += "/"
+	}
+	if other == "" {
+		return r
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path, r2.URL.RawPath = other, ""
+	if raw := r.URL.RawPath; raw != "" {
+		if strings.HasSuffix(raw, "/") {
+			r2.URL.RawPath = strings.TrimSuffix(raw, "/")
+		} else {
+			r2.URL.RawPath = raw + "/"
+		}
+	}
+	if _, p := s.mux.Handler(r2); p == "/" || (!strings.HasSuffix(other, "/") && strings.HasSuffix(p, "/{$}")) {
+		return r
+	}
+	return r2
 }
 
 func (s *Server) wrap(rt route) http.Handler {
@@ -180,10 +218,12 @@ func errNotImplemented(what string) error {
 
 const codeNotImplemented = model.CodeNotImplemented
 
+// writeError answers a failure the FrontEnd's way: HTTP 200, the
+// failure in error_code and message.
 func writeError(w http.ResponseWriter, err error) {
 	status, msg := httpstatus.Of(model.CodeOf(err)), httpstatus.Message(err)
 	httpstatus.SetRetryAfter(w, err)
-	writeEnvelope(w, status, status, msg, nil)
+	writeEnvelope(w, http.StatusOK, status, msg, nil)
 }
 
 // decode reads a JSON body strictly (jsonbody.Decode). The document

@@ -59,10 +59,7 @@ func (s *Server) createSession(r *http.Request) (reply, error) {
 // sessionOf describes a session: the menus of the user's group's roles,
 // and the group itself.
 func sessionOf(p service.Principal, r *http.Request, token string, timeout int) sessionInfo {
-	menu := p.Menu
-	if menu == nil {
-		menu = []string{}
-	}
+	menu := portalMenus(p.Menu)
 	return sessionInfo{Session: token, Timeout: timeout, Menu: menu, Resource: []string{}, User: p.Name, Group: p.Group,
 		Address: clientAddress(r)}
 }

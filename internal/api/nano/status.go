@@ -179,7 +179,11 @@ func cellStatusOf(h model.Host, inv inventory) cellStatus {
 }
 
 func (s *Server) listCellStatus(r *http.Request) (reply, error) {
-	p, err := s.svc.GetPool(ctx(r), r.PathValue("pool"))
+	return s.cellStatusOfPool(r, r.PathValue("pool"))
+}
+
+func (s *Server) cellStatusOfPool(r *http.Request, pool string) (reply, error) {
+	p, err := s.svc.GetPool(ctx(r), pool)
 	if err != nil {
 		return reply{}, err
 	}
@@ -196,7 +200,18 @@ func (s *Server) listCellStatus(r *http.Request) (reply, error) {
 	return ok(out)
 }
 
+// getCellStatus is one cell's status. The portal asks for the cells of
+// a pool at /compute_cell_status/{pool}, which is this path without its
+// trailing slash (the FrontEnd routes only /{pool} and /{pool}/{cell}):
+// a name that is a pool's, asked at this path, lists its cells.
 func (s *Server) getCellStatus(r *http.Request) (reply, error) {
+	if r.PathValue("pool") == "" {
+		if _, err := s.svc.GetPool(ctx(r), r.PathValue("cell")); err == nil {
+			return s.cellStatusOfPool(r, r.PathValue("cell"))
+		} else if !model.IsCode(err, model.CodeNotFound) {
+			return reply{}, err
+		}
+	}
 	h, err := s.svc.GetHost(ctx(r), r.PathValue("cell"))
 	if err != nil {
 		return reply{}, err
@@ -209,15 +224,23 @@ func (s *Server) getCellStatus(r *http.Request) (reply, error) {
 }
 
 // instanceStatus lists the instances of a pool or, if no pool has that
-// name, of a cell: the document gives both forms the same path.
+// name, of a cell: the document gives both forms the same path. The
+// FrontEnd's /instance_status/{pool}/{cell} lists a cell's of that pool.
 func (s *Server) instanceStatus(r *http.Request) (reply, error) {
-	name := r.PathValue("pool")
+	name, cell := r.PathValue("pool"), r.PathValue("cell")
+	if cell != "" {
+		if err := s.cellInPool(r); err != nil {
+			return reply{}, err
+		}
+	}
 	vms, n, err := s.vmsAndNames(r)
 	if err != nil {
 		return reply{}, err
 	}
 	match := func(g guest) bool { return g.Pool == name }
-	if _, err := s.svc.GetPool(ctx(r), name); model.IsCode(err, model.CodeNotFound) {
+	if cell != "" {
+		match = func(g guest) bool { return g.Pool == name && g.Cell == cell }
+	} else if _, err := s.svc.GetPool(ctx(r), name); model.IsCode(err, model.CodeNotFound) {
 		if _, err := s.svc.GetHost(ctx(r), name); err != nil {
 			return reply{}, model.Errorf(model.CodeNotFound, "no pool or cell named %q", name)
 		}

@@ -82,8 +82,10 @@ func (s *Server) deleteUserGroup(r *http.Request) (reply, error) {
 // document gives the path no parameter although it "queries the members
 // of the given group"; the group is taken from the query, as user_search
 // does.
+// The portal and the FrontEnd name the group in the path:
+// /user_groups/{group_name}/members/.
 func (s *Server) listGroupMembers(r *http.Request) (reply, error) {
-	group := r.URL.Query().Get("group")
+	group := firstOf(r.PathValue("group_name"), r.URL.Query().Get("group"))
 	if group == "" {
 		return reply{}, model.FieldError("group", "query parameter is required: /user_groups/members/?group=NAME")
 	}
