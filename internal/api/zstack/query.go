@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -382,4 +383,69 @@ func (q query) apply(objs []map[string]any) (out []map[string]any, total int) {
 		out = []map[string]any{}
 	}
 	return out, total
+}
+
+// checkFields refuses a query naming a field the resource does not have,
+// as ZStack does, instead of answering an empty list. The resource's
+// shape is its inventory's Go type: JSON names of struct fields, lists
+// and pointers followed into their elements; a map or an interface
+// takes any field below it.
+func (q query) checkFields(t reflect.Type) error {
+	for _, c := range q.conds {
+		if !hasField(t, c.path) {
+			return fmt.Errorf("condition %q: the resource has no field %s", strings.Join(c.path, "."), strings.Join(c.path, "."))
+		}
+	}
+	if q.sortField != "" && !hasField(t, strings.Split(q.sortField, ".")) {
+		return fmt.Errorf("sort: the resource has no field %s", q.sortField)
+	}
+	for _, f := range q.fields {
+		if !hasField(t, []string{f}) {
+			return fmt.Errorf("fields: the resource has no field %s", f)
+		}
+	}
+	if q.groupBy != "" && !hasField(t, []string{q.groupBy}) {
+		return fmt.Errorf("groupBy: the resource has no field %s", q.groupBy)
+	}
+	return nil
+}
+
+// hasField reports whether a JSON path exists in values of type t.
+func hasField(t reflect.Type, path []string) bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		t = t.Elem()
+	}
+	if len(path) == 0 {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Map, reflect.Interface:
+		return true
+	case reflect.Struct:
+	default:
+		return false
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			if hasField(f.Type, path) {
+				return true
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if name == path[0] {
+			return hasField(f.Type, path[1:])
+		}
+	}
+	return false
 }

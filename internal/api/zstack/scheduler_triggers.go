@@ -108,9 +108,27 @@ func (s *Server) updateSchedulerTrigger(r *http.Request) (any, error) {
 	return inventory(triggerOf(t)), nil
 }
 
+// jobTriggerInventory is the link of a job to a trigger
+// (SchedulerJobSchedulerTriggerInventory). The core keeps the link as a
+// pair, so its uuid is derived from the two.
+type jobTriggerInventory struct {
+	UUID                 string `json:"uuid"`
+	SchedulerJobUUID     string `json:"schedulerJobUuid"`
+	SchedulerTriggerUUID string `json:"schedulerTriggerUuid"`
+	JobGroup             string `json:"jobGroup"`
+	TriggerGroup         string `json:"triggerGroup"`
+	CreateDate           string `json:"createDate"`
+	LastOpDate           string `json:"lastOpDate"`
+}
+
 func (s *Server) addSchedulerJobToSchedulerTrigger(r *http.Request) (any, error) {
-	return struct{}{}, s.svc.LinkScheduleJob(r.Context(), kumoID(zid(r.PathValue("schedulerJobUuid"))),
-		kumoID(zid(r.PathValue("schedulerTriggerUuid"))), false)
+	jobID, triggerID := kumoID(zid(r.PathValue("schedulerJobUuid"))), kumoID(zid(r.PathValue("schedulerTriggerUuid")))
+	if err := s.svc.LinkScheduleJob(r.Context(), jobID, triggerID, false); err != nil {
+		return nil, err
+	}
+	now := date(time.Now())
+	return inventory(jobTriggerInventory{UUID: partUUID(jobID, "trigger/"+triggerID), SchedulerJobUUID: zid(jobID),
+		SchedulerTriggerUUID: zid(triggerID), JobGroup: zid(jobID), TriggerGroup: zid(triggerID), CreateDate: now, LastOpDate: now}), nil
 }
 
 func (s *Server) removeSchedulerJobFromSchedulerTrigger(r *http.Request) (any, error) {

@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -50,6 +51,11 @@ type Server struct {
 	consoles *console.Broker
 	// hookClient posts job results to X-Web-Hook URLs.
 	hookClient *http.Client
+
+	// literal are the paths of routes without wildcards: a {uuid}
+	// route does not take them (DELETE /accounts/login is not
+	// DeleteAccount of an account "login").
+	literal map[string]bool
 
 	consoleMu  sync.Mutex
 	consoleLns map[string]consoleListener // by VM id
@@ -90,10 +96,15 @@ type route struct {
 func New(svc *service.Service, log *slog.Logger) *Server {
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0),
 		hookClient: &http.Client{Timeout: 10 * time.Second}, stop: make(chan struct{}),
-		consoleLns: map[string]consoleListener{}}
+		consoleLns: map[string]consoleListener{}, literal: map[string]bool{}}
 	s.closing, s.cancelClosing = context.WithCancel(context.Background())
 	if svc != nil { // the endpoint table test builds routes only
 		svc.OnTaskFinished(s.pushWebHook)
+	}
+	for _, rt := range s.routes() {
+		if !strings.Contains(rt.path, "{") {
+			s.literal[Prefix+rt.path] = true
+		}
 	}
 	for _, rt := range s.routes() {
 		// Every API names its permission; a route whose API does not
@@ -116,7 +127,7 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "/" {
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && !(s.literal[r.URL.Path] && strings.Contains(pattern, "{")) {
 			allowed = append(allowed, m)
 		}
 	}
@@ -190,7 +201,12 @@ var jobUUIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 var jobUUIDv4 = regexp.MustCompile(`^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$`)
 
 func (s *Server) wrap(rt route) http.Handler {
+	wildcard := strings.Contains(rt.path, "{")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wildcard && s.literal[r.URL.Path] {
+			s.noRoute(w, r)
+			return
+		}
 		jsonbody.LimitBody(w, r, jsonbody.Limit)
 		ctx := r.Context()
 		if !rt.public {
@@ -348,7 +364,7 @@ const codeInvalidSession model.ErrorCode = "invalid_session"
 // zstackError maps a Kumo error to ZStack's status, code and description.
 // Codes follow ZStack's own: SYS.* for the system, ID.* for identity.
 func zstackError(err error) (int, errorCode) {
-	e := errorCode{Details: model.PublicMessage(err)}
+	e := errorCode{Details: clientIDs(model.PublicMessage(err))}
 	status := http.StatusServiceUnavailable
 	switch model.CodeOf(err) {
 	case model.CodeInvalidArgument:
@@ -377,6 +393,16 @@ func zstackError(err error) (int, errorCode) {
 		status, e.Code, e.Description = http.StatusInternalServerError, "SYS.1000", "An internal error happened in system"
 	}
 	return status, e
+}
+
+// kumoIDPattern matches a Kumo id (a hyphenated UUID) in a message.
+var kumoIDPattern = regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
+
+// clientIDs writes the Kumo ids a message names as the ZStack uuids
+// clients know them by (32 hex digits, no hyphens), so an error echoes
+// the uuid the client sent.
+func clientIDs(msg string) string {
+	return kumoIDPattern.ReplaceAllStringFunc(msg, zid)
 }
 
 func writeError(w http.ResponseWriter, err error) {
@@ -499,6 +525,9 @@ func queryReply[T any](r *http.Request, items []T, uuidOf func(T) string) (any, 
 		items = match
 	}
 	q, err := parseQuery(r.URL.Query())
+	if err == nil {
+		err = q.checkFields(reflect.TypeFor[T]())
+	}
 	if err != nil {
 		return nil, model.FieldError("q", "%v", err)
 	}

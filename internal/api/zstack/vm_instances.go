@@ -310,9 +310,15 @@ func (s *Server) vmInstanceActions(r *http.Request) (any, error) {
 	case "startVmInstance":
 		req.Action = service.ActionStart
 	case "stopVmInstance":
-		req.Action = service.ActionStop
-		if p.Type == "cold" {
+		// A grace stop that the guest does not honour within the
+		// service's stop timeout powers the VM off, as ZStack does.
+		switch p.Type {
+		case "", "grace":
+			req.Action, req.Force = service.ActionStop, true
+		case "cold":
 			req.Action = service.ActionPowerOff
+		default:
+			return nil, model.FieldError("stopVmInstance.type", "must be grace or cold, not %q", p.Type)
 		}
 	case "rebootVmInstance":
 		req.Action = service.ActionReboot
