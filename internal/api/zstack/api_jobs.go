@@ -28,6 +28,8 @@ const jobKindPrefix = "zstack."
 type pendingJob struct {
 	task model.Task
 	vm   string
+	// snapshot, with vm, is the snapshot whose inventory the job answers.
+	snapshot string
 }
 
 // jobReply is how a finished job answers, kept with its parent task.
@@ -36,6 +38,8 @@ type jobReply struct {
 	Body json.RawMessage `json:"body,omitempty"`
 	// VM is the VM whose inventory a job answers when its task is done.
 	VM string `json:"vm,omitempty"`
+	// Snapshot is the VM's snapshot whose inventory it answers instead.
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 func errJobUUIDUsed(id string) error {
@@ -53,7 +57,7 @@ func (s *Server) submitJob(ctx context.Context, id, api, hook string, out any, e
 	switch o := out.(type) {
 	case pendingJob:
 		req.Items = []service.GroupItem{{Object: o.task.TargetID, TaskID: o.task.ID}}
-		reply.VM = o.vm
+		reply.VM, reply.Snapshot = o.vm, o.snapshot
 	default:
 		if err == nil {
 			if out == nil {
@@ -92,6 +96,14 @@ func (s *Server) jobResult(ctx context.Context, g service.Group) (int, any) {
 	}
 	var reply jobReply
 	json.Unmarshal(g.Reply, &reply)
+	if reply.Snapshot != "" {
+		inv, err := s.snapshotInventory(ctx, reply.VM, reply.Snapshot)
+		if err != nil {
+			_, e := zstackError(err)
+			return http.StatusServiceUnavailable, map[string]any{"error": e}
+		}
+		return http.StatusOK, inventory(inv)
+	}
 	if reply.VM != "" {
 		inv, err := s.vmInventory(ctx, reply.VM)
 		if err != nil {

@@ -50,6 +50,12 @@ var apiPermissions = map[string]model.Permission{
 	"StartVmInstance": model.PermVMStart, "StopVmInstance": model.PermVMStop, "RebootVmInstance": model.PermVMReboot,
 	"PauseVmInstance": model.PermVMPause, "ResumeVmInstance": model.PermVMResume, "UpdateVmInstance": model.PermVMUpdate,
 	"QueryImage": model.PermImageRead, "QueryApiJob": model.PermSession,
+	// Views the SDK's and terraform's create path reads (zones.go ...).
+	"ExpungeVmInstance": model.PermVMDelete, "QueryZone": model.PermPoolRead, "QueryCluster": model.PermPoolRead,
+	"QueryHost": model.PermHostRead, "QueryL3Network": model.PermSession, "QueryInstanceOffering": model.PermSession,
+	"QueryVolume": model.PermVMRead, "QueryVmNic": model.PermVMRead, "QueryVolumeSnapshot": model.PermVMRead,
+	"CreateVolumeSnapshot": model.PermVMSnapshot, "DeleteVolumeSnapshot": model.PermVMSnapshot,
+	"RevertVolumeFromSnapshot": model.PermVMSnapshot,
 }
 
 // permissionOf returns the permission of an API; unknown APIs are a

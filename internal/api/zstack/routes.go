@@ -100,6 +100,30 @@ func (s *Server) routes() []route {
 		{method: "PUT", path: "/vm-instances/{uuid}/actions", handle: s.vmInstanceActions},
 		{method: "GET", path: "/images", api: "QueryImage", handle: s.queryImage},
 		{method: "GET", path: "/images/{uuid}", api: "QueryImage", handle: s.queryImage},
+
+		// What the ZStack Go SDK and terraform call on their way to a VM
+		// and back (issue 9): views of pools, hosts, networks, sizes,
+		// disks and snapshots. extraNotes (endpoints_test.go) lists them.
+		{method: "GET", path: "/vm-instances/nics", api: "QueryVmNic", handle: s.queryVmNic},
+		{method: "GET", path: "/vm-instances/nics/{uuid}", api: "QueryVmNic", handle: s.queryVmNic},
+		{method: "GET", path: "/zones", api: "QueryZone", handle: s.queryZone},
+		{method: "GET", path: "/zones/{uuid}", api: "QueryZone", handle: s.queryZone},
+		{method: "GET", path: "/clusters", api: "QueryCluster", handle: s.queryCluster},
+		{method: "GET", path: "/clusters/{uuid}", api: "QueryCluster", handle: s.queryCluster},
+		{method: "GET", path: "/hosts", api: "QueryHost", handle: s.queryHost},
+		{method: "GET", path: "/hosts/{uuid}", api: "QueryHost", handle: s.queryHost},
+		{method: "GET", path: "/l3-networks", api: "QueryL3Network", handle: s.queryL3Network},
+		{method: "GET", path: "/l3-networks/{uuid}", api: "QueryL3Network", handle: s.queryL3Network},
+		{method: "GET", path: "/instance-offerings", api: "QueryInstanceOffering", handle: s.queryInstanceOffering},
+		{method: "GET", path: "/instance-offerings/{uuid}", api: "QueryInstanceOffering", handle: s.queryInstanceOffering},
+		{method: "GET", path: "/volumes", api: "QueryVolume", handle: s.queryVolume},
+		{method: "GET", path: "/volumes/{uuid}", api: "QueryVolume", handle: s.queryVolume},
+		{method: "POST", path: "/volumes/{volumeUuid}/volume-snapshots", api: "CreateVolumeSnapshot", handle: s.createVolumeSnapshot},
+		{method: "GET", path: "/volume-snapshots", api: "QueryVolumeSnapshot", handle: s.queryVolumeSnapshot},
+		{method: "GET", path: "/volume-snapshots/{uuid}", api: "QueryVolumeSnapshot", handle: s.queryVolumeSnapshot},
+		{method: "DELETE", path: "/volume-snapshots/{uuid}", api: "DeleteVolumeSnapshot", handle: s.deleteVolumeSnapshot},
+		// The action names its API (revertVolumeFromSnapshot).
+		{method: "PUT", path: "/volume-snapshots/{uuid}/actions", handle: s.volumeSnapshotActions},
 	}
 	return rs
 }

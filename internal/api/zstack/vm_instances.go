@@ -7,28 +7,18 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
+	"github.com/kumo-cloud/kumo/internal/store"
 )
 
-// VM instances map onto Kumo VMs. Kumo has no instance offerings or L3
-// networks: a VM is sized by cpuNum and memorySize, and has one NIC on
-// its host's user-mode NAT (or the address its address pool gave it).
-
-type nicInventory struct {
-	UUID           string `json:"uuid"`
-	VMInstanceUUID string `json:"vmInstanceUuid"`
-	IP             string `json:"ip"`
-	Mac            string `json:"mac"`
-	Netmask        string `json:"netmask"`
-	Gateway        string `json:"gateway"`
-	DeviceID       int    `json:"deviceId"`
-	CreateDate     string `json:"createDate"`
-	LastOpDate     string `json:"lastOpDate"`
-}
+// VM instances map onto Kumo VMs. A VM is sized by cpuNum and memorySize
+// or by an instance offering of the catalogue (instance_offerings.go);
+// its first NIC is on the NAT network and a second one on a LAN if one of
+// its l3NetworkUuids names one (l3_networks.go); its zone and cluster
+// are its pool (zones.go).
 
 type hostRef struct {
 	UUID         string `json:"uuid"`
@@ -42,21 +32,6 @@ type imageRef struct {
 	Name string `json:"name"`
 }
 
-// volumeInventory is a VM's system disk, its only volume in Kumo.
-type volumeInventory struct {
-	UUID           string `json:"uuid"`
-	Name           string `json:"name"`
-	VMInstanceUUID string `json:"vmInstanceUuid"`
-	Type           string `json:"type"`
-	Format         string `json:"format"`
-	Size           int64  `json:"size"`
-	DeviceID       int    `json:"deviceId"`
-	State          string `json:"state"`
-	Status         string `json:"status"`
-	CreateDate     string `json:"createDate"`
-	LastOpDate     string `json:"lastOpDate"`
-}
-
 type vmInventory struct {
 	UUID             string            `json:"uuid"`
 	Name             string            `json:"name"`
@@ -67,6 +42,14 @@ type vmInventory struct {
 	CPUNum           int               `json:"cpuNum"`
 	MemorySize       int64             `json:"memorySize"`
 	ImageUUID        string            `json:"imageUuid"`
+	ZoneUUID         string            `json:"zoneUuid"`
+	ClusterUUID      string            `json:"clusterUuid"`
+	// InstanceOfferingUUID is the offering of the VM's size, if one
+	// of the catalogue has it (instance_offerings.go).
+	InstanceOfferingUUID string `json:"instanceOfferingUuid,omitempty"`
+	DefaultL3NetworkUUID string `json:"defaultL3NetworkUuid"`
+	AllocatorStrategy    string `json:"allocatorStrategy"`
+	Architecture         string `json:"architecture"`
 	HostUUID         string            `json:"hostUuid,omitempty"`
 	LastHostUUID     string            `json:"lastHostUuid,omitempty"`
 	Platform         string            `json:"platform"`
@@ -120,11 +103,7 @@ func (s *Server) vmInventories(ctx context.Context, vms []model.VM) ([]vmInvento
 	hosts := map[string]hostRef{}
 	if hs, err := s.svc.ListHosts(ctx); err == nil {
 		for _, h := range hs {
-			ip := ""
-			if u, err := url.Parse(h.Address); err == nil {
-				ip = u.Hostname()
-			}
-			hosts[h.ID] = hostRef{UUID: zid(h.ID), Name: h.Name, ManagementIP: ip, State: string(h.State)}
+			hosts[h.ID] = hostRef{UUID: zid(h.ID), Name: h.Name, ManagementIP: managementIP(h), State: string(h.State)}
 		}
 	}
 	images := map[string]imageRef{}
@@ -135,20 +114,13 @@ func (s *Server) vmInventories(ctx context.Context, vms []model.VM) ([]vmInvento
 	}
 	out := make([]vmInventory, 0, len(vms))
 	for _, vm := range vms {
-		ip := "10.0.2.15" // QEMU user-mode NAT gives every guest this address
-		if a, ok, err := s.svc.VMAddress(ctx, vm.ID); err == nil && ok {
-			ip = a.Address
-		}
 		inv := vmInventory{UUID: zid(vm.ID), Name: vm.Name, Description: vm.Description, Type: "UserVm", HypervisorType: "KVM",
 			State: vmState(vm), CPUNum: vm.Cores, MemorySize: int64(vm.MemoryMiB) << 20, ImageUUID: zid(vm.ImageID),
+			ZoneUUID: zoneUUID(vm.PoolID), ClusterUUID: zid(vm.PoolID), InstanceOfferingUUID: vmOffering(vm.Cores, vm.MemoryMiB),
+			DefaultL3NetworkUUID: natL3UUID, AllocatorStrategy: "LeastVmPreferredHostAllocatorStrategy", Architecture: architecture(),
 			LastHostUUID: zid(vm.HostID), Platform: "Linux", OwnerAccountUUID: ownerAccount(admins, vm.TenantID, vm.Owner),
 			CreateDate: date(vm.CreatedAt), LastOpDate: date(vm.UpdatedAt),
-			RootVolumeUUID: partUUID(vm.ID, "root"),
-			AllVolumes: []volumeInventory{{UUID: partUUID(vm.ID, "root"), Name: "ROOT-for-" + vm.Name, VMInstanceUUID: zid(vm.ID),
-				Type: "Root", Format: "qcow2", Size: vm.DiskBytes, State: "Enabled", Status: "Ready",
-				CreateDate: date(vm.CreatedAt), LastOpDate: date(vm.UpdatedAt)}},
-			VMNics: []nicInventory{{UUID: partUUID(vm.ID, "nic0"), VMInstanceUUID: zid(vm.ID), IP: ip, Mac: service.MACFor(vm.ID),
-				Netmask: "255.255.255.0", Gateway: "10.0.2.2", CreateDate: date(vm.CreatedAt), LastOpDate: date(vm.UpdatedAt)}},
+			RootVolumeUUID: rootVolumeUUID(vm.ID), AllVolumes: vmVolumes(vm), VMNics: s.vmNics(ctx, vm),
 		}
 		if vm.Status == model.PowerRunning || vm.Status == model.PowerPaused {
 			inv.HostUUID = zid(vm.HostID)
@@ -197,15 +169,17 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 		CPUNum               float64  `json:"cpuNum"`
 		MemorySize           float64  `json:"memorySize"`
 		L3NetworkUUIDs       []string `json:"l3NetworkUuids"`
+		DefaultL3NetworkUUID string   `json:"defaultL3NetworkUuid"`
+		ZoneUUID             string   `json:"zoneUuid"`
+		ClusterUUID          string   `json:"clusterUuid"`
+		HostUUID             string   `json:"hostUuid"`
+		RootDiskSize         float64  `json:"rootDiskSize"`
 		Strategy             string   `json:"strategy"`
 	}
 	if err := body(r, "params", &p); err != nil {
 		return nil, err
 	}
 	ctx := r.Context()
-	if p.InstanceOfferingUUID != "" && (p.CPUNum == 0 || p.MemorySize == 0) {
-		return nil, errNotSupported("instance offerings: Kumo has none, give cpuNum and memorySize instead of instanceOfferingUuid")
-	}
 	if p.ImageUUID == "" {
 		return nil, model.FieldError("imageUuid", "is required")
 	}
@@ -217,12 +191,51 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if memBytes%(1<<20) != 0 {
+		return nil, model.FieldError("memorySize", "must be a whole number of MiB (%d bytes is not)", memBytes)
+	}
+	if p.InstanceOfferingUUID != "" {
+		// The offering sizes the VM; cpuNum and memorySize, if given
+		// too, must say the same.
+		o, err := offeringOf(p.InstanceOfferingUUID)
+		if err != nil {
+			return nil, err
+		}
+		if cores != 0 && int(cores) != o.CPUNum {
+			return nil, model.FieldError("cpuNum", "is %d but instance offering %s has %d: give one or the other", cores, o.Name, o.CPUNum)
+		}
+		if memBytes != 0 && memBytes != o.MemorySize {
+			return nil, model.FieldError("memorySize", "is %d but instance offering %s has %d: give one or the other", memBytes, o.Name, o.MemorySize)
+		}
+		cores, memBytes = int64(o.CPUNum), o.MemorySize
+	}
 	if cores == 0 {
 		cores = service.DefaultCores
 	}
 	memMiB := service.DefaultMemoryMiB
 	if memBytes != 0 {
 		memMiB = int(memBytes >> 20)
+	}
+	diskBytes, err := wholeNumber("rootDiskSize", p.RootDiskSize)
+	if err != nil {
+		return nil, err
+	}
+	lan, err := s.lanOfL3(r, p.L3NetworkUUIDs)
+	if err != nil {
+		return nil, err
+	}
+	if p.DefaultL3NetworkUUID != "" && p.DefaultL3NetworkUUID != natL3UUID {
+		return nil, model.FieldError("defaultL3NetworkUuid", "must be the NAT network %s: a VM's default route is its NAT NIC", natL3UUID)
+	}
+	// A cluster is a pool, and so is a zone; the cluster wins, as in ZStack.
+	pool, err := s.poolOfPlace(r, "zoneUuid", p.ZoneUUID)
+	if err != nil {
+		return nil, err
+	}
+	if p.ClusterUUID != "" {
+		if pool, err = s.poolOfPlace(r, "clusterUuid", p.ClusterUUID); err != nil {
+			return nil, err
+		}
 	}
 	start := true
 	switch p.Strategy {
@@ -233,12 +246,20 @@ func (s *Server) createVmInstance(r *http.Request) (any, error) {
 		return nil, model.FieldError("strategy", "must be InstantStart or CreateStopped, not %q", p.Strategy)
 	}
 	// The core checks the account's quotas in the create's transaction.
-	vm, t, err := s.svc.CreateVM(ctx, service.CreateVMRequest{Name: p.Name, Description: p.Description,
-		Image: kumoID(p.ImageUUID), Cores: int(cores), MemoryMiB: memMiB, Start: start})
+	vm, t, err := s.svc.CreateVM(ctx, service.CreateVMRequest{Name: p.Name, Description: p.Description, Pool: pool,
+		Image: kumoID(p.ImageUUID), Cores: int(cores), MemoryMiB: memMiB, DiskBytes: int64(diskBytes), Start: start,
+		Host: kumoIDOrEmpty(p.HostUUID), LAN: lan})
 	if err != nil {
 		return nil, err
 	}
 	return pendingJob{task: t, vm: vm.ID}, nil
+}
+
+func kumoIDOrEmpty(z string) string {
+	if z == "" {
+		return ""
+	}
+	return kumoID(z)
 }
 
 func (s *Server) destroyVmInstance(r *http.Request) (any, error) {
@@ -249,11 +270,37 @@ func (s *Server) destroyVmInstance(r *http.Request) (any, error) {
 	return pendingJob{task: t}, nil
 }
 
+// expungeVmInstance removes a destroyed VM for good. Kumo's destroy
+// already removed the VM and its disks (there is no Destroyed state), so
+// expunging a VM the caller destroyed succeeds with nothing left to do,
+// and expunging a VM that still exists destroys it.
+func (s *Server) expungeVmInstance(r *http.Request, id string) (any, error) {
+	ctx := r.Context()
+	if _, err := s.svc.GetVM(ctx, id); err == nil {
+		t, err := s.svc.DeleteVM(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return pendingJob{task: t}, nil
+	} else if !model.IsCode(err, model.CodeNotFound) {
+		return nil, err
+	}
+	deletes, err := s.svc.ListTasks(ctx, store.TaskFilter{TargetID: id, Kind: "vm.delete", States: []model.TaskState{model.TaskSucceeded}, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(deletes) == 0 {
+		return nil, model.Errorf(model.CodeNotFound, "no such VM instance: %s", zid(id))
+	}
+	return struct{}{}, nil
+}
+
 // vmActions maps the action objects of PUT /vm-instances/{uuid}/actions
 // to their API names.
 var vmActions = map[string]string{
 	"startVmInstance": "StartVmInstance", "stopVmInstance": "StopVmInstance", "rebootVmInstance": "RebootVmInstance",
 	"pauseVmInstance": "PauseVmInstance", "resumeVmInstance": "ResumeVmInstance", "updateVmInstance": "UpdateVmInstance",
+	"expungeVmInstance": "ExpungeVmInstance",
 }
 
 func (s *Server) vmInstanceActions(r *http.Request) (any, error) {
@@ -263,7 +310,7 @@ func (s *Server) vmInstanceActions(r *http.Request) (any, error) {
 	}
 	api, ok := vmActions[action]
 	if !ok {
-		return nil, errNotSupported("VM action %q: Kumo offers startVmInstance, stopVmInstance, rebootVmInstance, pauseVmInstance, resumeVmInstance and updateVmInstance", action)
+		return nil, errNotSupported("VM action %q: Kumo offers startVmInstance, stopVmInstance, rebootVmInstance, pauseVmInstance, resumeVmInstance, updateVmInstance and expungeVmInstance", action)
 	}
 	ctx := r.Context()
 	if err := authorizeAPI(ctx, api, permissionOf(api)); err != nil {
@@ -279,6 +326,9 @@ func (s *Server) vmInstanceActions(r *http.Request) (any, error) {
 	}
 	if err := body(r, action, &p); err != nil {
 		return nil, err
+	}
+	if action == "expungeVmInstance" {
+		return s.expungeVmInstance(r, id)
 	}
 	if action == "updateVmInstance" {
 		upd := service.UpdateVMRequest{Name: p.Name, Description: p.Description}
