@@ -56,6 +56,9 @@ var apiPermissions = map[string]model.Permission{
 	"QueryVolume": model.PermVMRead, "QueryVmNic": model.PermVMRead, "QueryVolumeSnapshot": model.PermVMRead,
 	"CreateVolumeSnapshot": model.PermVMSnapshot, "DeleteVolumeSnapshot": model.PermVMSnapshot,
 	"RevertVolumeFromSnapshot": model.PermVMSnapshot,
+	// Refused (routes.go says why); named so policies may name them.
+	"CreateInstanceOffering": model.PermPoolUpdate, "DeleteInstanceOffering": model.PermPoolUpdate,
+	"CreateDataVolume": model.PermVMUpdate, "CreateL3Network": model.PermNetworkCreate,
 }
 
 // permissionOf returns the permission of an API; unknown APIs are a

@@ -105,7 +105,10 @@ func (s *Server) routes() []route {
 		// and back (issue 9): views of pools, hosts, networks, sizes,
 		// disks and snapshots. extraNotes (endpoints_test.go) lists them.
 		{method: "GET", path: "/vm-instances/nics", api: "QueryVmNic", handle: s.queryVmNic},
-		{method: "GET", path: "/vm-instances/nics/{uuid}", api: "QueryVmNic", handle: s.queryVmNic},
+		// GET /vm-instances/nics/{uuid}: written so, it would overlap
+		// /vm-instances/{uuid}/console-addresses; the handler takes only
+		// "nics" as the first part.
+		{method: "GET", path: "/vm-instances/{nics}/{uuid}", api: "QueryVmNic", handle: s.getVmNic},
 		{method: "GET", path: "/zones", api: "QueryZone", handle: s.queryZone},
 		{method: "GET", path: "/zones/{uuid}", api: "QueryZone", handle: s.queryZone},
 		{method: "GET", path: "/clusters", api: "QueryCluster", handle: s.queryCluster},
@@ -124,6 +127,15 @@ func (s *Server) routes() []route {
 		{method: "DELETE", path: "/volume-snapshots/{uuid}", api: "DeleteVolumeSnapshot", handle: s.deleteVolumeSnapshot},
 		// The action names its API (revertVolumeFromSnapshot).
 		{method: "PUT", path: "/volume-snapshots/{uuid}/actions", handle: s.volumeSnapshotActions},
+		// SDK calls the core cannot honour, refused with the reason.
+		{method: "POST", path: "/instance-offerings", api: "CreateInstanceOffering",
+			pending: "creating instance offerings: Kumo's offerings are a fixed catalogue of sizes; give cpuNum and memorySize to CreateVmInstance for any other size"},
+		{method: "DELETE", path: "/instance-offerings/{uuid}", api: "DeleteInstanceOffering",
+			pending: "deleting instance offerings: Kumo's offerings are a fixed catalogue of sizes"},
+		{method: "POST", path: "/volumes/data", api: "CreateDataVolume",
+			pending: "free-standing data volumes: a Kumo disk belongs to its VM (add data disks through the DBC or CloudTower API)"},
+		{method: "POST", path: "/l3-networks", api: "CreateL3Network",
+			pending: "creating L3 networks: the NAT network is built in and LANs are host-local segments made through the DBC or CloudTower API"},
 	}
 	return rs
 }

@@ -112,6 +112,10 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 		if rt.api != "" {
 			rt.perm = permissionOf(rt.api)
 		}
+		if rt.pending != "" && rt.handle == nil {
+			why := rt.pending
+			rt.handle = func(*http.Request) (any, error) { return nil, errNotSupported("%s", why) }
+		}
 		s.mux.Handle(rt.method+" "+Prefix+rt.path, s.wrap(rt))
 	}
 	s.mux.Handle("GET "+Prefix+"/api-jobs/{uuid}", s.wrap(route{method: "GET", path: "/api-jobs/{uuid}", api: "QueryApiJob", perm: permissionOf("QueryApiJob"), handle: s.pollJob}))

@@ -58,3 +58,13 @@ func (s *Server) queryVmNic(r *http.Request) (any, error) {
 	}
 	return queryReply(r, out, func(n nicInventory) string { return n.UUID })
 }
+
+// getVmNic is GET /vm-instances/nics/{uuid}; other paths of its pattern
+// are no API.
+func (s *Server) getVmNic(r *http.Request) (any, error) {
+	if r.PathValue("nics") != "nics" {
+		return pollReply{status: http.StatusNotFound, body: map[string]any{"error": errorCode{Code: "SYS.1006",
+			Description: "Resource not found", Details: "no such API: GET " + r.URL.Path}}}, nil
+	}
+	return s.queryVmNic(r)
+}
