@@ -33,34 +33,34 @@ type imageRef struct {
 }
 
 type vmInventory struct {
-	UUID             string            `json:"uuid"`
-	Name             string            `json:"name"`
-	Description      string            `json:"description"`
-	Type             string            `json:"type"`
-	HypervisorType   string            `json:"hypervisorType"`
-	State            string            `json:"state"`
-	CPUNum           int               `json:"cpuNum"`
-	MemorySize       int64             `json:"memorySize"`
-	ImageUUID        string            `json:"imageUuid"`
-	ZoneUUID         string            `json:"zoneUuid"`
-	ClusterUUID      string            `json:"clusterUuid"`
+	UUID           string `json:"uuid"`
+	Name           string `json:"name"`
+	Description    string `json:"description"`
+	Type           string `json:"type"`
+	HypervisorType string `json:"hypervisorType"`
+	State          string `json:"state"`
+	CPUNum         int    `json:"cpuNum"`
+	MemorySize     int64  `json:"memorySize"`
+	ImageUUID      string `json:"imageUuid"`
+	ZoneUUID       string `json:"zoneUuid"`
+	ClusterUUID    string `json:"clusterUuid"`
 	// InstanceOfferingUUID is the offering of the VM's size, if one
 	// of the catalogue has it (instance_offerings.go).
-	InstanceOfferingUUID string `json:"instanceOfferingUuid,omitempty"`
-	DefaultL3NetworkUUID string `json:"defaultL3NetworkUuid"`
-	AllocatorStrategy    string `json:"allocatorStrategy"`
-	Architecture         string `json:"architecture"`
-	HostUUID         string            `json:"hostUuid,omitempty"`
-	LastHostUUID     string            `json:"lastHostUuid,omitempty"`
-	Platform         string            `json:"platform"`
-	OwnerAccountUUID string            `json:"ownerAccountUuid"`
-	CreateDate       string            `json:"createDate"`
-	LastOpDate       string            `json:"lastOpDate"`
-	RootVolumeUUID   string            `json:"rootVolumeUuid"`
-	VMNics           []nicInventory    `json:"vmNics"`
-	AllVolumes       []volumeInventory `json:"allVolumes"`
-	Host             *hostRef          `json:"host,omitempty"`
-	Image            *imageRef         `json:"image,omitempty"`
+	InstanceOfferingUUID string            `json:"instanceOfferingUuid,omitempty"`
+	DefaultL3NetworkUUID string            `json:"defaultL3NetworkUuid"`
+	AllocatorStrategy    string            `json:"allocatorStrategy"`
+	Architecture         string            `json:"architecture"`
+	HostUUID             string            `json:"hostUuid,omitempty"`
+	LastHostUUID         string            `json:"lastHostUuid,omitempty"`
+	Platform             string            `json:"platform"`
+	OwnerAccountUUID     string            `json:"ownerAccountUuid"`
+	CreateDate           string            `json:"createDate"`
+	LastOpDate           string            `json:"lastOpDate"`
+	RootVolumeUUID       string            `json:"rootVolumeUuid"`
+	VMNics               []nicInventory    `json:"vmNics"`
+	AllVolumes           []volumeInventory `json:"allVolumes"`
+	Host                 *hostRef          `json:"host,omitempty"`
+	Image                *imageRef         `json:"image,omitempty"`
 }
 
 // vmState is ZStack's name of a Kumo VM's state.
