@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/kumo-cloud/kumo/internal/model"
 )
@@ -39,7 +42,16 @@ type miningNode struct {
 	Accel string `json:"accel"`
 }
 
-func gib(b int64) string { return fmt.Sprintf("%.1fG", float64(b)/(1<<30)) }
+// gib writes a size in GiB as DBC does: "1.0G", "0.5G", and as many
+// decimals as a size needs up to three ("0.25G", "0.125G"), so the
+// mem_size a VM was made with reads back as given.
+func gib(b int64) string {
+	s := strconv.FormatFloat(math.Round(float64(b)/(1<<30)*1000)/1000, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s + "G"
+}
 
 func miningNodeOf(h model.Host) miningNode {
 	n := miningNode{NodeID: NodeID(h.ID), Name: h.Name, State: string(h.State), Accel: h.Accel}

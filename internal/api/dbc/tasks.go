@@ -330,8 +330,30 @@ func (s *Server) powerAction(action string, force bool) func(c *call) (any, erro
 		if err != nil {
 			return nil, err
 		}
-		return map[string]string{"task_id": vm.ID, "status": taskStatus(vm), "operation_id": op.ID}, nil
+		return map[string]string{"task_id": vm.ID, "status": statusAfter(action, vm), "operation_id": op.ID}, nil
 	}
+}
+
+// statusAfter is what a power action's reply says of the VM: the action
+// was accepted and its task runs, so a start answers "starting" (and a
+// stop "stopping", a restart "restarting"), not the state before it;
+// a VM already where the action leads answers that state.
+func statusAfter(action string, vm model.VM) string {
+	switch action {
+	case service.ActionStart:
+		if vm.Status == model.PowerRunning {
+			return "running"
+		}
+		return "starting"
+	case service.ActionStop, service.ActionPowerOff:
+		if vm.Status == model.PowerStopped {
+			return "closed"
+		}
+		return "stopping"
+	case service.ActionReboot:
+		return "restarting"
+	}
+	return taskStatus(vm)
 }
 
 // restartTask reboots a VM. Kumo's reboot is a reset of the VM, which
