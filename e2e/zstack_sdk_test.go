@@ -3,10 +3,12 @@ package e2e
 import (
 	"crypto/sha512"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	zsclient "github.com/terraform-zstack-modules/zstack-sdk-go/pkg/client"
 	zsparam "github.com/terraform-zstack-modules/zstack-sdk-go/pkg/param"
@@ -140,6 +142,172 @@ func TestZStackSDK(t *testing.T) {
 		t.Fatalf("DestroyVmInstance as the account: %v", err)
 	}
 	if err := admin.Logout(); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+}
+
+// TestZStackSDKLife drives a VM through its whole life the SDK's (and
+// terraform's) normal way: it finds an instance offering, the NAT L3
+// network, the image and the pool's zone, cluster and host by query,
+// creates the VM from offering + L3 + image, starts it, snapshots its
+// root volume, asks for its console both ways, stops it gracefully, and
+// destroys and expunges it. Every reply is unmarshalled into the SDK's
+// view structs and checked for the fields the SDK and terraform read.
+func TestZStackSDKLife(t *testing.T) {
+	k := startKumo(t, withZStack)
+	img := k.uploadGuest("life-base")
+	host, portText, _ := net.SplitHostPort(k.srv.ZStackAddr())
+	port, _ := strconv.Atoi(portText)
+	cli := zsclient.NewZSClient(zsclient.NewZSConfig(host, port, "zstack").LoginAccount("admin", adminPassword).RetryInterval(1).RetryTimes(180))
+	if sess, err := cli.Login(); err != nil || sess.UUID == "" {
+		t.Fatalf("Login: %+v, %v", sess, err)
+	}
+	q := func(conds ...string) zsparam.QueryParam {
+		p := zsparam.NewQueryParam()
+		for _, c := range conds {
+			p.AddQ(c)
+		}
+		return p
+	}
+
+	// Where VMs go: zone, cluster and host are the pool and its host.
+	zones, err := cli.QueryZone(q())
+	if err != nil || len(zones) != 1 || zones[0].UUID == "" || zones[0].Name == "" || zones[0].State != "Enabled" || zones[0].CreateDate.IsZero() {
+		t.Fatalf("QueryZone: %+v, %v", zones, err)
+	}
+	clusters, err := cli.QueryCluster(q("zoneUuid=" + zones[0].UUID))
+	if err != nil || len(clusters) != 1 || clusters[0].Uuid == "" || clusters[0].ZoneUuid != zones[0].UUID || clusters[0].HypervisorType != "KVM" {
+		t.Fatalf("QueryCluster: %+v, %v", clusters, err)
+	}
+	hosts, err := cli.QueryHost(q("clusterUuid=" + clusters[0].Uuid))
+	if err != nil || len(hosts) != 1 || hosts[0].UUID != zid(k.waitHosts(1)[0].ID) || hosts[0].ZoneUuid != zones[0].UUID ||
+		hosts[0].Status != "Connected" || hosts[0].TotalCpuCapacity <= 0 || hosts[0].TotalMemoryCapacity <= 0 || hosts[0].ManagementIp == "" {
+		t.Fatalf("QueryHost: %+v, %v", hosts, err)
+	}
+
+	// What the VM is made of: an offering, the NAT network, the image.
+	offerings, err := cli.QueryInstaceOffering(q("cpuNum=1", "memorySize=134217728"))
+	if err != nil || len(offerings) != 1 || offerings[0].UUID == "" || offerings[0].Name == "" || offerings[0].State != "Enabled" {
+		t.Fatalf("QueryInstanceOffering: %+v, %v", offerings, err)
+	}
+	offering := offerings[0]
+	if got, err := cli.GetInstanceOffering(offering.UUID); err != nil || got.UUID != offering.UUID || got.CpuNum != 1 {
+		t.Fatalf("GetInstanceOffering: %+v, %v", got, err)
+	}
+	l3s, err := cli.QueryL3Network(q("name=NAT"))
+	if err != nil || len(l3s) != 1 || l3s[0].UUID == "" || l3s[0].State != "Enabled" || l3s[0].IpVersion != 4 || len(l3s[0].IpRanges) != 1 {
+		t.Fatalf("QueryL3Network: %+v, %v", l3s, err)
+	}
+	nat := l3s[0]
+	images, err := cli.QueryImage(q("uuid=" + zid(img.ID)))
+	if err != nil || len(images) != 1 || images[0].UUID != zid(img.ID) || images[0].Status != "Ready" {
+		t.Fatalf("QueryImage: %+v, %v", images, err)
+	}
+
+	// Create as terraform does, stopped, then start.
+	vm, err := cli.CreateVmInstance(zsparam.CreateVmInstanceParam{Params: zsparam.CreateVmInstanceDetailParam{Name: "life-vm",
+		InstanceOfferingUUID: offering.UUID, ImageUUID: images[0].UUID, L3NetworkUuids: []string{nat.UUID},
+		ClusterUUID: clusters[0].Uuid, Strategy: "CreateStopped"}})
+	if err != nil {
+		t.Fatalf("CreateVmInstance: %v", err)
+	}
+	if vm.UUID == "" || vm.Name != "life-vm" || vm.State != "Stopped" || vm.InstanceOfferingUUID != offering.UUID || vm.CPUNum != 1 ||
+		vm.MemorySize != 128<<20 || vm.ImageUUID != images[0].UUID || vm.ClusterUUID != clusters[0].Uuid || vm.ZoneUUID != zones[0].UUID ||
+		vm.DefaultL3NetworkUUID != nat.UUID || len(vm.VMNics) != 1 || vm.VMNics[0].L3NetworkUUID != nat.UUID || vm.VMNics[0].Mac == "" ||
+		vm.RootVolumeUUID == "" || len(vm.AllVolumes) != 1 || vm.AllVolumes[0].UUID != vm.RootVolumeUUID || vm.CreateDate.IsZero() {
+		t.Fatalf("CreateVmInstance's inventory: %+v", vm)
+	}
+	if got, err := cli.GetVmInstance(vm.UUID); err != nil || got.UUID != vm.UUID || got.InstanceOfferingUUID != offering.UUID {
+		t.Fatalf("GetVmInstance: %+v, %v", got, err)
+	}
+	if vols, err := cli.QueryVolume(q("vmInstanceUuid=" + vm.UUID)); err != nil || len(vols) != 1 || vols[0].UUID != vm.RootVolumeUUID ||
+		vols[0].Type != "Root" || vols[0].Size <= 0 || vols[0].Status != "Ready" {
+		t.Fatalf("QueryVolume: %+v, %v", vols, err)
+	}
+	if nics, err := cli.QueryVmNic(q("vmInstanceUuid=" + vm.UUID)); err != nil || len(nics) != 1 || nics[0].UUID != vm.VMNics[0].UUID ||
+		nics[0].IP == "" || nics[0].L3NetworkUUID != nat.UUID {
+		t.Fatalf("QueryVmNic: %+v, %v", nics, err)
+	}
+	if nic, err := cli.GetVmNic(vm.VMNics[0].UUID); err != nil || nic.UUID != vm.VMNics[0].UUID {
+		t.Fatalf("GetVmNic: %+v, %v", nic, err)
+	}
+	// Offering and explicit size must agree.
+	if _, err := cli.CreateVmInstance(zsparam.CreateVmInstanceParam{Params: zsparam.CreateVmInstanceDetailParam{Name: "bad",
+		InstanceOfferingUUID: offering.UUID, CpuNum: 2, ImageUUID: images[0].UUID, Strategy: "CreateStopped"}}); err == nil ||
+		!strings.Contains(err.Error(), "SYS.1007") || !strings.Contains(err.Error(), "cpuNum") {
+		t.Fatalf("an offering with another cpuNum: %v", err)
+	}
+	// Unknown query fields are an error, not an empty list.
+	if vms, err := cli.QueryVmInstance(q("noSuchField=1")); err == nil || !strings.Contains(err.Error(), "SYS.1007") {
+		t.Fatalf("a query on an unknown field: %+v, %v", vms, err)
+	}
+
+	started, err := cli.StartVmInstance(vm.UUID, nil)
+	if err != nil || started.UUID != vm.UUID || started.State != "Running" || started.HostUUID != hosts[0].UUID {
+		t.Fatalf("StartVmInstance: %+v, %v", started, err)
+	}
+	k.waitSerial(api.VM{ID: kumoID(vm.UUID)}, "KUMO-GUEST-READY", 1)
+
+	// A snapshot of the root volume is a snapshot of the VM.
+	snap, err := cli.CreateVolumeSnapshot(vm.RootVolumeUUID, zsparam.VolumeSnapshotParam{Params: zsparam.VolumeSnapshotDetailParam{
+		Name: "life-snap", Description: "while running"}})
+	if err != nil || snap.UUID == "" || snap.Name != "life-snap" || snap.Description != "while running" || snap.VolumeUUID != vm.RootVolumeUUID ||
+		snap.Status != "Ready" || !snap.Latest || snap.CreateDate.IsZero() {
+		t.Fatalf("CreateVolumeSnapshot: %+v, %v", snap, err)
+	}
+	if snaps, err := cli.QueryVolumeSnapshot(q("volumeUuid=" + vm.RootVolumeUUID)); err != nil || len(snaps) != 1 || snaps[0].UUID != snap.UUID {
+		t.Fatalf("QueryVolumeSnapshot: %+v, %v", snaps, err)
+	}
+	if got, err := cli.GetVolumeSnapshot(snap.UUID); err != nil || got.UUID != snap.UUID || got.Name != "life-snap" {
+		t.Fatalf("GetVolumeSnapshot: %+v, %v", got, err)
+	}
+
+	// The console: a VNC address, and a websocket token.
+	addr, err := cli.GetVmConsoleAddress(vm.UUID)
+	if err != nil || addr.HostIp == "" || addr.Port == "" || addr.Protocol != "vnc" || !addr.Success {
+		t.Fatalf("GetVmConsoleAddress: %+v, %v", addr, err)
+	}
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort(addr.HostIp, addr.Port), 10*time.Second)
+	if err != nil {
+		t.Fatalf("dial the console address: %v", err)
+	}
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	banner := make([]byte, 12)
+	if _, err := io.ReadFull(conn, banner); err != nil || !strings.HasPrefix(string(banner), "RFB ") {
+		t.Fatalf("the console address does not speak VNC: %q, %v", banner, err)
+	}
+	conn.Close()
+	access, err := cli.RequestConsoleAccess(zsparam.RequestConsoleAccessParam{Params: zsparam.RequestConsoleAccessDetailParam{VMInstanceUUID: vm.UUID}})
+	if err != nil || access.Token == "" || access.Hostname == "" || access.Port <= 0 || access.Scheme == "" {
+		t.Fatalf("RequestConsoleAccess: %+v, %v", access, err)
+	}
+
+	// A graceful stop, as the SDK's default.
+	stopped, err := cli.StopVmInstance(vm.UUID, zsparam.StopVmInstanceParam{StopVmInstance: zsparam.StopVmInstanceDetailParam{Type: "grace"}})
+	if err != nil || stopped.UUID != vm.UUID || stopped.State != "Stopped" {
+		t.Fatalf("StopVmInstance: %+v, %v", stopped, err)
+	}
+
+	// Delete the terraform way: destroy, then expunge.
+	if err := cli.DestroyVmInstance(vm.UUID, zsparam.DeleteModePermissive); err != nil {
+		t.Fatalf("DestroyVmInstance: %v", err)
+	}
+	if err := cli.ExpungeVmInstance(vm.UUID); err != nil {
+		t.Fatalf("ExpungeVmInstance after the destroy: %v", err)
+	}
+	if got, err := cli.GetVmInstance(vm.UUID); err == nil {
+		t.Fatalf("GetVmInstance after the expunge: %+v", got)
+	}
+	if snaps, err := cli.QueryVolumeSnapshot(q()); err != nil || len(snaps) != 0 {
+		t.Fatalf("snapshots after the expunge: %+v, %v", snaps, err)
+	}
+	// An error names the uuid the client sent, not Kumo's form of it.
+	never := strings.ReplaceAll("0c0ffee0-0000-4000-8000-000000000001", "-", "")
+	if err := cli.ExpungeVmInstance(never); err == nil || !strings.Contains(err.Error(), "SYS.1006") ||
+		!strings.Contains(err.Error(), never) || strings.Contains(err.Error(), kumoID(never)) {
+		t.Fatalf("ExpungeVmInstance of a VM that never was: %v", err)
+	}
+	if err := cli.Logout(); err != nil {
 		t.Fatalf("Logout: %v", err)
 	}
 }
