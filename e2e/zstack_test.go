@@ -278,7 +278,10 @@ func TestZStackDialect(t *testing.T) {
 	job := admin.mustJob("POST", "/zstack/v1/scheduler/jobs", map[string]any{"params": map[string]any{"name": "stop it", "type": "stopVm", "targetResourceUuid": vmUUID}}, nil)
 	trigUUID := trig["inventory"].(map[string]any)["uuid"].(string)
 	jobUUID := job["inventory"].(map[string]any)["uuid"].(string)
-	admin.mustJob("POST", "/zstack/v1/scheduler/jobs/"+jobUUID+"/scheduler/triggers/"+trigUUID, map[string]any{"params": map[string]any{}}, nil)
+	link, _ := admin.mustJob("POST", "/zstack/v1/scheduler/jobs/"+jobUUID+"/scheduler/triggers/"+trigUUID, map[string]any{"params": map[string]any{}}, nil)["inventory"].(map[string]any)
+	if link["uuid"] == "" || link["uuid"] == nil || link["schedulerJobUuid"] != jobUUID || link["schedulerTriggerUuid"] != trigUUID || link["createDate"] == "" {
+		t.Errorf("AddSchedulerJobToSchedulerTrigger's inventory: %v", link)
+	}
 	eventually(t, 45*time.Second, "the scheduler job to stop the VM", func() (bool, string) {
 		got := inventoriesOf(admin.get("/zstack/v1/vm-instances/" + vmUUID))
 		if len(got) != 1 {

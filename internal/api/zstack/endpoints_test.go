@@ -196,3 +196,30 @@ func TestActionMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestLiteralPaths checks that a {uuid} route does not take a path the
+// route table serves literally with other methods: the caller gets 405
+// and the methods of that path, not an account named "login".
+func TestLiteralPaths(t *testing.T) {
+	s := New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, tc := range []struct{ method, path, allow string }{
+		{"DELETE", "/zstack/v1/accounts/login", "PUT"},
+		{"PUT", "/zstack/v1/accounts/resources", "GET"},
+		{"GET", "/zstack/v1/accounts/login", "PUT"},
+	} {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+		var out struct {
+			Error errorCode `json:"error"`
+		}
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != tc.allow ||
+			json.Unmarshal(rec.Body.Bytes(), &out) != nil || out.Error.Code != "SYS.1007" {
+			t.Errorf("%s %s: %d Allow=%q %s", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), rec.Body)
+		}
+	}
+	// GET /vm-instances/nics is QueryVmNic, not the VM "nics".
+	_, pattern := s.mux.Handler(httptest.NewRequest("GET", "/zstack/v1/vm-instances/nics", nil))
+	if pattern != "GET /zstack/v1/vm-instances/nics" {
+		t.Errorf("GET /vm-instances/nics is routed to %q", pattern)
+	}
+}
