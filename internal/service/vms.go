@@ -57,6 +57,10 @@ type CreateVMRequest struct {
 	// LAN, if set, is a LAN (by name) the VM joins with a second NIC; the
 	// VM goes to the LAN's host.
 	LAN string
+	// CloneOf, if set, is a stopped VM (id or name) whose system disk the
+	// new VM's is a full copy of: the new VM has its image and goes to its
+	// host, and its disk is at least as large. Data disks are not copied.
+	CloneOf string
 }
 
 // Defaults of a new VM.
@@ -109,6 +113,29 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	}
 	if req.CloneMode != model.CloneCOW && req.CloneMode != model.CloneFull {
 		return model.VM{}, model.Task{}, model.FieldError("clone_mode", "must be %q or %q", model.CloneCOW, model.CloneFull)
+	}
+	var cloneOf string
+	if req.CloneOf != "" {
+		src, err := s.reachVM(ctx, req.CloneOf, model.PermVMRead)
+		if err != nil {
+			return model.VM{}, model.Task{}, err
+		}
+		if src.Status != model.PowerStopped || src.PowerState != model.PowerStopped {
+			return model.VM{}, model.Task{}, model.Errorf(model.CodeConflict, "VM %s is %s: stop it to clone it (its disk is copied as it is)", src.Name, src.Status)
+		}
+		if req.Image != "" || (req.Host != "" && req.Host != src.HostID) || req.LAN != "" {
+			return model.VM{}, model.Task{}, model.FieldError("clone_of", "a clone has the image and host of VM %s", src.Name)
+		}
+		if req.DiskBytes == 0 {
+			req.DiskBytes = src.DiskBytes
+		}
+		if req.DiskBytes < src.DiskBytes {
+			return model.VM{}, model.Task{}, model.FieldError("disk_bytes", "must be at least the size of VM %s's disk, %d bytes", src.Name, src.DiskBytes)
+		}
+		req.Image, req.Host, req.CloneMode, cloneOf = src.ImageID, src.HostID, model.CloneFull, src.ID
+		if req.Pool == "" {
+			req.Pool = src.PoolID
+		}
 	}
 	if req.Image == "" {
 		return model.VM{}, model.Task{}, model.FieldError("image", "is required")
@@ -260,7 +287,7 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		return model.VM{}, model.Task{}, err
 	}
 	t, err := s.tasks.Submit(ctx, task.Spec{Kind: kindVMCreate, TargetType: "vm", TargetID: vm.ID, Requester: requesterOf(ctx),
-		Params: vmTaskParams{Start: req.Start}})
+		Params: vmTaskParams{Start: req.Start, CloneOf: cloneOf}})
 	if err != nil {
 		s.db.DeleteVM(context.WithoutCancel(ctx), vm.ID)
 		return model.VM{}, model.Task{}, err

@@ -37,6 +37,11 @@ type vlan struct {
 
 const natVlanName = "NAT"
 
+// natVdsID is the vds of a pool's NAT vlan: QEMU's user-mode NAT,
+// which every host of the pool gives each of its VMs. The SDK requires
+// every vlan to name a vds.
+func natVdsID(poolID string) string { return poolID + "-nat-vds" }
+
 // lanVlanID is the id of a LAN's vlan; lanNicID of a VM's NIC on it.
 func lanVlanID(name string) string { return "lan-" + name }
 func lanNicID(vmID string) string  { return vmID + "-nic-1" }
@@ -45,7 +50,7 @@ func vlans(inv *inventory) []vlan {
 	out := make([]vlan, 0, len(inv.pools)+len(inv.lans))
 	for _, p := range inv.pools {
 		vl := vlan{ID: vlanID(p.ID), LocalID: vlanID(p.ID), Name: natVlanName, Type: "VM", Cluster: &ref{p.ID, p.Name},
-			NetworkIDs: []string{}, VMNics: []ref{}}
+			Vds: &ref{natVdsID(p.ID), natVlanName}, NetworkIDs: []string{}, VMNics: []ref{}}
 		for _, v := range inv.vms {
 			if v.PoolID == p.ID {
 				vl.VMNics = append(vl.VMNics, ref{nicID(v.ID), v.Name})
@@ -61,7 +66,9 @@ func vlans(inv *inventory) []vlan {
 
 func (inv *inventory) lanVlan(l model.LAN) vlan {
 	vl := vlan{ID: lanVlanID(l.Name), LocalID: lanVlanID(l.Name), Name: l.Name, VlanID: l.VlanID, Type: "VM",
-		NetworkIDs: []string{l.CIDR}, VMNics: []ref{}}
+		NetworkIDs: []string{l.CIDR}, VMNics: []ref{}, Vds: &ref{l.HostID, l.HostID}}
+	// A caller who may not read hosts still sees which host's segment
+	// it is, by id.
 	if h, ok := inv.host[l.HostID]; ok {
 		vl.Vds, vl.Cluster = &ref{h.ID, h.Name}, inv.poolRef(h.PoolID)
 	}
