@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"fmt"
 	"math"
@@ -388,9 +389,16 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 	}
 	var fits []candidate
 	var online int
+	// excluded are the online hosts the caller ruled out (a migration's
+	// source, the hosts a VM may not go to).
+	var excluded []string
 	var best, mostCPUs, largestDisk, mostDiskFree int64
 	for _, h := range s.disks.applyAll(hosts) {
-		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled || slices.Contains(except, h.ID) {
+		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled {
+			continue
+		}
+		if slices.Contains(except, h.ID) {
+			excluded = append(excluded, h.Name)
 			continue
 		}
 		online++
@@ -407,6 +415,9 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 		default:
 			fits = append(fits, candidate{h, free})
 		}
+	}
+	if online == 0 && len(excluded) > 0 {
+		return model.Host{}, model.Errorf(model.CodeInsufficientCapacity, "pool %s has no other online host than %s", pool.Name, strings.Join(excluded, ", "))
 	}
 	if online == 0 {
 		return model.Host{}, model.Errorf(model.CodeInsufficientCapacity, "pool %s has no online host", pool.Name)
