@@ -74,7 +74,7 @@ var notes = map[string]string{
 	"remove-vm-cd-rom":        "ejects the drive; `cd_rom_ids` must name that drive; the VM must run; `task_id` null",
 	"get-elf-images":          "ISO images of Kumo's image store, shown in the first cluster (images belong to the whole control plane)",
 	"get-vm-volumes":          "each VM's system disk and data disks, as volumes mounted on it",
-	"add-vm-volume":           "only `mount_new_create_disks` (object or list): new empty thin VIRTIO data disks (vdb, vdc, ...) of a stopped VM, made by its host at its next start; the volume's `name` is not kept (a data disk is named by its device); `mount_disks`, other buses, THICK policies, `sharing` and `boot` refused; `task_id` null; the guide's `data` inside `where` is accepted",
+	"add-vm-volume":           "only `mount_new_create_disks` (object or list): new empty thin VIRTIO data disks (vdb, vdc, ...) of a stopped VM, made by its host at its next start; the volume's `name` is not kept (a data disk is named by its device); `mount_disks`, other buses, THICK policies and `sharing` refused; `boot` (the SDK requires it; the guide's example says 2) is taken, but a new empty disk comes after the system disk and the CD-ROM in the boot order, as get-vms shows; `task_id` null; the guide's `data` inside `where` is accepted",
 	"remove-vm-volume":        "`disk_ids` are data disks' vm_disk or vm_volume ids; the disk and its data are deleted (Kumo volumes do not outlive their VM), by the host at the VM's next start; the VM must be stopped; the system disk is refused; `task_id` null",
 	"get-hosts":               "clusters have no datacenters (`datacenters_some` selects nothing)",
 	"get-clusters":            "Kumo's pools",

@@ -84,7 +84,11 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
 	// Patterns carry no method: ServeMux would answer other methods 405,
 	// a status the SDK does not know; wrap answers them 404.
-	for _, op := range s.operations() {
+	ops := s.operations()
+	for _, op := range s.sdkOperations() {
+		ops = append(ops, op.operation)
+	}
+	for _, op := range ops {
 		if !op.public && op.perm == "" {
 			panic("cloudtower: operation " + op.name + " names no permission")
 		}

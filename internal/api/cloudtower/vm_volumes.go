@@ -137,9 +137,8 @@ func newDataDiskSizes(d volumeAdd) ([]int64, error) {
 		if p := n.VMVolume.ElfStoragePolicy; strings.Contains(p, "THICK") {
 			return nil, errRefused("elf_storage_policy " + p + ": Kumo's data disks are thin qcow2 files")
 		}
-		if n.Boot != nil && *n.Boot != 0 {
-			// A data disk is empty: nothing boots from it.
-			return nil, errRefused("boot: a new data disk is empty; Kumo boots the system disk or the CD-ROM")
+		if n.Boot != nil && *n.Boot < 0 {
+			return nil, model.FieldError("data.vm_disks.mount_new_create_disks.boot", "%d: must not be negative", *n.Boot)
 		}
 		sz := *n.VMVolume.Size
 		if sz <= 0 || sz != float64(int64(sz)) || int64(sz)%512 != 0 {
