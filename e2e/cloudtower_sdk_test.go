@@ -620,7 +620,18 @@ func TestCloudTowerSDKLife(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start-vm after rollback: %v", err)
 	}
+	before := len(serial())
 	wait(started.Payload[0].TaskID)
+	// The guest must be up (booted, or resumed from the snapshot's RAM)
+	// to heed the ACPI button.
+	eventually(t, 90*time.Second, "guest up after rollback", func() (bool, string) {
+		s := serial()
+		if len(s) < before {
+			before = 0
+		}
+		later := s[before:]
+		return strings.Contains(later, "KUMO-GUEST-READY") || ticks(later) > 0, lastLine(s)
+	})
 	down, err := ct.VM.ShutDownVM(vm.NewShutDownVMParams().WithRequestBody(&models.VMOperateParams{Where: where(id)}))
 	if err != nil {
 		t.Fatalf("shutdown-vm: %v", err)

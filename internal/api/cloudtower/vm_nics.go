@@ -13,7 +13,8 @@ type vmNicItem struct {
 	NicIndex int    `json:"nic_index"`
 	LocalID  string `json:"local_id"`
 	// Kumo has no guest tools to report the guest's addresses.
-	GuestInfoIPAddresses []string `json:"guest_info_ip_addresses"`
+	GuestInfoIPAddresses   []string `json:"guest_info_ip_addresses"`
+	GuestInfoIPAddressesV6 []string `json:"guest_info_ip_addresses_v6"`
 }
 
 // getVMNics is /get-vm-nics.
@@ -29,7 +30,7 @@ func (s *Server) getVMNics(r *http.Request, body []byte) (any, error) {
 	out := []vmNicItem{}
 	for _, v := range s.vms(r.Context(), inv) {
 		for i, n := range v.VMNics {
-			out = append(out, vmNicItem{n, ref{v.ID, v.Name}, i, n.ID, []string{}})
+			out = append(out, vmNicItem{n, ref{v.ID, v.Name}, i, n.ID, []string{}, []string{}})
 		}
 	}
 	return list(q, out)
