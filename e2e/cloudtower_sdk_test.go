@@ -543,7 +543,59 @@ func TestCloudTowerSDKLife(t *testing.T) {
 		t.Fatalf("remove-vm-disk: %v", err)
 	}
 
-	// A clone of the stopped VM: a copy of its disk, on its host.
+	// The system disk grows to 64 MiB (the template's is 18 MiB): what
+	// the clone boots from must then be the source's disk, not the
+	// template.
+	const grown = 64 << 20
+	systemDisk := id + "-disk-0"
+	expanded, err := ct.VM.ExpandVMDisk(vm.NewExpandVMDiskParams().WithRequestBody(&models.VMExpandVMDiskParams{
+		Where: &models.VMDiskWhereInput{ID: &systemDisk}, Size: ptr(int64(grown) >> 20), SizeUnit: models.ByteUnitMB.Pointer()}))
+	if err != nil || len(expanded.Payload) != 1 {
+		t.Fatalf("expand-vm-disk: %v", err)
+	}
+	wait(expanded.Payload[0].TaskID)
+	_, err = ct.VM.ExpandVMDisk(vm.NewExpandVMDiskParams().WithRequestBody(&models.VMExpandVMDiskParams{
+		Where: &models.VMDiskWhereInput{ID: &cdrom}, Size: ptr(int64(grown))}))
+	if st, p := sdkErrorBody(t, err); st != 400 || !strings.Contains(str(p.Message), "CD-ROM") {
+		t.Errorf("expand-vm-disk of a CD-ROM drive: HTTP %d %q", st, str(p.Message))
+	}
+
+	// A NIC on the guide's vlan "sample name", removed by the SDK's
+	// remove-vm-nic-by-where.
+	hosts, err := ct.Host.GetHosts(host.NewGetHostsParams().WithRequestBody(&models.GetHostsRequestBody{}))
+	if err != nil || len(hosts.Payload) != 1 {
+		t.Fatalf("get-hosts: %v", err)
+	}
+	vl, err := ct.Vlan.CreateVMVlan(vlan.NewCreateVMVlanParams().WithRequestBody([]*models.VMVlanCreationParams{{
+		Name: ptr("sample name"), VdsID: hosts.Payload[0].ID}}))
+	if err != nil || len(vl.Payload) != 1 || str(vl.Payload[0].Data.Name) != "sample name" {
+		t.Fatalf("create-vm-vlan \"sample name\": %v", err)
+	}
+	vlanID := str(vl.Payload[0].Data.ID)
+	if _, err := ct.VM.AddVMNic(vm.NewAddVMNicParams().WithRequestBody(&models.VMAddNicParams{Where: where(id),
+		Data: &models.VMAddNicParamsData{VMNics: []*models.VMNicParams{{ConnectVlanID: &vlanID}}}})); err != nil {
+		t.Fatalf("add-vm-nic: %v", err)
+	}
+	nics, err := ct.VMNic.GetVMNics(vm_nic.NewGetVMNicsParams().WithRequestBody(&models.GetVMNicsRequestBody{
+		Where: &models.VMNicWhereInput{Vlan: &models.VlanWhereInput{Name: ptr("sample name")}}}))
+	if err != nil || len(nics.Payload) != 1 || str(nics.Payload[0].VM.ID) != id {
+		t.Fatalf("get-vm-nics on vlan \"sample name\": %v", err)
+	}
+	if _, err := ct.VM.RemoveVMNicByWhere(vm.NewRemoveVMNicByWhereParams().WithRequestBody(&models.VMRemoveNicByWhereParams{
+		Where: &models.VMNicWhereInput{ID: nics.Payload[0].ID}, Effect: &models.VMRemoveNicByWhereParamsEffect{VMIds: []string{id}}})); err != nil {
+		t.Fatalf("remove-vm-nic-by-where: %v", err)
+	}
+	if nics, err = ct.VMNic.GetVMNics(vm_nic.NewGetVMNicsParams().WithRequestBody(&models.GetVMNicsRequestBody{
+		Where: &models.VMNicWhereInput{VM: where(id)}})); err != nil || len(nics.Payload) != 1 {
+		t.Errorf("get-vm-nics after remove-vm-nic-by-where: %v, %d NICs", err, len(nics.Payload))
+	}
+	if _, err := ct.Vlan.DeleteVlan(vlan.NewDeleteVlanParams().WithRequestBody(&models.VlanDeletionParams{
+		Where: &models.VlanWhereInput{ID: &vlanID}})); err != nil {
+		t.Errorf("delete-vm-vlan: %v", err)
+	}
+
+	// A clone of the stopped VM: a copy of its disk, on its host, which
+	// boots from that copy.
 	cloned, err := ct.VM.CloneVM(vm.NewCloneVMParams().WithRequestBody([]*models.VMCloneParams{{SrcVMID: &id, Name: ptr("life-clone")}}))
 	if err != nil || len(cloned.Payload) != 1 {
 		t.Fatalf("clone-vm: %v", err)
@@ -553,6 +605,26 @@ func TestCloudTowerSDKLife(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(k.dataDir, "vms", cloneID, "root.qcow2")); err != nil {
 		t.Fatalf("the clone has no disk: %v", err)
 	}
+	cloneStart, err := ct.VM.StartVM(vm.NewStartVMParams().WithRequestBody(&models.VMStartParams{Where: where(cloneID)}))
+	if err != nil {
+		t.Fatalf("start-vm of the clone: %v", err)
+	}
+	wait(cloneStart.Payload[0].TaskID)
+	cloneSerial := func() string {
+		b, _ := os.ReadFile(filepath.Join(k.dataDir, "vms", cloneID, "serial.log"))
+		return string(b)
+	}
+	eventually(t, 90*time.Second, "clone ready", func() (bool, string) {
+		return strings.Contains(cloneSerial(), "KUMO-GUEST-READY"), lastLine(cloneSerial())
+	})
+	if want := fmt.Sprintf("KUMO-GUEST-DISK vda %d", grown); !strings.Contains(cloneSerial(), want) {
+		t.Errorf("the clone does not boot from a copy of the grown disk: no %q in\n%s", want, cloneSerial())
+	}
+	cloneOff, err := ct.VM.PoweroffVM(vm.NewPoweroffVMParams().WithRequestBody(&models.VMOperateParams{Where: where(cloneID)}))
+	if err != nil {
+		t.Fatalf("poweroff-vm of the clone: %v", err)
+	}
+	wait(cloneOff.Payload[0].TaskID)
 	del, err := ct.VM.DeleteVM(vm.NewDeleteVMParams().WithRequestBody(&models.VMDeleteParams{Where: where(cloneID)}))
 	if err != nil {
 		t.Fatalf("delete-vm of the clone: %v", err)
@@ -569,6 +641,43 @@ func TestCloudTowerSDKLife(t *testing.T) {
 		return string(b)
 	}
 	eventually(t, 90*time.Second, "guest ready", func() (bool, string) { return strings.Count(serial(), "KUMO-GUEST-READY") >= 1, lastLine(serial()) })
+
+	if want := fmt.Sprintf("KUMO-GUEST-DISK vda %d", grown); !strings.Contains(serial(), want) {
+		t.Errorf("expand-vm-disk: the guest does not see %q", want)
+	}
+	// The guest's password, through its guest agent.
+	if _, err := ct.VM.ResetVMGuestOsPassword(vm.NewResetVMGuestOsPasswordParams().WithRequestBody(&models.VMResetGuestOsPasswordParams{
+		Where: where(id), Data: &models.VMResetGuestOsPasswordParamsData{Username: ptr("root"), Password: ptr("Tower-pass-1")}})); err != nil {
+		t.Fatalf("reset-vm-guest-os-password: %v", err)
+	}
+	eventually(t, 30*time.Second, "password set", func() (bool, string) {
+		return strings.Contains(serial(), "KUMO-GUEST-PASSWORD-SET root"), lastLine(serial())
+	})
+	// Disk limits of the whole VM, applied to the running VM.
+	if _, err := ct.VM.UpdateVMIoPolicy(vm.NewUpdateVMIoPolicyParams().WithRequestBody(&models.VMUpdateIoPolicyParams{Where: where(id),
+		Data: &models.VMUpdateIoPolicyParamsData{IoPolicy: models.VMDiskIoPolicyRESTRICTWHOLEVM.Pointer(),
+			WholeVM: &models.VMRestrictIoParamsData{MaxIops: ptr(int64(500)), MaxBandwidth: ptr(int64(10)), MaxBandwidthUnit: models.BPSUnitMBps.Pointer()}}})); err != nil {
+		t.Fatalf("update-vm-io-policy: %v", err)
+	}
+	if got, err := ct.VM.GetVms(vm.NewGetVmsParams().WithRequestBody(&models.GetVmsRequestBody{Where: where(id)})); err != nil ||
+		len(got.Payload) != 1 || got.Payload[0].MaxIops == nil || *got.Payload[0].MaxIops != 500 || got.Payload[0].MaxBandwidth == nil || *got.Payload[0].MaxBandwidth != 10<<20 {
+		t.Errorf("get-vms after update-vm-io-policy: %v", err)
+	}
+	_, err = ct.VM.UpdateVMIoPolicy(vm.NewUpdateVMIoPolicyParams().WithRequestBody(&models.VMUpdateIoPolicyParams{Where: where(id),
+		Data: &models.VMUpdateIoPolicyParamsData{IoPolicy: models.VMDiskIoPolicyRESTRICTEACHDISK.Pointer()}}))
+	if st, _ := sdkErrorBody(t, err); st != 400 {
+		t.Errorf("update-vm-io-policy RESTRICT_EACH_DISK: HTTP %d, want 400", st)
+	}
+	// The owner, by username (the admin gives the VM to itself).
+	if _, err := ct.VM.UpdateVMOwner(vm.NewUpdateVMOwnerParams().WithRequestBody(&models.VMUpdateOwnerParams{Where: where(id),
+		Data: &models.VMUpdateOwnerParamsData{SearchFor: "username", Value: ptr("admin")}})); err != nil {
+		t.Fatalf("update-vm-owner: %v", err)
+	}
+	_, err = ct.VM.UpdateVMOwner(vm.NewUpdateVMOwnerParams().WithRequestBody(&models.VMUpdateOwnerParams{Where: where(id),
+		Data: &models.VMUpdateOwnerParamsData{SearchFor: "username", Value: ptr("nobody")}}))
+	if st, _ := sdkErrorBody(t, err); st != 404 {
+		t.Errorf("update-vm-owner to an unknown user: HTTP %d, want 404", st)
+	}
 
 	vnc, err := ct.VM.GetVMVncInfo(vm.NewGetVMVncInfoParams().WithRequestBody(&models.GetVMVncInfoParams{VM: &models.VMWhereUniqueInput{ID: &id}}))
 	if err != nil {
@@ -647,5 +756,52 @@ func TestCloudTowerSDKLife(t *testing.T) {
 		t.Fatalf("delete-vm: %v", err)
 	}
 	wait(gone.Payload[0].TaskID)
+	lists()
+
+	// The template, renamed and deleted once no VM uses it.
+	if _, err := ct.VMTemplate.UpdateVMTemplate(vm_template.NewUpdateVMTemplateParams().WithRequestBody(&models.VMTemplateUpdationParams{
+		Where: &models.VMTemplateWhereInput{ID: &img.ID}, Data: &models.VMTemplateUpdationParamsData{Name: ptr("guest-renamed"), Description: ptr("the test guest")}})); err != nil {
+		t.Fatalf("update-vm-template: %v", err)
+	}
+	tmpls, err := ct.VMTemplate.GetVMTemplates(vm_template.NewGetVMTemplatesParams().WithRequestBody(&models.GetVMTemplatesRequestBody{
+		Where: &models.VMTemplateWhereInput{ID: &img.ID}}))
+	if err != nil || len(tmpls.Payload) != 1 || str(tmpls.Payload[0].Name) != "guest-renamed" || str(tmpls.Payload[0].Description) != "the test guest" {
+		t.Errorf("get-vm-templates after update-vm-template: %v", err)
+	}
+	if _, err := ct.VMTemplate.DeleteVMTemplate(vm_template.NewDeleteVMTemplateParams().WithRequestBody(&models.VMTemplateDeletionParams{
+		Where: &models.VMTemplateWhereInput{ID: &img.ID}})); err != nil {
+		t.Fatalf("delete-vm-template: %v", err)
+	}
+
+	// An ISO uploaded with the SDK's CreateElfImage (the whole file in one
+	// request), renamed and deleted.
+	iso, err := os.Open(filepath.Join(guestDir(t), "kumo-test-guest.iso"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iso.Close()
+	st, err := iso.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := ct.ElfImage.CreateElfImage(elf_image.NewCreateElfImageParams().WithName(ptr("tower.iso")).WithSize(ptr(fmt.Sprint(st.Size()))).
+		WithFile(runtime.NamedReader("kumo-test-guest.iso", iso)))
+	if err != nil || len(up.Payload) != 1 || str((*string)(up.Payload[0].Status)) != "SUCCESSED" {
+		t.Fatalf("upload-elf-image: %v", err)
+	}
+	isoID := str(up.Payload[0].ID)
+	if _, err := ct.ElfImage.UpdateElfImage(elf_image.NewUpdateElfImageParams().WithRequestBody(&models.ElfImageUpdationParams{
+		Where: &models.ElfImageWhereInput{ID: &isoID}, Data: &models.ElfImageUpdationParamsData{Name: ptr("tower-renamed.iso")}})); err != nil {
+		t.Fatalf("update-elf-image: %v", err)
+	}
+	isos, err := ct.ElfImage.GetElfImages(elf_image.NewGetElfImagesParams().WithRequestBody(&models.GetElfImagesRequestBody{
+		Where: &models.ElfImageWhereInput{ID: &isoID}}))
+	if err != nil || len(isos.Payload) != 1 || str(isos.Payload[0].Name) != "tower-renamed.iso" || *isos.Payload[0].Size != st.Size() {
+		t.Errorf("get-elf-images after upload and update: %v", err)
+	}
+	if _, err := ct.ElfImage.DeleteElfImage(elf_image.NewDeleteElfImageParams().WithRequestBody(&models.ElfImageDeletionParams{
+		Where: &models.ElfImageWhereInput{ID: &isoID}})); err != nil {
+		t.Fatalf("delete-elf-image: %v", err)
+	}
 	lists()
 }
