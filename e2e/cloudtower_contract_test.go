@@ -40,7 +40,7 @@ var towerContract = map[string]struct {
 	"get-elf-images": {200, "list"}, "create-vm-volume": {400, "refused"}, "get-vm-volumes": {200, "list"},
 	"delete-vm-volume": {400, "refused"}, "add-vm-volume": {404, "change"}, "remove-vm-volume": {404, "change"},
 	"get-hosts": {200, "list"}, "get-clusters": {200, "list"}, "get-vm-templates": {200, "list"},
-	"create-vm-vlan": {400, "create"}, "delete-vm-vlan": {404, "change"}, "get-vlans": {200, "list"},
+	"create-vm-vlan": {404, "create"}, "delete-vm-vlan": {404, "change"}, "get-vlans": {200, "list"},
 	"update-vm-vlan": {404, "change"}, "add-vm-nic": {404, "change"}, "remove-vm-nic": {404, "change"},
 	"get-system-audit-logs": {200, "list"}, "get-user-audit-logs": {200, "list"}, "get-tasks": {200, "list"},
 	"vnc": {404, "vnc"},

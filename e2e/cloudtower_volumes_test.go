@@ -78,17 +78,41 @@ func TestCloudTowerVolumesAndNICs(t *testing.T) {
 	var hosts []struct{ ID string }
 	c.must("get-hosts", map[string]any{}, &hosts)
 	if st, raw := c.call("create-vm-vlan", []any{map[string]any{"vds_id": hosts[0].ID, "name": "goodlan"},
-		map[string]any{"vds_id": hosts[0].ID, "name": "sample name"}}); st != 400 {
+		map[string]any{"vds_id": hosts[0].ID, "name": "sample name"}, map[string]any{"vds_id": hosts[0].ID, "name": "bad\u202Ename"}}); st != 400 {
 		t.Errorf("a batch with a bad name: HTTP %d %s, want 400", st, raw)
 	}
 	var vls []towerVlan
-	c.must("get-vlans", map[string]any{"where": map[string]any{"name": "goodlan"}}, &vls)
+	c.must("get-vlans", map[string]any{"where": map[string]any{"name_in": []string{"goodlan", "sample name"}}}, &vls)
 	if len(vls) != 0 {
 		t.Errorf("a refused batch made vlans: %+v", vls)
 	}
 	var created []struct {
 		TaskID *string   `json:"task_id"`
 		Data   towerVlan `json:"data"`
+	}
+	// The guide's own vlan name, kept whole (a Kumo network's name is
+	// 6-10 letters or digits: one is derived from it).
+	c.must("create-vm-vlan", []any{map[string]any{"vds_id": hosts[0].ID, "vlan_id": 7, "name": "sample name"}}, &created)
+	if len(created) != 1 || created[0].Data.Name != "sample name" || created[0].Data.VlanID != 7 {
+		t.Fatalf("create-vm-vlan \"sample name\": %+v", created)
+	}
+	sample := created[0].Data
+	c.must("get-vlans", map[string]any{"where": map[string]any{"name": "sample name"}}, &vls)
+	if len(vls) != 1 || vls[0].ID != sample.ID || vls[0].Name != "sample name" {
+		t.Errorf("get-vlans by name \"sample name\": %+v, want %s", vls, sample.ID)
+	}
+	if st, raw := c.call("create-vm-vlan", []any{map[string]any{"vds_id": hosts[0].ID, "name": "sample name"}}); st != 400 {
+		t.Errorf("a second vlan named \"sample name\": HTTP %d %s, want 400", st, raw)
+	}
+	c.change("update-vm-vlan", map[string]any{"where": map[string]any{"id": sample.ID}, "data": map[string]any{"name": "other sample"}}, nil)
+	c.must("get-vlans", map[string]any{"where": map[string]any{"id": sample.ID}}, &vls)
+	if len(vls) != 1 || vls[0].Name != "other sample" {
+		t.Errorf("get-vlans after renaming to \"other sample\": %+v", vls)
+	}
+	c.change("delete-vm-vlan", byID(sample.ID), nil)
+	c.must("get-vlans", map[string]any{"where": map[string]any{"name_in": []string{"sample name", "other sample"}}}, &vls)
+	if len(vls) != 0 {
+		t.Errorf("get-vlans after delete-vm-vlan: %+v", vls)
 	}
 	c.must("create-vm-vlan", []any{map[string]any{"vds_id": hosts[0].ID, "vlan_id": 42, "name": "towerlan"}}, &created)
 	if len(created) != 1 || created[0].TaskID != nil || created[0].Data.VlanID != 42 || created[0].Data.Vds == nil || created[0].Data.Vds.ID != hosts[0].ID {

@@ -179,7 +179,13 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 	if _, err := os.Stat(disk); err == nil {
 		return a.status(ctx, cfg.ID)
 	}
-	if err := a.provisionRoom(ctx, cfg); err != nil {
+	var source string
+	if cfg.CloneOf != "" {
+		var err error
+		if source, err = a.cloneSource(ctx, cfg); err != nil {
+			return hostlink.VMStatus{}, err
+		}
+	} else if err := a.provisionRoom(ctx, cfg); err != nil {
 		return hostlink.VMStatus{}, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -198,9 +204,12 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 			return fail(err)
 		}
 	}
-	image, err := a.ensureImage(ctx, cfg.Image)
-	if err != nil {
-		return fail(err)
+	image := source
+	var err error
+	if source == "" {
+		if image, err = a.ensureImage(ctx, cfg.Image); err != nil {
+			return fail(err)
+		}
 	}
 	if cfg.StorageDir != "" {
 		// A local storage pool: the disk lives in the pool's directory and
@@ -210,16 +219,49 @@ func (a *Agent) provision(ctx context.Context, cfg hostlink.VMConfig) (hostlink.
 			return fail(err)
 		}
 	}
-	if cfg.Image.Format == model.FormatISO {
+	switch {
+	case source != "":
+		// A clone: a full, flattened copy of the other VM's disk.
+		err = a.cfg.Volumes.Clone(ctx, source, disk, storage.CloneFull, cfg.DiskBytes)
+	case cfg.Image.Format == model.FormatISO:
 		// Boot media: the VM gets an empty disk to install onto.
 		err = a.cfg.Volumes.Create(ctx, disk, cfg.DiskBytes)
-	} else {
+	default:
 		err = a.cfg.Volumes.Clone(ctx, image, disk, storage.CloneMode(cfg.CloneMode), cfg.DiskBytes)
 	}
 	if err != nil {
 		return fail(diskError(fmt.Errorf("make disk of VM %s: %w", cfg.ID, err)))
 	}
 	return a.status(ctx, cfg.ID)
+}
+
+// cloneSource is the system disk a clone copies: that of another VM of
+// this host, which must not run (its disk would change under the copy).
+// The host must have room for the copy's virtual size.
+func (a *Agent) cloneSource(ctx context.Context, cfg hostlink.VMConfig) (string, error) {
+	if !validID.MatchString(cfg.CloneOf) || cfg.CloneOf == cfg.ID {
+		return "", model.FieldError("clone_of", "%q is not a valid VM id", cfg.CloneOf)
+	}
+	src := a.rootDisk(cfg.CloneOf)
+	if _, err := os.Stat(src); err != nil {
+		return "", model.Errorf(model.CodeNotFound, "VM %s has no disk on host %s to clone", cfg.CloneOf, a.id.Name)
+	}
+	st, err := a.cfg.Driver.Status(ctx, a.dir(cfg.CloneOf))
+	if err != nil {
+		return "", err
+	}
+	if st.State == hypervisor.StateRunning || st.State == hypervisor.StatePaused {
+		return "", model.Errorf(model.CodeConflict, "VM %s runs: stop it to clone its disk", cfg.CloneOf)
+	}
+	info, err := a.cfg.Volumes.Info(ctx, src)
+	if err != nil {
+		return "", diskError(fmt.Errorf("read disk of VM %s: %w", cfg.CloneOf, err))
+	}
+	target := a.vmDir
+	if cfg.StorageDir != "" {
+		target = cfg.StorageDir
+	}
+	return src, a.requireFree(target, info.VirtualSize, "a copy of the disk of VM "+cfg.CloneOf+" for VM "+cfg.ID)
 }
 
 // provisionRoom checks that the host has room for what provision makes:

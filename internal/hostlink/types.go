@@ -118,6 +118,10 @@ type VMConfig struct {
 	// missing ones, grows smaller ones, and removes the files of disks
 	// no longer listed when it starts the VM.
 	DataDisks []model.DataDisk `json:"data_disks,omitempty"`
+	// CloneOf, if set, is a stopped VM on this host whose system disk
+	// the new VM's disk is a full copy of (flattened), instead of a
+	// clone of Image. Only provisioning reads it.
+	CloneOf string `json:"clone_of,omitempty"`
 }
 
 // VMStatus is what an agent observes about one VM.

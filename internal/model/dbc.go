@@ -27,6 +27,9 @@ type LAN struct {
 	// VlanID is the VLAN id a CloudTower client labelled the LAN with:
 	// frames are not tagged, the multicast group isolates the LAN.
 	VlanID int `json:"vlan_id"`
+	// DisplayName is the name people read when it is not the LAN's
+	// name (a CloudTower vlan's "sample name"); '' shows Name.
+	DisplayName string `json:"display_name,omitempty"`
 }
 
 // LANMember is a VM's place on a LAN.

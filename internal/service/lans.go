@@ -57,7 +57,16 @@ func (s *Service) reachLAN(ctx context.Context, q store.Queries, name string, pe
 
 // CreateLAN makes a LAN of cidr on a host, owned by the caller.
 func (s *Service) CreateLAN(ctx context.Context, name, cidr, hostID string) (model.LAN, error) {
+	return s.CreateNamedLAN(ctx, name, "", cidr, hostID)
+}
+
+// CreateNamedLAN is CreateLAN with a display name, the name people read
+// when it is not the LAN's own (see SetLANDisplayName).
+func (s *Service) CreateNamedLAN(ctx context.Context, name, display, cidr, hostID string) (model.LAN, error) {
 	if err := Authorize(ctx, model.PermNetworkCreate); err != nil {
+		return model.LAN{}, err
+	}
+	if err := validLabel("display_name", display, 0, 255); err != nil {
 		return model.LAN{}, err
 	}
 	owner, _, tenant, err := s.ownership(ctx, "", "")
@@ -82,7 +91,7 @@ func (s *Service) CreateLAN(ctx context.Context, name, cidr, hostID string) (mod
 		g, _ := rand.Int(rand.Reader, big.NewInt(lanGroupSpan))
 		p, _ := rand.Int(rand.Reader, big.NewInt(lanPortSpan))
 		group := uint32(lanGroupBase) + uint32(g.Int64())
-		l := model.LAN{Name: name, CIDR: cidr, HostID: h.ID, Owner: owner, TenantID: tenant,
+		l := model.LAN{Name: name, DisplayName: display, CIDR: cidr, HostID: h.ID, Owner: owner, TenantID: tenant,
 			MulticastGroup: netip.AddrFrom4([4]byte{byte(group >> 24), byte(group >> 16), byte(group >> 8), byte(group)}).String(),
 			MulticastPort:  lanPortBase + int(p.Int64()), CreatedAt: now()}
 		err := s.db.CreateLAN(ctx, l)
@@ -202,6 +211,19 @@ func (s *Service) SetLANVlanID(ctx context.Context, name string, vlanID int) err
 		return err
 	}
 	return notFound(s.db.SetLANVlanID(ctx, name, vlanID), "network", name)
+}
+
+// SetLANDisplayName gives a LAN the name people read when it is not the
+// LAN's own (a CloudTower vlan named "sample name"): free text by
+// validLabel, at most 255 characters; "" shows the LAN by its name.
+func (s *Service) SetLANDisplayName(ctx context.Context, name, display string) error {
+	if err := validLabel("display_name", display, 0, 255); err != nil {
+		return err
+	}
+	if _, err := s.reachLAN(ctx, s.db.Queries, name, model.PermNetworkUpdate); err != nil {
+		return err
+	}
+	return notFound(s.db.SetLANDisplayName(ctx, name, display), "network", name)
 }
 
 // JoinLAN puts an existing stopped VM on a LAN, at the LAN's first free

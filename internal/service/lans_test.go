@@ -48,3 +48,27 @@ func TestJoinAndLeaveLAN(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLANDisplayName keeps a name that is not a LAN name whole beside
+// the LAN's own, on SQLite and on PostgreSQL (the display_name column).
+func TestLANDisplayName(t *testing.T) {
+	for engine, s := range newTestServices(t) {
+		t.Run(engine, func(t *testing.T) {
+			account, _, _ := quotaFixture(t, s)
+			l, err := s.CreateNamedLAN(account, "sample1234", "sample name", "192.168.66.0/24", "h")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.GetLAN(account, l.Name); err != nil || got.DisplayName != "sample name" {
+				t.Fatalf("GetLAN = %+v, %v", got, err)
+			}
+			if err := s.SetLANDisplayName(account, l.Name, "other name"); err != nil {
+				t.Fatal(err)
+			}
+			wantCodeText(t, "a bidi override", s.SetLANDisplayName(account, l.Name, "x\u202Ey"), model.CodeInvalidArgument, "display_name")
+			if ls, err := s.ListLANs(account); err != nil || len(ls) != 1 || ls[0].DisplayName != "other name" {
+				t.Fatalf("ListLANs = %+v, %v", ls, err)
+			}
+		})
+	}
+}

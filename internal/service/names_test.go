@@ -102,6 +102,8 @@ func TestEveryNameFollowsTheNameRule(t *testing.T) {
 	must(err)
 	must(s.db.CreateLDAPServer(admin, model.LDAPServer{ID: "ldap1", Name: "ldap1", URL: "ldap://127.0.0.1:1", Base: "dc=kumo",
 		Encryption: "None", LoginAttribute: "uid", CreatedAt: now(), UpdatedAt: now()}))
+	lan, err := s.CreateLAN(account, "display1", "10.8.0.0/24", "h")
+	must(err)
 	n := 0
 	// A good name fits every rule, LANs' 6-10 letters or digits too.
 	unique := func(prefix string) string { n++; return fmt.Sprintf("%.6s%d", prefix, n) }
@@ -121,6 +123,11 @@ func TestEveryNameFollowsTheNameRule(t *testing.T) {
 			return err
 		}},
 		"CreateLAN": {"network_name", func(name string) error { _, err := s.CreateLAN(account, name, "10.9.0.0/24", "h"); return err }},
+		"CreateNamedLAN": {"display_name", func(name string) error {
+			_, err := s.CreateNamedLAN(account, unique("named"), name, "10.10.0.0/24", "h")
+			return err
+		}},
+		"SetLANDisplayName": {"display_name", func(name string) error { return s.SetLANDisplayName(account, lan.Name, name) }},
 		"AddLDAPServer": {"name", func(name string) error {
 			_, err := s.AddLDAPServer(admin, model.LDAPServer{Name: name, URL: "ldap://127.0.0.1:1", Base: "dc=kumo"})
 			return err

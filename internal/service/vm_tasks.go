@@ -28,6 +28,8 @@ type vmTaskParams struct {
 	TimeoutMS int64 `json:"timeout_ms,omitempty"`
 	// Media is the media image a start boots from.
 	Media *hostlink.ImageRef `json:"media,omitempty"`
+	// CloneOf is the VM whose disk a create copies (CreateVMRequest).
+	CloneOf string `json:"clone_of,omitempty"`
 }
 
 // vmHandler adapts a VM operation to a task handler: it loads the VM and
@@ -106,7 +108,9 @@ func (s *Service) createVMTask(ctx context.Context, run *task.Run) (result any, 
 		if err == nil || ctx.Err() != nil && s.tasks.Closing() {
 			return // success, or the controller stops: the task resumes later
 		}
-		if !madeByThisRun || model.IsCode(err, model.CodeUnavailable) {
+		// A clone is not kept: a later start would provision it from
+		// the image, not from the disk it copies.
+		if !madeByThisRun || model.IsCode(err, model.CodeUnavailable) && p.CloneOf == "" {
 			s.log.Warn("create failed; the VM is kept", "vm", vm.ID, "provisioned_before", !madeByThisRun, "err", err)
 			return
 		}
@@ -128,6 +132,7 @@ func (s *Service) createVMTask(ctx context.Context, run *task.Run) (result any, 
 	if err != nil {
 		return nil, err
 	}
+	cfg.CloneOf = p.CloneOf
 	run.Progress(10)
 	st, err := agent.ProvisionVM(ctx, cfg)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"fmt"
 	"math"
@@ -57,6 +58,10 @@ type CreateVMRequest struct {
 	// LAN, if set, is a LAN (by name) the VM joins with a second NIC; the
 	// VM goes to the LAN's host.
 	LAN string
+	// CloneOf, if set, is a stopped VM (id or name) whose system disk the
+	// new VM's is a full copy of: the new VM has its image and goes to its
+	// host, and its disk is at least as large. Data disks are not copied.
+	CloneOf string
 }
 
 // Defaults of a new VM.
@@ -109,6 +114,29 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 	}
 	if req.CloneMode != model.CloneCOW && req.CloneMode != model.CloneFull {
 		return model.VM{}, model.Task{}, model.FieldError("clone_mode", "must be %q or %q", model.CloneCOW, model.CloneFull)
+	}
+	var cloneOf string
+	if req.CloneOf != "" {
+		src, err := s.reachVM(ctx, req.CloneOf, model.PermVMRead)
+		if err != nil {
+			return model.VM{}, model.Task{}, err
+		}
+		if src.Status != model.PowerStopped || src.PowerState != model.PowerStopped {
+			return model.VM{}, model.Task{}, model.Errorf(model.CodeConflict, "VM %s is %s: stop it to clone it (its disk is copied as it is)", src.Name, src.Status)
+		}
+		if req.Image != "" || (req.Host != "" && req.Host != src.HostID) || req.LAN != "" {
+			return model.VM{}, model.Task{}, model.FieldError("clone_of", "a clone has the image and host of VM %s", src.Name)
+		}
+		if req.DiskBytes == 0 {
+			req.DiskBytes = src.DiskBytes
+		}
+		if req.DiskBytes < src.DiskBytes {
+			return model.VM{}, model.Task{}, model.FieldError("disk_bytes", "must be at least the size of VM %s's disk, %d bytes", src.Name, src.DiskBytes)
+		}
+		req.Image, req.Host, req.CloneMode, cloneOf = src.ImageID, src.HostID, model.CloneFull, src.ID
+		if req.Pool == "" {
+			req.Pool = src.PoolID
+		}
 	}
 	if req.Image == "" {
 		return model.VM{}, model.Task{}, model.FieldError("image", "is required")
@@ -260,7 +288,7 @@ func (s *Service) CreateVM(ctx context.Context, req CreateVMRequest) (model.VM, 
 		return model.VM{}, model.Task{}, err
 	}
 	t, err := s.tasks.Submit(ctx, task.Spec{Kind: kindVMCreate, TargetType: "vm", TargetID: vm.ID, Requester: requesterOf(ctx),
-		Params: vmTaskParams{Start: req.Start}})
+		Params: vmTaskParams{Start: req.Start, CloneOf: cloneOf}})
 	if err != nil {
 		s.db.DeleteVM(context.WithoutCancel(ctx), vm.ID)
 		return model.VM{}, model.Task{}, err
@@ -361,9 +389,16 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 	}
 	var fits []candidate
 	var online int
+	// excluded are the online hosts the caller ruled out (a migration's
+	// source, the hosts a VM may not go to).
+	var excluded []string
 	var best, mostCPUs, largestDisk, mostDiskFree int64
 	for _, h := range s.disks.applyAll(hosts) {
-		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled || slices.Contains(except, h.ID) {
+		if h.PoolID != pool.ID || h.State != model.HostOnline || !h.Enabled {
+			continue
+		}
+		if slices.Contains(except, h.ID) {
+			excluded = append(excluded, h.Name)
 			continue
 		}
 		online++
@@ -380,6 +415,9 @@ func (s *Service) placeVM(ctx context.Context, q store.Queries, pool model.Pool,
 		default:
 			fits = append(fits, candidate{h, free})
 		}
+	}
+	if online == 0 && len(excluded) > 0 {
+		return model.Host{}, model.Errorf(model.CodeInsufficientCapacity, "pool %s has no other online host than %s", pool.Name, strings.Join(excluded, ", "))
 	}
 	if online == 0 {
 		return model.Host{}, model.Errorf(model.CodeInsufficientCapacity, "pool %s has no online host", pool.Name)

@@ -6,12 +6,12 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-const lanColumns = `name, cidr, host_id, owner, mcast_group, mcast_port, created_at, vlan_id, tenant_id`
+const lanColumns = `name, cidr, host_id, owner, mcast_group, mcast_port, created_at, vlan_id, tenant_id, display_name`
 
 func scanLAN(s scanner) (model.LAN, error) {
 	var l model.LAN
 	var created int64
-	err := s.Scan(&l.Name, &l.CIDR, &l.HostID, &l.Owner, &l.MulticastGroup, &l.MulticastPort, &created, &l.VlanID, &l.TenantID)
+	err := s.Scan(&l.Name, &l.CIDR, &l.HostID, &l.Owner, &l.MulticastGroup, &l.MulticastPort, &created, &l.VlanID, &l.TenantID, &l.DisplayName)
 	l.CreatedAt = fromMicros(created)
 	return l, classify(err)
 }
@@ -20,8 +20,8 @@ func scanLAN(s scanner) (model.LAN, error) {
 // is taken.
 func (q Queries) CreateLAN(ctx context.Context, l model.LAN) error {
 	l.TenantID = tenantOrDefault(l.TenantID)
-	_, err := q.q.ExecContext(ctx, `INSERT INTO lans (`+lanColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		l.Name, l.CIDR, l.HostID, l.Owner, l.MulticastGroup, l.MulticastPort, micros(l.CreatedAt), l.VlanID, l.TenantID)
+	_, err := q.q.ExecContext(ctx, `INSERT INTO lans (`+lanColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		l.Name, l.CIDR, l.HostID, l.Owner, l.MulticastGroup, l.MulticastPort, micros(l.CreatedAt), l.VlanID, l.TenantID, l.DisplayName)
 	return classify(err)
 }
 
@@ -38,6 +38,11 @@ func (q Queries) ListLANs(ctx context.Context) ([]model.LAN, error) {
 // SetLANVlanID changes the VLAN id label of a LAN.
 func (q Queries) SetLANVlanID(ctx context.Context, name string, vlanID int) error {
 	return q.execOne(ctx, `UPDATE lans SET vlan_id = $2 WHERE name = $1`, name, vlanID)
+}
+
+// SetLANDisplayName changes the display name of a LAN (” for none).
+func (q Queries) SetLANDisplayName(ctx context.Context, name, display string) error {
+	return q.execOne(ctx, `UPDATE lans SET display_name = $2 WHERE name = $1`, name, display)
 }
 
 // RemoveLANMember takes a VM off its LAN.

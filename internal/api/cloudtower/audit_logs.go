@@ -17,7 +17,10 @@ type userAuditLog struct {
 	IPAddress string  `json:"ip_address"`
 	Status    string  `json:"status"`
 	StartedAt *string `json:"started_at"`
-	CreatedAt *string `json:"local_created_at"`
+	// The SDK's UserAuditLog requires createdAt (so spelt); the guide's
+	// local_created_at is kept beside it.
+	CreatedAt      string  `json:"createdAt"`
+	LocalCreatedAt *string `json:"local_created_at"`
 }
 
 // getUserAuditLogs is /get-user-audit-logs.
@@ -38,7 +41,7 @@ func (s *Server) getUserAuditLogs(r *http.Request, body []byte) (any, error) {
 		}
 		action, _, _ := strings.Cut(strings.TrimPrefix(l.Content, l.User+" "), " (failed with ")
 		all = append(all, userAuditLog{ID: l.ID, Action: action, Message: l.Content, Username: l.User, IPAddress: l.Address,
-			Status: st, StartedAt: timestamp(l.Time), CreatedAt: timestamp(l.Time)})
+			Status: st, StartedAt: timestamp(l.Time), CreatedAt: str(timestamp(l.Time)), LocalCreatedAt: timestamp(l.Time)})
 	}
 	return list(q, all)
 }
@@ -48,6 +51,8 @@ func (s *Server) getUserAuditLogs(r *http.Request, body []byte) (any, error) {
 // for it, and how it ended.
 type systemAuditLog struct {
 	ID           string  `json:"id"`
+	LocalID      string  `json:"local_id"`
+	Action       string  `json:"action"`
 	Message      string  `json:"message"`
 	Status       string  `json:"status"`
 	ResourceID   string  `json:"resource_id"`
@@ -73,9 +78,17 @@ func (s *Server) getSystemAuditLogs(r *http.Request, body []byte) (any, error) {
 		if t.Error != "" {
 			msg += ": " + t.Error
 		}
-		all = append(all, systemAuditLog{ID: t.ID, Message: msg, Status: taskStatus(t.State), ResourceID: t.TargetID,
+		all = append(all, systemAuditLog{ID: t.ID, LocalID: t.ID, Action: t.Kind, Message: msg, Status: taskStatus(t.State), ResourceID: t.TargetID,
 			ResourceType: t.TargetType, StartedAt: timestamp(t.StartedAt), FinishedAt: timestamp(t.FinishedAt),
 			CreatedAt: timestamp(t.CreatedAt)})
 	}
 	return list(q, all)
+}
+
+// str is a timestamp that the SDK requires, "" for none.
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

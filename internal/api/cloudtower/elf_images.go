@@ -7,6 +7,7 @@ import (
 // elfImage is CloudTower's ElfImage: an ISO image of Kumo's image store.
 type elfImage struct {
 	ID             string  `json:"id"`
+	LocalID        string  `json:"local_id"`
 	Name           string  `json:"name"`
 	Description    string  `json:"description"`
 	Size           int64   `json:"size"`
@@ -34,7 +35,7 @@ func elfImages(inv *inventory) []elfImage {
 		if img.Format != model.FormatISO || img.State != model.ImageReady {
 			continue
 		}
-		e := elfImage{ID: img.ID, Name: img.Name, Description: img.Description, Size: img.SizeBytes, Path: "images/" + img.ID,
+		e := elfImage{ID: img.ID, LocalID: img.ID, Name: img.Name, Description: img.Description, Size: img.SizeBytes, Path: "images/" + img.ID,
 			Cluster: inv.imageCluster(), VMDisks: []ref{}, LocalCreatedAt: timestamp(img.CreatedAt)}
 		for _, v := range inv.vms {
 			if v.ImageID == img.ID && v.BootMedia {

@@ -1,10 +1,14 @@
 package cloudtower
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -42,7 +46,9 @@ func TestEndpointTable(t *testing.T) {
 	b.WriteString("`internal/api/cloudtower`). Refused operations answer 400 with code `NOT_SUPPORTED` and the reason.\n\n")
 	b.WriteString("| path | title | status | notes |\n|---|---|---|---|\n")
 	done := 0
+	guide := map[string]bool{}
 	for _, ep := range eps {
+		guide[ep.Operation] = true
 		op, ok := ops[ep.Operation]
 		status := "done"
 		switch {
@@ -57,10 +63,11 @@ func TestEndpointTable(t *testing.T) {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", ep.Path, ep.Title, status, op.note)
 		delete(ops, ep.Operation)
 	}
-	for name := range ops {
-		t.Errorf("%s is served but not in the guide", name)
-	}
 	fmt.Fprintf(&b, "\n%d of %d operations done, %d refused with a reason.\n", done, len(eps), len(eps)-done)
+	b.WriteString(sdkTable(t, s, ops, guide))
+	for name := range ops {
+		t.Errorf("%s is served but neither in the guide nor among the SDK's operations", name)
+	}
 	if *update {
 		if err := os.WriteFile(tablePath, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
@@ -69,5 +76,115 @@ func TestEndpointTable(t *testing.T) {
 	have, err := os.ReadFile(tablePath)
 	if err != nil || string(have) != b.String() {
 		t.Fatalf("%s is out of date: run go test ./internal/api/cloudtower -run TestEndpointTable -update", tablePath)
+	}
+}
+
+// sdkPackages are the SDK client packages whose operations Kumo answers
+// beyond the guide: VMs, disks, volumes, snapshots, templates, images,
+// vlans, NICs, hosts, clusters and tasks.
+type sdkEntry struct{ pkg, name string }
+
+var sdkPackages = []string{"vm", "vm_disk", "vm_volume", "vm_snapshot", "vm_template", "elf_image", "vlan", "vm_nic", "nic", "host", "cluster", "task"}
+
+// sdkTable checks that every operation of testdata/sdk_operations.txt
+// that the guide lacks is in sdkOperations, once, and returns the second
+// table of docs/cloudtower-endpoints.md. Served operations are deleted
+// from ops. The list is checked against the SDK's own client packages
+// when its module is at hand.
+func sdkTable(t *testing.T, s *Server, ops map[string]operation, guide map[string]bool) string {
+	t.Helper()
+	f, err := os.Open("testdata/sdk_operations.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var listed []sdkEntry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		pkg, name, ok := strings.Cut(strings.TrimSpace(sc.Text()), " ")
+		if !ok {
+			t.Fatalf("testdata/sdk_operations.txt: bad line %q", sc.Text())
+		}
+		listed = append(listed, sdkEntry{pkg, name})
+	}
+	checkSDKList(t, listed)
+	mine := map[string]sdkOperation{}
+	for _, op := range s.sdkOperations() {
+		if _, dup := mine[op.name]; dup {
+			t.Errorf("SDK operation %s listed twice", op.name)
+		}
+		mine[op.name] = op
+	}
+	var b strings.Builder
+	b.WriteString("\n## SDK operations beyond the guide\n\n")
+	b.WriteString("The operations of CloudTower's Go SDK (v2.23.0) on VMs, disks, volumes, snapshots, templates, images,\n")
+	b.WriteString("vlans, NICs, hosts, clusters and tasks (its client packages " + strings.Join(sdkPackages, ", ") + ",\n")
+	b.WriteString("`testdata/sdk_operations.txt`) that the guide does not show. The guide's own are in the table above.\n\n")
+	b.WriteString("| package | path | status | notes |\n|---|---|---|---|\n")
+	done, total := 0, 0
+	for _, e := range listed {
+		if guide[e.name] {
+			continue // in the guide's table
+		}
+		total++
+		op, ok := mine[e.name]
+		status := "done"
+		switch {
+		case !ok:
+			t.Errorf("SDK operation %s (%s) is neither served nor refused", e.name, e.pkg)
+			status = "missing"
+		case op.pkg != e.pkg:
+			t.Errorf("SDK operation %s is in package %s, not %s", e.name, e.pkg, op.pkg)
+		case op.refused != "":
+			status = "refused: " + op.refused
+		default:
+			done++
+		}
+		fmt.Fprintf(&b, "| %s | `/v2/api/%s` | %s | %s |\n", e.pkg, e.name, status, op.note)
+		delete(mine, e.name)
+		delete(ops, e.name)
+	}
+	for name := range mine {
+		t.Errorf("SDK operation %s is answered but not in testdata/sdk_operations.txt", name)
+	}
+	fmt.Fprintf(&b, "\n%d of %d SDK operations done, %d refused with a reason.\n", done, total, total-done)
+	return b.String()
+}
+
+// checkSDKList compares the list with the SDK's client packages in the
+// module cache, when the module is there (it is a test dependency).
+func checkSDKList(t *testing.T, listed []sdkEntry) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/smartxworks/cloudtower-go-sdk/v2").Output()
+	dir := strings.TrimSpace(string(out))
+	if err != nil || dir == "" {
+		t.Logf("the SDK's module is not at hand (%v): testdata/sdk_operations.txt is not checked against it", err)
+		return
+	}
+	pattern := regexp.MustCompile(`PathPattern:\s*"/([^"]+)"`)
+	have := map[string]bool{}
+	for _, e := range listed {
+		have[e.pkg+" "+e.name] = true
+	}
+	for _, pkg := range sdkPackages {
+		files, _ := filepath.Glob(filepath.Join(dir, "client", pkg, "*_client.go"))
+		if len(files) == 0 {
+			t.Errorf("the SDK has no client package %s", pkg)
+		}
+		for _, file := range files {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range pattern.FindAllStringSubmatch(string(raw), -1) {
+				if !have[pkg+" "+m[1]] {
+					t.Errorf("SDK operation %s %s is not in testdata/sdk_operations.txt", pkg, m[1])
+				}
+				delete(have, pkg+" "+m[1])
+			}
+		}
+	}
+	for e := range have {
+		t.Errorf("testdata/sdk_operations.txt lists %s, which the SDK does not have", e)
 	}
 }

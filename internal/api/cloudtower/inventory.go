@@ -70,6 +70,16 @@ func (s *Server) inventory(ctx context.Context) (*inventory, error) {
 	return inv, nil
 }
 
+// lanName is the name the LAN of that Kumo name is served under.
+func (inv *inventory) lanName(name string) string {
+	for _, l := range inv.lans {
+		if l.Name == name {
+			return vlanName(l)
+		}
+	}
+	return name
+}
+
 // ref is a relation to another resource, as CloudTower nests them.
 type ref struct {
 	ID   string `json:"id"`

@@ -77,6 +77,9 @@ type operation struct {
 	// note says where Kumo's answer differs from CloudTower's, for
 	// docs/cloudtower-endpoints.md.
 	note string
+	// stream operations read their own (multipart) body, which may be
+	// as large as an upload may be: handle gets no body.
+	stream bool
 }
 
 // New returns the CloudTower API server.
@@ -84,7 +87,11 @@ func New(svc *service.Service, log *slog.Logger) *Server {
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
 	// Patterns carry no method: ServeMux would answer other methods 405,
 	// a status the SDK does not know; wrap answers them 404.
-	for _, op := range s.operations() {
+	ops := s.operations()
+	for _, op := range s.sdkOperations() {
+		ops = append(ops, op.operation)
+	}
+	for _, op := range ops {
 		if !op.public && op.perm == "" {
 			panic("cloudtower: operation " + op.name + " names no permission")
 		}
@@ -107,7 +114,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) wrap(op operation) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		jsonbody.LimitBody(w, r, jsonbody.Limit)
+		if !op.stream {
+			jsonbody.LimitBody(w, r, jsonbody.Limit)
+		}
 		if r.Method != http.MethodPost {
 			writeError(w, r, op.name, model.Errorf(model.CodeNotFound, "no such operation: %s %s (CloudTower operations are POST)", r.Method, r.URL.Path))
 			return
@@ -132,10 +141,13 @@ func (s *Server) wrap(op operation) http.Handler {
 			writeError(w, r, op.name, errRefused(op.refused))
 			return
 		}
-		body, err := jsonbody.Read(r.Body)
-		if err != nil {
-			writeError(w, r, op.name, err)
-			return
+		var body []byte
+		if !op.stream {
+			var err error
+			if body, err = jsonbody.Read(r.Body); err != nil {
+				writeError(w, r, op.name, err)
+				return
+			}
 		}
 		out, err := op.handle(r, body)
 		s.record(r, op, err)

@@ -2,6 +2,8 @@ package cloudtower
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -37,6 +39,11 @@ type vlan struct {
 
 const natVlanName = "NAT"
 
+// natVdsID is the vds of a pool's NAT vlan: QEMU's user-mode NAT,
+// which every host of the pool gives each of its VMs. The SDK requires
+// every vlan to name a vds.
+func natVdsID(poolID string) string { return poolID + "-nat-vds" }
+
 // lanVlanID is the id of a LAN's vlan; lanNicID of a VM's NIC on it.
 func lanVlanID(name string) string { return "lan-" + name }
 func lanNicID(vmID string) string  { return vmID + "-nic-1" }
@@ -45,7 +52,7 @@ func vlans(inv *inventory) []vlan {
 	out := make([]vlan, 0, len(inv.pools)+len(inv.lans))
 	for _, p := range inv.pools {
 		vl := vlan{ID: vlanID(p.ID), LocalID: vlanID(p.ID), Name: natVlanName, Type: "VM", Cluster: &ref{p.ID, p.Name},
-			NetworkIDs: []string{}, VMNics: []ref{}}
+			Vds: &ref{natVdsID(p.ID), natVlanName}, NetworkIDs: []string{}, VMNics: []ref{}}
 		for _, v := range inv.vms {
 			if v.PoolID == p.ID {
 				vl.VMNics = append(vl.VMNics, ref{nicID(v.ID), v.Name})
@@ -60,8 +67,10 @@ func vlans(inv *inventory) []vlan {
 }
 
 func (inv *inventory) lanVlan(l model.LAN) vlan {
-	vl := vlan{ID: lanVlanID(l.Name), LocalID: lanVlanID(l.Name), Name: l.Name, VlanID: l.VlanID, Type: "VM",
-		NetworkIDs: []string{l.CIDR}, VMNics: []ref{}}
+	vl := vlan{ID: lanVlanID(l.Name), LocalID: lanVlanID(l.Name), Name: vlanName(l), VlanID: l.VlanID, Type: "VM",
+		NetworkIDs: []string{l.CIDR}, VMNics: []ref{}, Vds: &ref{l.HostID, l.HostID}}
+	// A caller who may not read hosts still sees which host's segment
+	// it is, by id.
 	if h, ok := inv.host[l.HostID]; ok {
 		vl.Vds, vl.Cluster = &ref{h.ID, h.Name}, inv.poolRef(h.PoolID)
 	}
@@ -106,9 +115,37 @@ func (s *Server) vlanPool(ctx context.Context, id string) (model.Pool, error) {
 	return p, nil
 }
 
-// lanNameRE is what a Kumo network may be called (service.CreateLAN):
-// checked for the whole batch before any network is made.
+// lanNameRE is what a Kumo network may be called (service.CreateLAN).
 var lanNameRE = regexp.MustCompile(`^[A-Za-z0-9]{6,10}$`)
+
+var notLANChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// vlanName is the name a LAN is served under: the CloudTower name it
+// was given, kept whole, or its Kumo name.
+func vlanName(l model.LAN) string {
+	if l.DisplayName != "" {
+		return l.DisplayName
+	}
+	return l.Name
+}
+
+// kumoLANName returns the Kumo network name for a CloudTower vlan name
+// and the display name to keep ("" when the name is a Kumo name
+// itself). CloudTower names vlans freely ("sample name"); a Kumo network
+// is 6-10 letters or digits, so the name is derived: up to 6 of the
+// name's letters and digits and hex digits of a hash of the whole name
+// (salted by try, for the rare name whose derivation is taken).
+func kumoLANName(name string, try int) (string, string) {
+	if lanNameRE.MatchString(name) && try == 0 {
+		return name, ""
+	}
+	base := notLANChars.ReplaceAllString(name, "")
+	if len(base) > 6 {
+		base = base[:6]
+	}
+	sum := sha256.Sum256([]byte(name + strings.Repeat("\x00", try)))
+	return base + hex.EncodeToString(sum[:])[:10-len(base)], name
+}
 
 // lanCIDR is the network Kumo numbers the VMs of a CloudTower-made LAN
 // from (CloudTower gives none; no DHCP runs on a LAN).
@@ -139,8 +176,10 @@ func vlanNumber(raw json.RawMessage, field string) (int, error) {
 }
 
 // createVMVlan is /create-vm-vlan: a Kumo LAN on the host vds_id names.
-// Every vlan of the batch is checked before any is made; a vlan is
-// made at once, so task_id is null.
+// A name that is not a Kumo network name is kept whole as the LAN's
+// display name (kumoLANName). Every vlan of the batch is checked before
+// any is made, and those made are deleted if a later one fails; a vlan
+// is made at once, so task_id is null.
 func (s *Server) createVMVlan(r *http.Request, body []byte) (any, error) {
 	var req []vlanCreation
 	if err := decodeStrict(body, &req); err != nil {
@@ -150,17 +189,28 @@ func (s *Server) createVMVlan(r *http.Request, body []byte) (any, error) {
 		return nil, model.FieldError("data", "must list at least one vlan")
 	}
 	ctx := r.Context()
+	inv, err := s.inventory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	shown := map[string]bool{}
+	for _, vl := range vlans(inv) {
+		shown[vl.Name] = true
+	}
 	ids := make([]int, len(req))
 	hosts := make([]string, len(req))
 	seen := map[string]bool{}
 	for i, c := range req {
-		if !lanNameRE.MatchString(c.Name) {
-			return nil, model.FieldError("name", "%q: a Kumo network is named with 6-10 letters or digits", c.Name)
+		if strings.TrimSpace(c.Name) == "" {
+			return nil, model.FieldError("name", "is required")
 		}
 		if seen[c.Name] {
 			return nil, model.FieldError("name", "%q is given twice", c.Name)
 		}
 		seen[c.Name] = true
+		if shown[c.Name] {
+			return nil, model.Errorf(model.CodeConflict, "a vlan named %q exists already", c.Name)
+		}
 		if c.VdsID == "" {
 			return nil, model.FieldError("vds_id", "is required: the id of the host the network is on (a Kumo network spans one host)")
 		}
@@ -176,26 +226,51 @@ func (s *Server) createVMVlan(r *http.Request, body []byte) (any, error) {
 			return nil, model.Errorf(model.CodeNotFound, "vds %s: Kumo's virtual switches are its hosts (see /get-hosts); no host has this id", c.VdsID)
 		}
 		hosts[i] = h.ID
-		if _, err := s.svc.GetLAN(ctx, c.Name); err == nil {
-			return nil, model.Errorf(model.CodeConflict, "a network named %q exists already", c.Name)
+		if name, _ := kumoLANName(c.Name, 0); name == c.Name {
+			if _, err := s.svc.GetLAN(ctx, c.Name); err == nil {
+				return nil, model.Errorf(model.CodeConflict, "a network named %q exists already", c.Name)
+			}
 		}
 	}
 	out := make(batch[vlan], 0, len(req))
+	var made []string
+	undo := func() {
+		for _, name := range made {
+			_ = s.svc.DeleteLAN(ctx, name)
+		}
+	}
 	for i, c := range req {
-		l, err := s.svc.CreateLAN(ctx, c.Name, lanCIDR, hosts[i])
+		l, err := s.createLAN(ctx, c.Name, hosts[i])
 		if err != nil {
+			undo()
 			return nil, err
 		}
+		made = append(made, l.Name)
 		if err := s.svc.SetLANVlanID(ctx, l.Name, ids[i]); err != nil {
+			undo()
 			return nil, err
 		}
 		vl, err := s.vlanAfter(ctx, l.Name)
 		if err != nil {
+			undo()
 			return nil, err
 		}
 		out = append(out, withTask[vlan]{nil, vl})
 	}
 	return out, nil
+}
+
+// createLAN makes the LAN of a CloudTower vlan name: under the name
+// itself when it is a Kumo network name, else under a derived one, tried
+// again with another if a network has it.
+func (s *Server) createLAN(ctx context.Context, towerName, host string) (model.LAN, error) {
+	for try := 0; ; try++ {
+		name, display := kumoLANName(towerName, try)
+		l, err := s.svc.CreateNamedLAN(ctx, name, display, lanCIDR, host)
+		if err == nil || display == "" || try == 3 || !model.IsCode(err, model.CodeConflict) {
+			return l, err
+		}
+	}
 }
 
 func (s *Server) vlanAfter(ctx context.Context, name string) (vlan, error) {
@@ -272,8 +347,9 @@ type vlanUpdate struct {
 	Name   *string         `json:"name"`
 }
 
-// updateVMVlan is /update-vm-vlan: changes the vlan_id label of LANs.
-// A LAN's name is its key (DBC clients name it), so renaming is refused.
+// updateVMVlan is /update-vm-vlan: changes the vlan_id label of LANs
+// and the name one is shown under (its Kumo name, the key DBC clients
+// name it by, stays).
 func (s *Server) updateVMVlan(r *http.Request, body []byte) (any, error) {
 	var c vmChange
 	if err := decodeStrict(body, &c); err != nil {
@@ -284,7 +360,7 @@ func (s *Server) updateVMVlan(r *http.Request, body []byte) (any, error) {
 		return nil, err
 	}
 	ctx := r.Context()
-	_, lans, err := s.selectLANs(ctx, c.Where)
+	inv, lans, err := s.selectLANs(ctx, c.Where)
 	if err != nil {
 		return nil, err
 	}
@@ -294,13 +370,32 @@ func (s *Server) updateVMVlan(r *http.Request, body []byte) (any, error) {
 			return nil, err
 		}
 	}
-	for _, l := range lans {
-		if d.Name != nil && *d.Name != l.Name {
-			return nil, errRefused("name: a Kumo network's name is its key and cannot change")
+	if d.Name != nil {
+		if strings.TrimSpace(*d.Name) == "" {
+			return nil, model.FieldError("data.name", "is required")
+		}
+		if len(lans) > 1 {
+			return nil, model.FieldError("data.name", "renames one vlan, and the where selects %d", len(lans))
+		}
+		for _, vl := range vlans(inv) {
+			if vl.Name == *d.Name && vl.ID != lanVlanID(lans[0].Name) {
+				return nil, model.Errorf(model.CodeConflict, "a vlan named %q exists already", *d.Name)
+			}
 		}
 	}
 	out := make(batch[vlan], 0, len(lans))
 	for _, l := range lans {
+		// The LAN's Kumo name is its key (DBC clients name it): a rename
+		// changes the name it is shown under.
+		if d.Name != nil && *d.Name != vlanName(l) {
+			display := *d.Name
+			if display == l.Name {
+				display = ""
+			}
+			if err := s.svc.SetLANDisplayName(ctx, l.Name, display); err != nil {
+				return nil, err
+			}
+		}
 		if id >= 0 {
 			if err := s.svc.SetLANVlanID(ctx, l.Name, id); err != nil {
 				return nil, err

@@ -67,3 +67,61 @@ func (s *Server) removeVMCDROM(r *http.Request, body []byte) (any, error) {
 		return model.Task{}, s.svc.EjectMedia(ctx, v.ID)
 	})
 }
+
+// ejectCDROMs is /eject-iso-from-vm-cd-rom: its where selects CD-ROM
+// drives (vm_disks, as /get-vm-disks lists them); each one's ISO is
+// ejected. The VMs must run (Kumo changes media through QEMU).
+func (s *Server) ejectCDROMs(r *http.Request, body []byte) (any, error) {
+	var c struct {
+		Where map[string]any `json:"where"`
+	}
+	if err := decodeStrict(body, &c); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	inv, err := s.inventory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var drives []vmDiskItem
+	for _, v := range s.vms(ctx, inv) {
+		for _, d := range v.VMDisks {
+			drives = append(drives, vmDiskItem{d, ref{v.ID, v.Name}})
+		}
+	}
+	picked, err := selectWhere(c.Where, drives, func(d vmDiskItem) string { return d.ID }, "VM disk")
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]model.VM{}
+	for _, v := range inv.vms {
+		byID[v.ID] = v
+	}
+	var vms []model.VM
+	seen := map[string]bool{}
+	for _, d := range picked {
+		if d.Type != "CD_ROM" {
+			return nil, model.FieldError("where", "disk %s of VM %s is a disk, not a CD-ROM drive", d.ID, d.VM.Name)
+		}
+		v := byID[d.VM.ID]
+		if v.Status != model.PowerRunning && v.Status != model.PowerPaused {
+			return nil, model.Errorf(model.CodeConflict, "VM %s is %s: Kumo changes the CD-ROM of a running VM", v.Name, vmStatus(v.Status))
+		}
+		if !seen[v.ID] {
+			seen[v.ID] = true
+			vms = append(vms, v)
+		}
+	}
+	out := make(batch[vm], 0, len(vms))
+	for _, v := range vms {
+		if err := s.svc.EjectMedia(ctx, v.ID); err != nil {
+			return nil, err
+		}
+		data, err := s.vmAfter(ctx, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, withTask[vm]{nil, data})
+	}
+	return out, nil
+}

@@ -34,10 +34,22 @@ type vmCreation struct {
 	GuestOSType        string          `json:"guest_os_type"`
 	FolderID           string          `json:"folder_id"`
 	Description        string          `json:"description"`
-	// create-vm-from-template only
+	// create-vm-from-template and clone-vm
 	TemplateID string `json:"template_id"`
 	IsFullCopy *bool  `json:"is_full_copy"`
+	// clone-vm only
+	SrcVMID string `json:"src_vm_id"`
 }
+
+// How a VM is made: blank (/create-vm), from a template, or as a clone
+// of another VM (/clone-vm).
+type creationKind int
+
+const (
+	createBlank creationKind = iota
+	createFromTemplate
+	createClone
+)
 
 type vmDisksParams struct {
 	MountCDROMs         []cdromParams     `json:"mount_cd_roms"`
@@ -132,10 +144,20 @@ func cores(vcpu, coresPer, sockets *int, required bool) (int, error) {
 
 // createRequest turns one creation into Kumo's request, checking
 // everything it can without changing anything.
-func (s *Server) createRequest(ctx context.Context, c vmCreation, fromTemplate bool) (service.CreateVMRequest, error) {
+func (s *Server) createRequest(ctx context.Context, c vmCreation, kind creationKind) (service.CreateVMRequest, error) {
 	req := service.CreateVMRequest{Name: c.Name, Description: c.Description, Pool: c.ClusterID}
 	if c.Name == "" {
 		return req, model.FieldError("name", "is required")
+	}
+	fromTemplate := kind != createBlank
+	if kind != createClone && c.SrcVMID != "" {
+		return req, model.FieldError("src_vm_id", "belongs to /clone-vm")
+	}
+	if kind != createFromTemplate && c.TemplateID != "" {
+		return req, model.FieldError("template_id", "belongs to /create-vm-from-template")
+	}
+	if kind == createBlank && c.IsFullCopy != nil {
+		return req, model.FieldError("is_full_copy", "belongs to /create-vm-from-template and /clone-vm")
 	}
 	if !fromTemplate {
 		switch {
@@ -199,6 +221,31 @@ func (s *Server) createRequest(ctx context.Context, c vmCreation, fromTemplate b
 	}
 	if err := s.checkNics(ctx, c.VMNics, c.ClusterID); err != nil {
 		return req, err
+	}
+	if kind == createClone {
+		if c.SrcVMID == "" {
+			return req, model.FieldError("src_vm_id", "is required")
+		}
+		src, err := s.svc.GetVM(ctx, c.SrcVMID)
+		if err != nil {
+			return req, err
+		}
+		if c.VMDisks != nil {
+			return req, errRefused("vm_disks with clone-vm: the clone gets a copy of the source's system disk; add data disks with /add-vm-disk")
+		}
+		// What is not given is the source's; is_full_copy false is
+		// taken too, but the copy is always a full one.
+		if req.Cores == 0 {
+			req.Cores = src.Cores
+		}
+		if req.MemoryMiB == 0 {
+			req.MemoryMiB = src.MemoryMiB
+		}
+		if req.Pool == "" {
+			req.Pool = src.PoolID
+		}
+		req.CloneOf = src.ID
+		return req, nil
 	}
 	if fromTemplate {
 		if c.TemplateID == "" {
@@ -344,7 +391,7 @@ func (s *Server) checkNics(ctx context.Context, raw json.RawMessage, clusterID s
 // createVMs creates a batch: every item is checked before any VM is
 // made, and if one still fails, the ones made before it are deleted
 // again, so a batch creates all or nothing.
-func (s *Server) createVMs(r *http.Request, body []byte, fromTemplate bool) (any, error) {
+func (s *Server) createVMs(r *http.Request, body []byte, kind creationKind) (any, error) {
 	items, err := decodeBatch[vmCreation](body)
 	if err != nil {
 		return nil, err
@@ -352,10 +399,7 @@ func (s *Server) createVMs(r *http.Request, body []byte, fromTemplate bool) (any
 	ctx := r.Context()
 	reqs := make([]service.CreateVMRequest, len(items))
 	for i, it := range items {
-		if !fromTemplate && (it.TemplateID != "" || it.IsFullCopy != nil) {
-			return nil, model.FieldError("template_id", "belongs to /create-vm-from-template")
-		}
-		if reqs[i], err = s.createRequest(ctx, it, fromTemplate); err != nil {
+		if reqs[i], err = s.createRequest(ctx, it, kind); err != nil {
 			return nil, err
 		}
 	}
@@ -382,9 +426,15 @@ func (s *Server) createVMs(r *http.Request, body []byte, fromTemplate bool) (any
 }
 
 func (s *Server) createVM(r *http.Request, body []byte) (any, error) {
-	return s.createVMs(r, body, false)
+	return s.createVMs(r, body, createBlank)
 }
 
 func (s *Server) createVMFromTemplate(r *http.Request, body []byte) (any, error) {
-	return s.createVMs(r, body, true)
+	return s.createVMs(r, body, createFromTemplate)
+}
+
+// cloneVM is /clone-vm: a new VM whose system disk is a full copy of a
+// stopped VM's (service.CreateVMRequest.CloneOf), on the source's host.
+func (s *Server) cloneVM(r *http.Request, body []byte) (any, error) {
+	return s.createVMs(r, body, createClone)
 }

@@ -245,3 +245,33 @@ func (s *Server) deleteVMSnapshot(r *http.Request, body []byte) (any, error) {
 	}
 	return out, nil
 }
+
+// rollbackData is the data of /rollback-vm.
+type rollbackData struct {
+	SnapshotID string `json:"snapshot_id"`
+}
+
+// rollbackVM is /rollback-vm: the VM's disk goes back to one of its
+// snapshots (service.RevertSnapshot). Kumo reverts a stopped VM only.
+func (s *Server) rollbackVM(r *http.Request, body []byte) (any, error) {
+	var d rollbackData
+	return s.changeVMs(r, body, &d, func(ctx context.Context, v model.VM) error {
+		if d.SnapshotID == "" {
+			return model.FieldError("data.snapshot_id", "is required")
+		}
+		vmID, name, ok := splitSnapshotID(d.SnapshotID)
+		if !ok || vmID != v.ID {
+			return model.NotFound("snapshot of VM "+v.Name, d.SnapshotID)
+		}
+		if _, err := s.svc.GetSnapshot(ctx, v.ID, name); err != nil {
+			return err
+		}
+		if v.Status != model.PowerStopped || v.PowerState != model.PowerStopped {
+			return model.Errorf(model.CodeConflict, "VM %s is %s: Kumo rolls back a stopped VM (power it off first)", v.Name, vmStatus(v.Status))
+		}
+		return nil
+	}, func(ctx context.Context, v model.VM) (model.Task, error) {
+		_, name, _ := splitSnapshotID(d.SnapshotID)
+		return s.svc.RevertSnapshot(ctx, v.ID, name)
+	})
+}

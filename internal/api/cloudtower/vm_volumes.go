@@ -17,8 +17,12 @@ import (
 // stopped VM (add-vm-volume, remove-vm-volume); creating or deleting a
 // volume that belongs to no VM is refused (see routes.go).
 type vmVolume struct {
-	ID               string  `json:"id"`
-	Name             string  `json:"name"`
+	ID      string `json:"id"`
+	LocalID string `json:"local_id"`
+	Name    string `json:"name"`
+	// Path is the volume's place in Kumo's terms (vms/<vm>/<device>),
+	// not a file on a host.
+	Path             string  `json:"path"`
 	Size             int64   `json:"size"`
 	Sharing          bool    `json:"sharing"`
 	Mounting         bool    `json:"mounting"`
@@ -41,11 +45,12 @@ const thinPolicy = "REPLICA_2_THIN_PROVISION"
 func vmVolumes(inv *inventory) []vmVolume {
 	out := make([]vmVolume, 0, len(inv.vms))
 	for _, v := range inv.vms {
-		out = append(out, vmVolume{ID: volumeID(v.ID), Name: v.Name + "-disk-0", Size: v.DiskBytes, Mounting: true,
+		out = append(out, vmVolume{ID: volumeID(v.ID), LocalID: volumeID(v.ID), Name: v.Name + "-disk-0", Path: "vms/" + v.ID + "/vda", Size: v.DiskBytes, Mounting: true,
 			ElfStoragePolicy: thinPolicy, Cluster: inv.poolRef(v.PoolID), ClusterID: v.PoolID,
 			VMDisks: []ref{{diskID(v.ID), v.Name}}, LocalCreatedAt: timestamp(v.CreatedAt)})
 		for _, d := range v.DataDisks {
-			out = append(out, vmVolume{ID: dataVolumeID(v.ID, d.Name), Name: v.Name + "-" + d.Name, Size: d.SizeBytes,
+			out = append(out, vmVolume{ID: dataVolumeID(v.ID, d.Name), LocalID: dataVolumeID(v.ID, d.Name), Name: v.Name + "-" + d.Name,
+				Path: "vms/" + v.ID + "/" + d.Name, Size: d.SizeBytes,
 				Mounting: true, ElfStoragePolicy: thinPolicy, Cluster: inv.poolRef(v.PoolID), ClusterID: v.PoolID,
 				VMDisks: []ref{{dataDiskID(v.ID, d.Name), v.Name}}, LocalCreatedAt: timestamp(v.CreatedAt)})
 		}
@@ -132,9 +137,8 @@ func newDataDiskSizes(d volumeAdd) ([]int64, error) {
 		if p := n.VMVolume.ElfStoragePolicy; strings.Contains(p, "THICK") {
 			return nil, errRefused("elf_storage_policy " + p + ": Kumo's data disks are thin qcow2 files")
 		}
-		if n.Boot != nil && *n.Boot != 0 {
-			// A data disk is empty: nothing boots from it.
-			return nil, errRefused("boot: a new data disk is empty; Kumo boots the system disk or the CD-ROM")
+		if n.Boot != nil && *n.Boot < 0 {
+			return nil, model.FieldError("data.vm_disks.mount_new_create_disks.boot", "%d: must not be negative", *n.Boot)
 		}
 		sz := *n.VMVolume.Size
 		if sz <= 0 || sz != float64(int64(sz)) || int64(sz)%512 != 0 {

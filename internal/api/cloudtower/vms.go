@@ -137,7 +137,7 @@ func (s *Server) toVM(ctx context.Context, inv *inventory, v model.VM, media *st
 		Vlan: &ref{vlanID(v.PoolID), natVlanName}}}
 	if m, ok := inv.lanOf[v.ID]; ok {
 		out.VMNics = append(out.VMNics, vmNic{ID: lanNicID(v.ID), MacAddress: service.LANMACFor(v.ID), Model: "VIRTIO", Enabled: true,
-			Vlan: &ref{lanVlanID(m.LAN), m.LAN}})
+			Vlan: &ref{lanVlanID(m.LAN), inv.lanName(m.LAN)}})
 	}
 	if snaps, err := s.svc.ListSnapshots(ctx, v.ID); err == nil {
 		for _, sn := range snaps {

@@ -67,3 +67,56 @@ func (s *Server) vnc(r *http.Request, body []byte) (any, error) {
 	}})
 	return map[string]any{"data": map[string]any{"vnc": vncInfo{VMUUID: vm.ID, HostIP: hostIP, ClusterIP: r.Host, RawToken: token}}}, nil
 }
+
+// vmVncInfo is the SDK's VmVncInfo, the reply of /get-vm-vnc-info.
+type vmVncInfo struct {
+	VM        vm     `json:"vm"`
+	ClusterIP string `json:"cluster_ip"`
+	Redirect  string `json:"redirect"`
+	Terminal  string `json:"terminal"`
+	Direct    string `json:"direct"`
+}
+
+// getVMVncInfo is /get-vm-vnc-info (the SDK's way to a console): the
+// same single-use token as the GraphQL vnc query. redirect, terminal and
+// direct are all the websocket URL of the VM's VNC on this listener:
+// Kumo has no separate console page or direct host port.
+func (s *Server) getVMVncInfo(r *http.Request, body []byte) (any, error) {
+	var req struct {
+		VM struct {
+			ID      string `json:"id"`
+			LocalID string `json:"local_id"`
+		} `json:"vm"`
+	}
+	if err := decodeStrict(body, &req); err != nil {
+		return nil, err
+	}
+	id := req.VM.ID
+	if id == "" {
+		id = req.VM.LocalID
+	}
+	if id == "" {
+		return nil, model.FieldError("vm.id", "is required")
+	}
+	v, err := s.svc.AuthorizeConsole(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if v.Status != model.PowerRunning && v.Status != model.PowerPaused {
+		return nil, model.Errorf(model.CodeConflict, "VM %s is %s: its console is there while it runs", v.Name, vmStatus(v.Status))
+	}
+	data, err := s.vmAfter(r.Context(), v.ID)
+	if err != nil {
+		return nil, err
+	}
+	vmID := v.ID
+	token, _ := s.consoles.Issue(console.Target{VMID: vmID, Dial: func(c context.Context) (net.Conn, error) {
+		return s.svc.DialConsole(c, vmID)
+	}})
+	hostIP := ""
+	if data.Host != nil {
+		hostIP = data.Host.ManagementIP
+	}
+	ws := "ws://" + r.Host + "/websockify/?" + url.Values{"uuid": {vmID}, "token": {token}, "host": {hostIP}}.Encode()
+	return vmVncInfo{VM: data, ClusterIP: r.Host, Redirect: ws, Terminal: ws, Direct: ws}, nil
+}
