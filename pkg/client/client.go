@@ -71,12 +71,7 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader, 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		var e api.Error
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if json.Unmarshal(raw, &e) != nil || e.Error.Code == "" {
-			return &Error{Status: resp.StatusCode, ErrorDetail: api.ErrorDetail{Code: "http", Message: strings.TrimSpace(string(raw))}}
-		}
-		return &Error{Status: resp.StatusCode, ErrorDetail: e.Error}
+		return errorOf(resp)
 	}
 	if out == nil {
 		return nil
@@ -282,4 +277,14 @@ func (c *Client) WaitTask(ctx context.Context, id string, progress func(api.Task
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// errorOf turns a failed reply into an *Error.
+func errorOf(resp *http.Response) error {
+	var e api.Error
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if json.Unmarshal(raw, &e) != nil || e.Error.Code == "" {
+		return &Error{Status: resp.StatusCode, ErrorDetail: api.ErrorDetail{Code: "http", Message: strings.TrimSpace(string(raw))}}
+	}
+	return &Error{Status: resp.StatusCode, ErrorDetail: e.Error}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
 	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
+	"github.com/kumo-cloud/kumo/internal/console"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/pkg/api"
@@ -31,6 +32,8 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	openapi []byte
+	// consoles holds console tickets (POST /v1/vms/{id}/console).
+	consoles *console.Broker
 }
 
 // route declares one endpoint.
@@ -50,11 +53,18 @@ type route struct {
 	// upload limit instead of jsonbody.Limit.
 	upload bool
 	handle func(r *http.Request) (any, error)
+	// stream, instead of handle, takes the connection over (a
+	// websocket); it writes its own errors.
+	stream func(w http.ResponseWriter, r *http.Request)
+	// ticket routes may be authorised by a ?ticket= that the stream
+	// redeems, instead of a session (browsers cannot send headers on a
+	// websocket).
+	ticket bool
 }
 
 // New returns the native API server.
 func New(svc *service.Service, log *slog.Logger) (*Server, error) {
-	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
 	rs := s.routes()
 	for _, rt := range rs {
 		if !rt.public && rt.perm == "" {
@@ -89,7 +99,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		if !rt.upload {
 			jsonbody.LimitBody(w, r, jsonbody.Limit)
 		}
-		if !rt.public {
+		if !rt.public && !(rt.ticket && r.URL.Query().Has("ticket")) {
 			p, _, err := s.svc.Authenticate(r.Context(), bearerToken(r))
 			if err != nil {
 				writeError(w, err)
@@ -100,6 +110,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				writeError(w, err)
 				return
 			}
+		}
+		if rt.stream != nil {
+			rt.stream(w, r)
+			return
 		}
 		out, err := rt.handle(r)
 		if err != nil {
