@@ -62,31 +62,39 @@ What the guest printed before you attached is in its serial log.`,
 // attachTerminal copies keys to the console until the detach key and
 // the console to out until it ends.
 func attachTerminal(conn net.Conn, in io.Reader, out io.Writer) error {
-	done := make(chan error, 2)
+	printed := make(chan error, 1)
 	go func() {
 		_, err := io.Copy(out, conn)
-		done <- err
+		printed <- err
 	}()
+	typed := make(chan error, 1)
 	go func() {
 		buf := make([]byte, 1024)
 		for {
 			n, err := in.Read(buf)
 			if i := bytes.IndexByte(buf[:n], detachKey); i >= 0 {
 				conn.Write(buf[:i])
-				done <- nil
+				typed <- nil
 				return
 			}
 			if _, werr := conn.Write(buf[:n]); werr != nil {
-				done <- werr
+				typed <- werr
 				return
 			}
 			if err != nil {
-				done <- nil
+				typed <- nil
 				return
 			}
 		}
 	}()
-	err := <-done
+	var err error
+	select {
+	case err = <-printed: // the console ended
+	case err = <-typed: // detached, or the input ended
+		conn.Close()
+		<-printed
+	}
+	conn.Close()
 	if isClosed(err) {
 		return nil
 	}
@@ -111,6 +119,9 @@ func attachPipe(conn net.Conn, in io.Reader, out io.Writer, linger time.Duration
 		}
 		return err
 	case <-time.After(linger):
+		// Nothing may write to out once we return.
+		conn.Close()
+		<-printed
 		return nil
 	}
 }
