@@ -22,6 +22,8 @@ if [[ -z ${KUMO_TEST_POSTGRES:-} ]] && command -v pg_lsclusters >/dev/null && [[
 	fi
 fi
 
+# Tools the tests use when present are required here (CI runs this).
+export KUMO_REDOCLY=${KUMO_REDOCLY:-/opt/redocly/node_modules/.bin/redocly}
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [[ -n $unformatted ]]; then

@@ -39,8 +39,10 @@ type Server struct {
 // route declares one endpoint.
 type route struct {
 	method, path string
-	summary      string
-	public       bool // no session needed
+	// op is the OpenAPI operationId: the handler's name, unique.
+	op      string
+	summary string
+	public  bool // no session needed
 	// perm is the permission the caller must hold; every route but the
 	// public ones names one (model.PermSession: any caller, the service
 	// decides per object).
@@ -66,10 +68,15 @@ type route struct {
 func New(svc *service.Service, log *slog.Logger) (*Server, error) {
 	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
 	rs := s.routes()
+	ops := map[string]bool{}
 	for _, rt := range rs {
 		if !rt.public && rt.perm == "" {
 			return nil, fmt.Errorf("route %s %s names no permission", rt.method, rt.path)
 		}
+		if rt.op == "" || ops[rt.op] {
+			return nil, fmt.Errorf("route %s %s needs an operation id of its own (%q)", rt.method, rt.path, rt.op)
+		}
+		ops[rt.op] = true
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	doc, err := openAPIDocument(rs)
