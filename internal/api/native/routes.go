@@ -66,7 +66,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/images/{id}", op: "getImage", perm: model.PermSession, summary: "Show an image", params: idParam{}, reply: api.Image{}, status: http.StatusOK, handle: s.getImage},
 		{method: "DELETE", path: "/v1/images/{id}", op: "deleteImage", perm: model.PermSession, summary: "Delete an unused image", params: idParam{}, status: http.StatusNoContent, handle: s.deleteImage},
 
-		{method: "GET", path: "/v1/vms", op: "listVMs", perm: model.PermVMRead, summary: "List VMs", reply: []api.VM{}, status: http.StatusOK, handle: s.listVMs},
+		{method: "GET", path: "/v1/vms", op: "listVMs", perm: model.PermVMRead, summary: "List VMs, a page at a time, filtered and sorted", params: api.VMsFilter{}, reply: []api.VM{}, status: http.StatusOK, handle: s.listVMs},
 		{method: "POST", path: "/v1/vms", op: "createVM", perm: model.PermVMCreate, summary: "Create a VM from an image", body: api.VMsPost{}, reply: api.VMCreated{}, status: http.StatusAccepted, handle: s.createVM},
 		{method: "GET", path: "/v1/vms/{id}", op: "getVM", perm: model.PermVMRead, summary: "Show a VM", params: idParam{}, reply: api.VM{}, status: http.StatusOK, handle: s.getVM},
 		{method: "PATCH", path: "/v1/vms/{id}", op: "patchVM", perm: model.PermVMUpdate, summary: "Change a VM (cores and memory while stopped)", params: idParam{},

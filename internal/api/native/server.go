@@ -135,6 +135,10 @@ func (s *Server) wrap(rt route) http.Handler {
 			w.WriteHeader(rt.status)
 			return
 		}
+		if p, ok := out.(listPage); ok {
+			p.writeHeaders(w)
+			out = p.items
+		}
 		writeJSON(w, rt.status, out)
 	})
 }
