@@ -30,6 +30,11 @@ if [[ -n $unformatted ]]; then
 	echo "not gofmt'ed: $unformatted" >&2
 	exit 1
 fi
+# The Debian package: built, installed with dpkg and checked (as root with
+# dpkg at hand, as in CI; KUMO_SKIP_PACKAGE=1 skips it).
+if [[ $(id -u) == 0 ]] && command -v dpkg >/dev/null && [[ -z ${KUMO_SKIP_PACKAGE:-} ]]; then
+	scripts/check-package.sh
+fi
 # -p 1: the end-to-end tests boot real guests; on two cores, running the
 # packages one at a time keeps them from starving each other.
 go test -race -p 1 -timeout 30m "$@" ./...
