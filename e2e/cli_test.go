@@ -65,6 +65,12 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("vm list -o json: %+v %v", vms, err)
 	}
 	k.waitSerial(vms[0], "KUMO-GUEST-READY", 1)
+	// The serial console from a script: a command in, its answer out.
+	var conOut, conErr bytes.Buffer
+	if code := cli.ExecuteWithInput([]string{"vm", "console", "web", "--linger", "5s"},
+		strings.NewReader("echo KUMO-CLI-$((20+22))-END\n"), &conOut, &conErr); code != 0 || !strings.Contains(conOut.String(), "KUMO-CLI-42-END") {
+		t.Fatalf("vm console: exit %d, out %q, err %q", code, lastBytes(conOut.String(), 300), conErr.String())
+	}
 	if out := mustRun("vm", "show", "web"); !strings.Contains(out, "Memory:") || !strings.Contains(out, "128 MiB") {
 		t.Fatalf("vm show:\n%s", out)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/kumo-cloud/kumo/internal/agent"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/hypervisor/qemu"
+	"github.com/kumo-cloud/kumo/internal/server"
 	"github.com/kumo-cloud/kumo/internal/storage"
 	"github.com/kumo-cloud/kumo/pkg/api"
 	"github.com/kumo-cloud/kumo/pkg/client"
@@ -202,4 +203,27 @@ func mustDelete(t *testing.T, k *kumo, id string) api.Task {
 		t.Fatalf("delete VM %s: %v", id, err)
 	}
 	return task
+}
+
+// TestJoinTokenAddress: a token for an agent on another machine is
+// refused while the cluster listener is loopback only (the default), with
+// the way out in the message; one for this machine, or once an address
+// is advertised, names the address the agent will dial.
+func TestJoinTokenAddress(t *testing.T) {
+	k := startKumo(t, withoutLocalAgent)
+	_, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{Remote: true})
+	wantAPIError(t, "remote token on loopback", err, http.StatusConflict)
+	if err != nil && !strings.Contains(err.Error(), "--cluster-listen") {
+		t.Errorf("refusal does not say how to fix it: %v", err)
+	}
+	tok, err := k.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{})
+	if err != nil || !strings.HasPrefix(tok.Address, "https://127.0.0.1:") || tok.Token == "" {
+		t.Fatalf("same-machine token: %+v, %v", tok, err)
+	}
+
+	adv := startKumo(t, withoutLocalAgent, func(c *server.Config) { c.ClusterAdvertise = "192.0.2.10" })
+	tok, err = adv.c.CreateJoinToken(ctxT(t), api.JoinTokensPost{Remote: true})
+	if err != nil || !strings.HasPrefix(tok.Address, "https://192.0.2.10:") {
+		t.Fatalf("remote token with an advertised address: %+v, %v", tok, err)
+	}
 }

@@ -6,6 +6,8 @@
 #   postgresql: the store's tests run on PostgreSQL as well as SQLite
 #   slapd ldap-utils: the ZStack LDAP tests run their own OpenLDAP server
 #   openipmi: ipmi_sim, the BMC the bare metal tests power on and off
+# and, from the npm registry, @redocly/cli in /opt/redocly: the OpenAPI
+# document of /v1 is linted by the tests.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
@@ -27,4 +29,13 @@ fi
 if ! command -v go >/dev/null; then
 	echo "Go 1.26 or newer is required: install it to /usr/local/go and put /usr/local/go/bin on PATH" >&2
 	exit 1
+fi
+redocly_version=2.77.0
+if [[ $(/opt/redocly/node_modules/.bin/redocly --version 2>/dev/null | head -n1) != "$redocly_version" ]]; then
+	if ! command -v npm >/dev/null; then
+		echo "npm is required (Node 20): it installs @redocly/cli, which lints the OpenAPI document" >&2
+		exit 1
+	fi
+	mkdir -p /opt/redocly
+	npm install --prefix /opt/redocly --no-audit --no-fund --loglevel=error "@redocly/cli@$redocly_version"
 fi

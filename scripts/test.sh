@@ -22,11 +22,18 @@ if [[ -z ${KUMO_TEST_POSTGRES:-} ]] && command -v pg_lsclusters >/dev/null && [[
 	fi
 fi
 
+# Tools the tests use when present are required here (CI runs this).
+export KUMO_REDOCLY=${KUMO_REDOCLY:-/opt/redocly/node_modules/.bin/redocly}
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [[ -n $unformatted ]]; then
 	echo "not gofmt'ed: $unformatted" >&2
 	exit 1
+fi
+# The Debian package: built, installed with dpkg and checked (as root with
+# dpkg at hand, as in CI; KUMO_SKIP_PACKAGE=1 skips it).
+if [[ $(id -u) == 0 ]] && command -v dpkg >/dev/null && [[ -z ${KUMO_SKIP_PACKAGE:-} ]]; then
+	scripts/check-package.sh
 fi
 # -p 1: the end-to-end tests boot real guests; on two cores, running the
 # packages one at a time keeps them from starving each other.

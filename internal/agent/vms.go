@@ -152,7 +152,8 @@ func (a *Agent) routes() http.Handler {
 	}))
 	// Not under vm(): a console session lasts long and must not hold
 	// the VM's lock.
-	mux.HandleFunc("GET /agent/v1/vms/{id}/vnc", a.serveVNC)
+	mux.HandleFunc("GET /agent/v1/vms/{id}/vnc", a.serveConsole(model.ConsoleVNC))
+	mux.HandleFunc("GET /agent/v1/vms/{id}/serial-console", a.serveConsole(model.ConsoleSerial))
 	return mux
 }
 

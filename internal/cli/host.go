@@ -32,18 +32,30 @@ func hostCmd(g *globals) *cobra.Command {
 	})
 	var pool string
 	var ttl time.Duration
+	var sameMachine bool
 	tok := &cobra.Command{
 		Use:   "join-token",
 		Short: "Make a one-time token for 'kumo agent --join'",
-		Args:  cobra.NoArgs,
+		Long: `Makes a one-time token for a new host's agent: kumo agent --join <token>.
+
+The agent is taken to run on another machine, so the token is refused while
+the server's cluster listener answers on loopback only (the default): start
+kumo server with --cluster-listen 0.0.0.0:8443 --cluster-advertise <address>.
+--same-machine makes a token for a second agent on the server's machine.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := g.client().CreateJoinToken(cmd.Context(), api.JoinTokensPost{Pool: pool, TTLSeconds: int(ttl.Seconds())})
+			t, err := g.client().CreateJoinToken(cmd.Context(), api.JoinTokensPost{Pool: pool, TTLSeconds: int(ttl.Seconds()), Remote: !sameMachine})
 			if err != nil {
 				return err
 			}
-			return g.print(t, func(w *tabwriter.Writer) { fmt.Fprintln(w, t.Token) })
+			return g.print(t, func(w *tabwriter.Writer) {
+				fmt.Fprintln(w, t.Token)
+				fmt.Fprintf(g.stderr, "The agent will reach the control plane at %s; the token is valid until %s.\n",
+					t.Address, t.ExpiresAt.Local().Format(time.RFC3339))
+			})
 		},
 	}
+	tok.Flags().BoolVar(&sameMachine, "same-machine", false, "the agent runs on the server's machine (allows a loopback cluster address)")
 	tok.Flags().StringVar(&pool, "pool", "", "pool the new host joins (default: default)")
 	tok.Flags().DurationVar(&ttl, "ttl", time.Hour, "how long the token is valid")
 	cmd.AddCommand(tok, &cobra.Command{

@@ -31,8 +31,15 @@ type globals struct {
 	stderr io.Writer
 }
 
-// Execute runs the command line and returns the exit code.
+// Execute runs the command line with the process's standard input and
+// returns the exit code.
 func Execute(args []string, stdout, stderr io.Writer) int {
+	return ExecuteWithInput(args, os.Stdin, stdout, stderr)
+}
+
+// ExecuteWithInput is Execute reading standard input from stdin (as
+// kumo vm console does).
+func ExecuteWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:           "kumo",
@@ -47,6 +54,7 @@ func Execute(args []string, stdout, stderr io.Writer) int {
 		RunE: groupRun,
 	}
 	root.SetVersionTemplate("kumo {{.Version}}\n")
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.server, "server", "", "Kumo server URL (default: from 'kumo login', $KUMO_SERVER, or http://127.0.0.1:8080)")

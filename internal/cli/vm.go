@@ -12,7 +12,8 @@ import (
 
 func vmCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "vm", Short: "Manage virtual machines"}
-	cmd.AddCommand(vmCreateCmd(g), vmListCmd(g), vmShowCmd(g), vmSetCmd(g), vmDeleteCmd(g), vmMigrateCmd(g))
+	cmd.AddCommand(vmCreateCmd(g), vmListCmd(g), vmShowCmd(g), vmSetCmd(g), vmDeleteCmd(g), vmMigrateCmd(g),
+		vmConsoleCmd(g), vmVNCCmd(g))
 	for _, action := range []struct{ name, short string }{
 		{"start", "Start a VM"},
 		{"stop", "Ask a VM's guest to shut down (ACPI)"},
@@ -95,18 +96,48 @@ func vmCreateCmd(g *globals) *cobra.Command {
 }
 
 func vmListCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var f api.VMsFilter
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List VMs",
-		Args:  cobra.NoArgs,
+		Long: `Lists VMs, filtered and sorted by the server. --filter takes space-separated
+terms that all must match: name=web-* status=running,paused host=h1 pool=default
+owner=pam tenant=ID (a bare word matches names containing it).`,
+		Example: `  kumo vm list --filter 'status=running name=web-*' --sort -created_at --limit 20`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			vms, err := g.client().VMs(cmd.Context())
-			if err != nil {
-				return err
+			c := g.client()
+			var vms []api.VM
+			if f.Limit > 0 {
+				page, total, err := c.VMsPage(cmd.Context(), f)
+				if err != nil {
+					return err
+				}
+				if total > len(page)+f.Offset && g.output == "table" {
+					defer fmt.Fprintf(g.stderr, "%d of %d VMs (--offset %d for the next ones)\n", len(page), total, f.Offset+len(page))
+				}
+				vms = page
+			} else {
+				// Every page.
+				for {
+					page, total, err := c.VMsPage(cmd.Context(), api.VMsFilter{Filter: f.Filter, Sort: f.Sort, Limit: api.MaxPageSize, Offset: f.Offset + len(vms)})
+					if err != nil {
+						return err
+					}
+					vms = append(vms, page...)
+					if len(page) == 0 || f.Offset+len(vms) >= total {
+						break
+					}
+				}
 			}
 			return g.print(vms, func(w *tabwriter.Writer) { vmTable(w, vms...) })
 		},
 	}
+	cmd.Flags().StringVar(&f.Filter, "filter", "", "terms that all must match, e.g. 'name=web-* status=running'")
+	cmd.Flags().StringVar(&f.Sort, "sort", "", "name (default), created_at, status, cores, memory_mib or host; -KEY reverses")
+	cmd.Flags().IntVar(&f.Limit, "limit", 0, "at most this many VMs (default: all)")
+	cmd.Flags().IntVar(&f.Offset, "offset", 0, "skip this many matching VMs")
+	return cmd
 }
 
 func vmShowCmd(g *globals) *cobra.Command {

@@ -1,7 +1,10 @@
-// Package console proxies a VM's VNC server (a QEMU unix socket) to a
-// websocket, as used by noVNC in browsers and by the Nano API's monitor
-// channels. Access is granted by short-lived, single-use tokens issued by a
-// Broker after the caller has been authenticated and authorised elsewhere.
+// Package console proxies a VM's console (its VNC server or its serial
+// port, QEMU unix sockets reached through the VM's host) to a websocket,
+// as used by noVNC and xterm.js in browsers, by `kumo vm console` and by
+// the dialects' console calls. Access is granted either by short-lived,
+// single-use tokens issued by a Broker after the caller has been
+// authenticated and authorised elsewhere, or by the caller's own session
+// (Serve, for clients that can send an Authorization header).
 package console
 
 import (
@@ -18,6 +21,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/kumo-cloud/kumo/internal/model"
 )
 
 // activity is a writer that records when bytes last went through.
@@ -53,7 +58,12 @@ var (
 
 // Target is what a token grants access to.
 type Target struct {
-	VMID   string // for logging/auditing by callers
+	VMID string // for logging/auditing by callers
+	// VMName is the VM's name when the token was issued, so a URL may
+	// name the VM either way.
+	VMName string
+	// Kind is which console Dial reaches (VNC if empty).
+	Kind   model.ConsoleKind
 	Socket string // path of the VM's VNC unix socket (-vnc unix:<path>)
 	// Dial, if set, opens the stream to the VNC server instead of
 	// Socket: the socket is on the VM's host, which may be another
@@ -179,23 +189,39 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Dial before accepting so a dead VM yields an HTTP error rather than a
-	// websocket that closes immediately.
-	ctx := r.Context()
-	var vnc net.Conn
+	// websocket that closes immediately. The request's context, not a
+	// shorter one: the stream may be bound to it (an upgraded HTTP
+	// connection is) and must live as long as the session; Target.Dial
+	// bounds its own dialling.
+	var stream net.Conn
 	if target.Dial != nil {
-		// The request's context, not a shorter one: the stream may be
-		// bound to it (an upgraded HTTP connection is) and must live as
-		// long as the session. Target.Dial bounds its own dialling.
-		vnc, err = target.Dial(ctx)
+		stream, err = target.Dial(r.Context())
 	} else {
 		d := net.Dialer{Timeout: dialTimeout}
-		vnc, err = d.DialContext(ctx, "unix", target.Socket)
+		stream, err = d.DialContext(r.Context(), "unix", target.Socket)
 	}
 	if err != nil {
-		http.Error(w, "console: VNC server unavailable", http.StatusBadGateway)
+		http.Error(w, "console: the VM's console does not answer", http.StatusBadGateway)
 		return
 	}
-	defer vnc.Close()
+	Serve(w, r, stream, b.idle)
+}
+
+// Serve upgrades r to a websocket and joins it to stream (a console the
+// caller has dialled, so that a console that is not there gives an error
+// in the caller's form before any websocket exists), until either side
+// ends or nothing flows either way for idle (DefaultIdle if <= 0). The
+// caller has authorised r already. Serve closes stream.
+//
+// Messages from the client may be binary (noVNC) or text (xterm.js
+// sends keystrokes as text); their bytes go to the stream as they are.
+// The stream's bytes go to the client as binary messages.
+func Serve(w http.ResponseWriter, r *http.Request, stream net.Conn, idle time.Duration) {
+	defer stream.Close()
+	if idle <= 0 {
+		idle = DefaultIdle
+	}
+	ctx := r.Context()
 
 	// net/http clears the listener's deadlines when the websocket
 	// takes the connection over; the session is bounded by its own
@@ -203,33 +229,72 @@ func (b *Broker) serve(w http.ResponseWriter, r *http.Request) {
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		// noVNC offers "binary"; echo it back or the browser aborts.
 		Subprotocols: []string{"binary"},
-		// Any origin is allowed: the single-use, short-lived token in the URL
-		// is the credential, not ambient cookies, so a cross-site page cannot
-		// open a console without already holding a valid token.
+		// Any origin is allowed: the credential is a single-use,
+		// short-lived token in the URL or an Authorization header, never
+		// an ambient cookie, so a cross-site page cannot open a console
+		// without already holding one.
 		InsecureSkipVerify: true,
 	})
 	if err != nil {
 		return // Accept has already written an HTTP error.
 	}
-	// NetConn gives us a net.Conn carrying binary messages; it is bound to
-	// the request context so the proxy stops when the request is cancelled.
-	wsc := websocket.NetConn(ctx, ws, websocket.MessageBinary)
-	defer wsc.Close()
+	// Nothing bounds a console's messages but the stream's own reads:
+	// a VNC client's pasted clipboard or a framebuffer update may exceed
+	// the library's 32 KiB default.
+	ws.SetReadLimit(-1)
+	wsc := &messageConn{ctx: ctx, ws: ws}
 
-	// Close the websocket itself, not wsc: netConn.Close cancels its read
-	// context first, and a concurrent read on a cancelled context drops the
-	// TCP connection before the close frame is sent.
-	pump(wsc, vnc, func() { _ = ws.Close(websocket.StatusNormalClosure, "") }, b.idle)
+	// Close the websocket itself: it sends a normal-closure frame to
+	// the client.
+	pump(wsc, stream, func() { _ = ws.Close(websocket.StatusNormalClosure, "") }, idle)
 }
+
+// messageConn reads a websocket's messages of either type as one byte
+// stream and writes bytes as binary messages.
+type messageConn struct {
+	ctx context.Context
+	ws  *websocket.Conn
+	r   io.Reader // the message being read, nil between messages
+}
+
+func (c *messageConn) Read(p []byte) (int, error) {
+	for {
+		if c.r == nil {
+			_, r, err := c.ws.Reader(c.ctx)
+			if err != nil {
+				return 0, err
+			}
+			c.r = r
+		}
+		n, err := c.r.Read(p)
+		if errors.Is(err, io.EOF) {
+			c.r = nil
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func (c *messageConn) Write(p []byte) (int, error) {
+	if err := c.ws.Write(c.ctx, websocket.MessageBinary, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (c *messageConn) Close() error { return c.ws.CloseNow() }
 
 // pump copies bytes both ways until either side stops or nothing has
 // flowed either way for idle, then closes both so the other copy
 // unblocks, and waits for it to finish. closeA closes a.
-func pump(a, b net.Conn, closeA func(), idle time.Duration) {
+func pump(a, b io.ReadWriteCloser, closeA func(), idle time.Duration) {
 	done := make(chan struct{}, 2)
 	var last atomic.Int64 // unix nanoseconds of the last bytes moved
 	last.Store(time.Now().UnixNano())
-	cp := func(dst, src net.Conn) {
+	cp := func(dst, src io.ReadWriteCloser) {
 		// errors just mean one side went away
 		_, _ = io.Copy(activity{dst, &last}, src)
 		done <- struct{}{}

@@ -437,3 +437,51 @@ func TestBrokerRevoke(t *testing.T) {
 		t.Fatalf("another VM's token: %+v %v", got, err)
 	}
 }
+
+// A serial console client such as xterm.js sends keystrokes as text
+// messages: their bytes reach the stream like binary ones, in order, and
+// a message larger than the websocket library's default read limit is
+// not refused.
+func TestServeTakesTextAndBinaryMessages(t *testing.T) {
+	sock, got := fakeVNC(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stream, err := net.Dial("unix", sock)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		Serve(w, r, stream, 0)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws := dial(t, ctx, wsURL(srv))
+	defer ws.CloseNow()
+	if data := readBinary(t, ctx, ws); string(data) != banner {
+		t.Fatalf("banner = %q, want %q", data, banner)
+	}
+	big := bytes.Repeat([]byte("x"), 100<<10)
+	sent := [][]byte{[]byte("echo hi\r"), []byte{0x1b, '[', 'A'}, big}
+	for i, m := range sent {
+		typ := websocket.MessageText
+		if i == 1 {
+			typ = websocket.MessageBinary
+		}
+		if err := ws.Write(ctx, typ, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := bytes.Join(sent, nil)
+	var all []byte
+	for len(all) < len(want) {
+		select {
+		case data := <-got:
+			all = append(all, data...)
+		case <-ctx.Done():
+			t.Fatalf("stream got %d of %d bytes", len(all), len(want))
+		}
+	}
+	if !bytes.Equal(all, want) {
+		t.Fatalf("stream got %q..., want %q...", all[:min(len(all), 20)], want[:20])
+	}
+}

@@ -41,8 +41,8 @@ type Agent interface {
 	CreateSnapshot(ctx context.Context, id, name string) (SnapshotResult, error)
 	RevertSnapshot(ctx context.Context, id, name string) error
 	DeleteSnapshot(ctx context.Context, id, name string) error
-	// DialVNC opens a byte stream to the VM's VNC server on its host.
-	DialVNC(ctx context.Context, id string) (net.Conn, error)
+	// DialConsole opens a byte stream to a console of the VM on its host.
+	DialConsole(ctx context.Context, id string, kind model.ConsoleKind) (net.Conn, error)
 }
 
 // AgentClient calls one agent over mutual TLS.
@@ -167,17 +167,22 @@ func (c *AgentClient) DeleteSnapshot(ctx context.Context, id, name string) error
 	return c.call(ctx, http.MethodDelete, "/agent/v1/vms/"+url.PathEscape(id)+"/snapshots/"+url.PathEscape(name), nil, nil)
 }
 
-// DialVNC opens a byte stream to the VM's VNC server: an HTTP Upgrade on
-// the agent's mutual-TLS listener, after which the connection carries the
-// VNC session both ways. It works the same for the local and remote
-// agents, since the VNC socket is a file on the VM's host.
-func (c *AgentClient) DialVNC(ctx context.Context, id string) (net.Conn, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/agent/v1/vms/"+url.PathEscape(id)+"/vnc", nil)
+// DialConsole opens a byte stream to one of the VM's consoles (its VNC
+// server or its serial port): an HTTP Upgrade on the agent's mutual-TLS
+// listener, after which the connection carries the console both ways. It
+// works the same for the local and remote agents, since the consoles are
+// sockets on the VM's host.
+func (c *AgentClient) DialConsole(ctx context.Context, id string, kind model.ConsoleKind) (net.Conn, error) {
+	path, what := "/vnc", "VNC"
+	if kind == model.ConsoleSerial {
+		path, what = "/serial-console", "serial console"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/agent/v1/vms/"+url.PathEscape(id)+path, nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", VNCUpgrade)
+	req.Header.Set("Upgrade", ConsoleUpgrade)
 	// A client of its own: an upgraded connection leaves the pool for
 	// good, and http.Client returns it as the response body.
 	// ctx lasts as long as the console session, so the dial is bounded
@@ -189,7 +194,7 @@ func (c *AgentClient) DialVNC(ctx context.Context, id string) (net.Conn, error) 
 	hc := &http.Client{Transport: tr}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, &model.Error{Code: model.CodeUnavailable, Message: "dial VNC of VM " + id, Err: err}
+		return nil, &model.Error{Code: model.CodeUnavailable, Message: "dial " + what + " of VM " + id, Err: err}
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		defer hc.CloseIdleConnections() // the client is this call's alone
@@ -199,12 +204,12 @@ func (c *AgentClient) DialVNC(ctx context.Context, id string) (net.Conn, error) 
 		if json.Unmarshal(raw, &eb) == nil && eb.Code != "" {
 			return nil, &model.Error{Code: eb.Code, Message: eb.Message}
 		}
-		return nil, model.Errorf(model.CodeUnavailable, "dial VNC of VM %s: HTTP %d", id, resp.StatusCode)
+		return nil, model.Errorf(model.CodeUnavailable, "dial %s of VM %s: HTTP %d", what, id, resp.StatusCode)
 	}
 	rw, ok := resp.Body.(io.ReadWriteCloser)
 	if !ok {
 		resp.Body.Close()
-		return nil, fmt.Errorf("dial VNC of VM %s: upgraded body is not writable", id)
+		return nil, fmt.Errorf("dial %s of VM %s: upgraded body is not writable", what, id)
 	}
 	return &upgradedConn{ReadWriteCloser: rw}, nil
 }
@@ -223,8 +228,8 @@ func (upgradedConn) SetWriteDeadline(time.Time) error { return nil }
 
 type vncAddr struct{}
 
-func (vncAddr) Network() string { return "kumo-vnc" }
-func (vncAddr) String() string  { return "agent-vnc-tunnel" }
+func (vncAddr) Network() string { return "kumo-console" }
+func (vncAddr) String() string  { return "agent-console-tunnel" }
 
 // Close releases idle connections.
 func (c *AgentClient) Close() { c.http.CloseIdleConnections() }

@@ -23,6 +23,7 @@
 //	PUT    /agent/v1/vms/{id}/snapshots/{name}     revert the stopped VM's disk to it
 //	DELETE /agent/v1/vms/{id}/snapshots/{name}     delete it
 //	GET    /agent/v1/vms/{id}/vnc         HTTP Upgrade to a byte stream to the VM's VNC server
+//	GET    /agent/v1/vms/{id}/serial-console      HTTP Upgrade to the guest's serial port (ttyS0)
 //
 // Controller endpoints (called by agents, see ControllerPaths):
 //
@@ -215,8 +216,10 @@ type SnapshotResult struct {
 	Running bool `json:"running"`
 }
 
-// VNCUpgrade is the protocol name of the VNC tunnel's HTTP Upgrade.
-const VNCUpgrade = "kumo-vnc"
+// ConsoleUpgrade is the protocol name of the console tunnels' HTTP
+// Upgrade (VNC and serial). Its value predates the serial console and is
+// kept so that agents and controllers of either age understand each other.
+const ConsoleUpgrade = "kumo-vnc"
 
 // VM power actions an agent accepts.
 const (

@@ -21,11 +21,12 @@ func (s *Service) AuthorizeConsole(ctx context.Context, vmIDOrName string) (mode
 	return vm, nil
 }
 
-// DialConsole opens a byte stream to the VM's VNC server through its
-// host's agent (the VNC socket is a file on that host). The caller has
+// DialConsole opens a byte stream to a console of the VM (its VNC server
+// or its serial port) through its host's agent (the sockets are files on
+// that host). The caller has
 // been authorised already, typically by a console token issued after
 // AuthorizeConsole.
-func (s *Service) DialConsole(ctx context.Context, vmID string) (net.Conn, error) {
+func (s *Service) DialConsole(ctx context.Context, vmID string, kind model.ConsoleKind) (net.Conn, error) {
 	vm, err := s.db.GetVM(ctx, vmID)
 	if err != nil {
 		return nil, notFound(err, "VM", vmID)
@@ -34,5 +35,5 @@ func (s *Service) DialConsole(ctx context.Context, vmID string) (net.Conn, error
 	if err != nil {
 		return nil, err
 	}
-	return agent.DialVNC(ctx, vm.ID)
+	return agent.DialConsole(ctx, vm.ID, kind)
 }

@@ -5,8 +5,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,11 +48,39 @@ func (s *Service) GetHost(ctx context.Context, idOrName string) (model.Host, err
 }
 
 // CreateJoinToken makes a one-time token for a new agent (admin only).
-func (s *Service) CreateJoinToken(ctx context.Context, pool string, ttl time.Duration) (string, model.JoinToken, error) {
+//
+// remote says the agent runs on another machine; such a token is refused
+// while the cluster address is a loopback one, because the agent would
+// only ever dial itself.
+func (s *Service) CreateJoinToken(ctx context.Context, pool string, ttl time.Duration, remote bool) (string, model.JoinToken, error) {
 	if err := Authorize(ctx, model.PermHostUpdate); err != nil {
 		return "", model.JoinToken{}, err
 	}
+	if remote && loopbackURL(s.cfg.ClusterAddress) {
+		return "", model.JoinToken{}, model.Errorf(model.CodeConflict,
+			"agents on other machines cannot reach the cluster listener at %s (loopback only): restart kumo server with "+
+				"--cluster-listen 0.0.0.0:8443 --cluster-advertise <an address of this machine>, or ask for a token for an agent on this machine",
+			s.cfg.ClusterAddress)
+	}
 	return s.createJoinToken(ctx, pool, ttl)
+}
+
+// ClusterAddress is the address join tokens send agents to.
+func (s *Service) ClusterAddress() string { return s.cfg.ClusterAddress }
+
+// loopbackURL reports whether an https://host:port address names this
+// machine only.
+func loopbackURL(addr string) bool {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") || strings.HasSuffix(strings.ToLower(h), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // CreateLocalJoinToken makes a join token for the agent that the server

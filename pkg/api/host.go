@@ -22,12 +22,23 @@ type Host struct {
 
 // JoinTokensPost is the body of POST /v1/hosts/join-tokens.
 type JoinTokensPost struct {
-	Pool       string `json:"pool,omitempty"`
-	TTLSeconds int    `json:"ttl_seconds,omitempty"`
+	// Pool is the pool the new host joins (default: default).
+	Pool string `json:"pool,omitempty" example:"rack-2"`
+	// TTLSeconds is how long the token is valid (default: an hour).
+	TTLSeconds int `json:"ttl_seconds,omitempty" example:"3600"`
+	// Remote says the agent runs on another machine: the token is
+	// refused while the cluster listener answers on loopback only, since
+	// the agent could never reach it.
+	Remote bool `json:"remote,omitempty" example:"true"`
 }
 
 // JoinToken lets one agent join: `kumo agent --join <token>`.
 type JoinToken struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
+	// Token is the one-time credential, which also carries Address and
+	// the cluster CA's fingerprint.
+	Token string `json:"token" example:"eyJhIjoiaHR0cHM6Ly9rdW1vLTE6ODQ0MyIsImkiOiI..."`
+	// Address is where the agent will reach the control plane.
+	Address string `json:"address" example:"https://kumo-1.example.net:8443"`
+	// ExpiresAt is when the token stops working if unused.
+	ExpiresAt time.Time `json:"expires_at" example:"2026-12-04T19:30:00Z"`
 }

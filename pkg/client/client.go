@@ -48,13 +48,16 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = bytes.NewReader(b)
 	}
-	return c.send(ctx, method, path, body, "application/json", -1, out)
+	_, err := c.send(ctx, method, path, body, "application/json", -1, out)
+	return err
 }
 
-func (c *Client) send(ctx context.Context, method, path string, body io.Reader, contentType string, length int64, out any) error {
+// send makes a request and decodes a JSON reply into out; it returns the
+// reply's headers (list pages put their totals there).
+func (c *Client) send(ctx context.Context, method, path string, body io.Reader, contentType string, length int64, out any) (http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
@@ -67,21 +70,16 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader, 
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		var e api.Error
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if json.Unmarshal(raw, &e) != nil || e.Error.Code == "" {
-			return &Error{Status: resp.StatusCode, ErrorDetail: api.ErrorDetail{Code: "http", Message: strings.TrimSpace(string(raw))}}
-		}
-		return &Error{Status: resp.StatusCode, ErrorDetail: e.Error}
+		return resp.Header, errorOf(resp)
 	}
 	if out == nil {
-		return nil
+		return resp.Header, nil
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return resp.Header, json.NewDecoder(resp.Body).Decode(out)
 }
 
 // Login opens a session and keeps its token in the client.
@@ -117,6 +115,11 @@ func (c *Client) Pools(ctx context.Context) (out []api.Pool, err error) {
 // CreatePool creates a pool.
 func (c *Client) CreatePool(ctx context.Context, req api.PoolsPost) (out api.Pool, err error) {
 	return out, c.do(ctx, http.MethodPost, "/v1/pools", req, &out)
+}
+
+// Pool shows one pool.
+func (c *Client) Pool(ctx context.Context, id string) (out api.Pool, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/pools/"+url.PathEscape(id), nil, &out)
 }
 
 // DeletePool deletes a pool.
@@ -160,22 +163,65 @@ func (c *Client) UploadImage(ctx context.Context, name, format string, content i
 	if format != "" {
 		q.Set("format", format)
 	}
-	return out, c.send(ctx, http.MethodPost, "/v1/images?"+q.Encode(), content, "application/octet-stream", size, &out)
+	_, err = c.send(ctx, http.MethodPost, "/v1/images?"+q.Encode(), content, "application/octet-stream", size, &out)
+	return out, err
 }
 
-// DeleteImage deletes an image.
 // ShareImage shares an image with tenants, or with all.
 func (c *Client) ShareImage(ctx context.Context, id string, req api.SharesPost) error {
 	return c.do(ctx, http.MethodPost, "/v1/images/"+url.PathEscape(id)+"/shares", req, nil)
 }
 
+// DeleteImage deletes an unused image.
 func (c *Client) DeleteImage(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/images/"+url.PathEscape(id), nil, nil)
 }
 
-// VMs lists VMs.
-func (c *Client) VMs(ctx context.Context) (out []api.VM, err error) {
-	return out, c.do(ctx, http.MethodGet, "/v1/vms", nil, &out)
+// VMs lists all VMs the caller sees, a page at a time.
+func (c *Client) VMs(ctx context.Context) ([]api.VM, error) {
+	out := []api.VM{}
+	f := api.VMsFilter{Limit: api.MaxPageSize}
+	for {
+		page, total, err := c.VMsPage(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) == 0 || len(out) >= total {
+			return out, nil
+		}
+		f.Offset += len(page)
+	}
+}
+
+// VMsPage lists one page of the VMs a filter selects, and how many it
+// selects in all.
+func (c *Client) VMsPage(ctx context.Context, f api.VMsFilter) (out []api.VM, total int, err error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"filter": f.Filter, "sort": f.Sort} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.Offset > 0 {
+		q.Set("offset", strconv.Itoa(f.Offset))
+	}
+	path := "/v1/vms"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	h, err := c.send(ctx, http.MethodGet, path, nil, "", -1, &out)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err = strconv.Atoi(h.Get(api.TotalCountHeader))
+	if err != nil {
+		return nil, 0, fmt.Errorf("list VMs: the reply has no %s header", api.TotalCountHeader)
+	}
+	return out, total, nil
 }
 
 // VM shows one VM.
@@ -282,4 +328,14 @@ func (c *Client) WaitTask(ctx context.Context, id string, progress func(api.Task
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// errorOf turns a failed reply into an *Error.
+func errorOf(resp *http.Response) error {
+	var e api.Error
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if json.Unmarshal(raw, &e) != nil || e.Error.Code == "" {
+		return &Error{Status: resp.StatusCode, ErrorDetail: api.ErrorDetail{Code: "http", Message: strings.TrimSpace(string(raw))}}
+	}
+	return &Error{Status: resp.StatusCode, ErrorDetail: e.Error}
 }

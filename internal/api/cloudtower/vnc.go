@@ -63,7 +63,7 @@ func (s *Server) vnc(r *http.Request, body []byte) (any, error) {
 	}
 	vmID := vm.ID
 	token, _ := s.consoles.Issue(console.Target{VMID: vmID, Dial: func(c context.Context) (net.Conn, error) {
-		return s.svc.DialConsole(c, vmID)
+		return s.svc.DialConsole(c, vmID, model.ConsoleVNC)
 	}})
 	return map[string]any{"data": map[string]any{"vnc": vncInfo{VMUUID: vm.ID, HostIP: hostIP, ClusterIP: r.Host, RawToken: token}}}, nil
 }

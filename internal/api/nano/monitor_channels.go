@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/console"
+	"github.com/kumo-cloud/kumo/internal/model"
 )
 
 // A monitor channel is a single-use console token (console.Broker): its
@@ -47,7 +48,7 @@ func (s *Server) createMonitorChannel(r *http.Request) (reply, error) {
 	}
 	id := vm.ID
 	token, expires := s.consoles.Issue(console.Target{VMID: id, Dial: func(c context.Context) (net.Conn, error) {
-		return s.svc.DialConsole(c, id)
+		return s.svc.DialConsole(c, id, model.ConsoleVNC)
 	}})
 	return ok(monitorChannel{ID: token, Protocol: "vnc", URL: channelPath + token,
 		Expire: int(time.Until(expires).Round(time.Second).Seconds())})

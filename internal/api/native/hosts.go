@@ -57,11 +57,11 @@ func (s *Server) createJoinToken(r *http.Request) (any, error) {
 	if req.TTLSeconds < 0 {
 		return nil, model.FieldError("ttl_seconds", "must not be negative")
 	}
-	tok, t, err := s.svc.CreateJoinToken(ctx(r), req.Pool, time.Duration(req.TTLSeconds)*time.Second)
+	tok, t, err := s.svc.CreateJoinToken(ctx(r), req.Pool, time.Duration(req.TTLSeconds)*time.Second, req.Remote)
 	if err != nil {
 		return nil, err
 	}
-	return api.JoinToken{Token: tok, ExpiresAt: t.ExpiresAt}, nil
+	return api.JoinToken{Token: tok, Address: s.svc.ClusterAddress(), ExpiresAt: t.ExpiresAt}, nil
 }
 
 func (s *Server) removeHost(r *http.Request) (any, error) {

@@ -16,11 +16,19 @@ func openAPIDocument(routes []route) ([]byte, error) {
 	r.Spec.Info.WithTitle("Kumo native API").WithVersion("1").
 		WithDescription("Send the token from POST /v1/login as 'Authorization: Bearer <token>'. " +
 			"Long operations answer 202 with a task; poll GET /v1/tasks/{id} or wait on /v1/tasks/{id}/wait.")
+	// The address of the all-in-one default; clients use their server's.
+	r.Spec.WithServers(openapi3.Server{URL: "http://127.0.0.1:8080", Description: strPtr("kumo server on this machine (--listen)")})
+	r.Spec.SetHTTPBearerTokenSecurity(securityBearer, "opaque", "the token from POST /v1/login")
+	r.Spec.SetAPIKeySecurity(securityTicket, "ticket", openapi.InQuery,
+		"a single-use console ticket from POST /v1/vms/{id}/console, for browsers, which cannot send headers on a websocket")
+	// Every operation needs the session unless it says otherwise.
+	r.Spec.WithSecurity(map[string][]string{securityBearer: {}})
 	for _, rt := range routes {
 		oc, err := r.NewOperationContext(rt.method, rt.path)
 		if err != nil {
 			return nil, err
 		}
+		oc.SetID(rt.op)
 		oc.SetSummary(rt.summary)
 		if rt.params != nil {
 			oc.AddReqStructure(rt.params)
@@ -40,6 +48,31 @@ func openAPIDocument(routes []route) ([]byte, error) {
 		if err := r.AddOperation(oc); err != nil {
 			return nil, err
 		}
+		var security []map[string][]string
+		switch {
+		case rt.public:
+			// An empty requirement: no credential needed.
+			security = []map[string][]string{{}}
+		case rt.ticket:
+			security = []map[string][]string{{securityBearer: {}}, {securityTicket: {}}}
+		}
+		if security != nil {
+			err := r.Spec.SetupOperation(rt.method, rt.path, func(op *openapi3.Operation) error {
+				op.Security = security
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
 	}
 	return r.Spec.MarshalJSON()
 }
+
+// The names of the security schemes in the document.
+const (
+	securityBearer = "bearerToken"
+	securityTicket = "consoleTicket"
+)
+
+func strPtr(s string) *string { return &s }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kumo-cloud/kumo/internal/api/httpstatus"
 	"github.com/kumo-cloud/kumo/internal/api/jsonbody"
+	"github.com/kumo-cloud/kumo/internal/console"
 	"github.com/kumo-cloud/kumo/internal/model"
 	"github.com/kumo-cloud/kumo/internal/service"
 	"github.com/kumo-cloud/kumo/pkg/api"
@@ -31,13 +32,17 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	openapi []byte
+	// consoles holds console tickets (POST /v1/vms/{id}/console).
+	consoles *console.Broker
 }
 
 // route declares one endpoint.
 type route struct {
 	method, path string
-	summary      string
-	public       bool // no session needed
+	// op is the OpenAPI operationId: the handler's name, unique.
+	op      string
+	summary string
+	public  bool // no session needed
 	// perm is the permission the caller must hold; every route but the
 	// public ones names one (model.PermSession: any caller, the service
 	// decides per object).
@@ -50,16 +55,28 @@ type route struct {
 	// upload limit instead of jsonbody.Limit.
 	upload bool
 	handle func(r *http.Request) (any, error)
+	// stream, instead of handle, takes the connection over (a
+	// websocket); it writes its own errors.
+	stream func(w http.ResponseWriter, r *http.Request)
+	// ticket routes may be authorised by a ?ticket= that the stream
+	// redeems, instead of a session (browsers cannot send headers on a
+	// websocket).
+	ticket bool
 }
 
 // New returns the native API server.
 func New(svc *service.Service, log *slog.Logger) (*Server, error) {
-	s := &Server{svc: svc, log: log, mux: http.NewServeMux()}
+	s := &Server{svc: svc, log: log, mux: http.NewServeMux(), consoles: console.NewBroker(0)}
 	rs := s.routes()
+	ops := map[string]bool{}
 	for _, rt := range rs {
 		if !rt.public && rt.perm == "" {
 			return nil, fmt.Errorf("route %s %s names no permission", rt.method, rt.path)
 		}
+		if rt.op == "" || ops[rt.op] {
+			return nil, fmt.Errorf("route %s %s needs an operation id of its own (%q)", rt.method, rt.path, rt.op)
+		}
+		ops[rt.op] = true
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	doc, err := openAPIDocument(rs)
@@ -89,7 +106,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		if !rt.upload {
 			jsonbody.LimitBody(w, r, jsonbody.Limit)
 		}
-		if !rt.public {
+		if !rt.public && !(rt.ticket && r.URL.Query().Has("ticket")) {
 			p, _, err := s.svc.Authenticate(r.Context(), bearerToken(r))
 			if err != nil {
 				writeError(w, err)
@@ -100,6 +117,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				writeError(w, err)
 				return
 			}
+		}
+		if rt.stream != nil {
+			rt.stream(w, r)
+			return
 		}
 		out, err := rt.handle(r)
 		if err != nil {
@@ -113,6 +134,10 @@ func (s *Server) wrap(rt route) http.Handler {
 		if out == nil {
 			w.WriteHeader(rt.status)
 			return
+		}
+		if p, ok := out.(listPage); ok {
+			p.writeHeaders(w)
+			out = p.items
 		}
 		writeJSON(w, rt.status, out)
 	})

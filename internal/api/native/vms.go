@@ -2,6 +2,9 @@ package native
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kumo-cloud/kumo/internal/model"
@@ -21,15 +24,64 @@ func vmToAPI(v model.VM) api.VM {
 }
 
 func (s *Server) listVMs(r *http.Request) (any, error) {
-	vms, err := s.svc.ListVMs(ctx(r))
+	q, err := vmListQueryOf(r.URL.Query())
 	if err != nil {
 		return nil, err
 	}
-	out := make([]api.VM, 0, len(vms))
-	for _, v := range vms {
+	page, err := s.svc.ListVMsPage(ctx(r), q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.VM, 0, len(page.VMs))
+	for _, v := range page.VMs {
 		out = append(out, vmToAPI(v))
 	}
-	return out, nil
+	return listPage{items: out, total: page.Total, next: nextPage(r, q.Offset, len(out), page.Total)}, nil
+}
+
+// vmStatuses are the statuses a VM is observed in (api.VM.Status).
+var vmStatuses = []model.PowerState{model.PowerRunning, model.PowerStopped, model.PowerPaused, model.PowerCreating,
+	model.PowerCrashed, model.PowerLost, model.PowerUnknown}
+
+// vmListQueryOf reads GET /v1/vms's parameters (api.VMsFilter).
+func vmListQueryOf(v url.Values) (model.VMListQuery, error) {
+	var q model.VMListQuery
+	var err error
+	if q.Limit, q.Offset, err = pageOf(v); err != nil {
+		return q, err
+	}
+	q.Sort, q.Desc = strings.CutPrefix(v.Get("sort"), "-")
+	for _, term := range strings.Fields(v.Get("filter")) {
+		key, value, ok := strings.Cut(term, "=")
+		if !ok {
+			key, value = "name", term
+		}
+		if value == "" {
+			return q, model.FieldError("filter", "filter term %q has no value", term)
+		}
+		switch key {
+		case "name":
+			q.Name = value
+		case "status":
+			for _, st := range strings.Split(value, ",") {
+				if !slices.Contains(vmStatuses, model.PowerState(st)) {
+					return q, model.FieldError("filter", "no VM is ever %q: statuses are %v", st, vmStatuses)
+				}
+				q.Statuses = append(q.Statuses, model.PowerState(st))
+			}
+		case "host":
+			q.Host = value
+		case "pool":
+			q.Pool = value
+		case "owner":
+			q.Owner = value
+		case "tenant":
+			q.Tenant = value
+		default:
+			return q, model.FieldError("filter", "cannot filter VMs by %q: use name, status, host, pool, owner or tenant", key)
+		}
+	}
+	return q, nil
 }
 
 func (s *Server) createVM(r *http.Request) (any, error) {

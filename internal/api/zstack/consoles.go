@@ -101,7 +101,7 @@ func (s *Server) requestConsoleAccess(r *http.Request) (any, error) {
 		return nil, err
 	}
 	token, _ := s.consoles.Issue(console.Target{VMID: vm.ID, Dial: func(c context.Context) (net.Conn, error) {
-		return s.svc.DialConsole(c, vm.ID)
+		return s.svc.DialConsole(c, vm.ID, model.ConsoleVNC)
 	}})
 	a := s.consoleAgent(r)
 	host := a.ManagementIP

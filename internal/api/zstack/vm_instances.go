@@ -428,7 +428,7 @@ func (s *Server) consolePort(vmID string) (int, error) {
 			go func() {
 				defer c.Close()
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				vnc, err := s.svc.DialConsole(ctx, vmID)
+				vnc, err := s.svc.DialConsole(ctx, vmID, model.ConsoleVNC)
 				cancel()
 				if err != nil {
 					s.log.Warn("zstack console port: dial VNC", "vm", vmID, "err", err)

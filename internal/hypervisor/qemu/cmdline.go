@@ -80,8 +80,13 @@ func commandLine(dir string, socks SocketPaths, accel hypervisor.Accel, spec hyp
 		"-display", "none",
 		"-device", "VGA,id=video0",
 		"-vnc", "unix:" + escapeOpt(socks.VNC),
-		// append=on keeps the console history across restarts.
-		"-chardev", "file,id=serial0,path=" + escapeOpt(SerialLogPath(dir)) + ",append=on",
+		// The serial port is a socket for the interactive console
+		// (one client at a time) and is also logged to serial.log
+		// whether or not a client is attached; logappend keeps the
+		// history across restarts. With no client QEMU drops the
+		// output (after logging it), so the guest never blocks.
+		"-chardev", "socket,id=serial0,path=" + escapeOpt(socks.Serial) + ",server=on,wait=off,logfile=" +
+			escapeOpt(SerialLogPath(dir)) + ",logappend=on",
 		"-serial", "chardev:serial0",
 		// A guest panic pauses the VM in state guest-panicked, which is
 		// reported as crashed, instead of QEMU exiting (the default)

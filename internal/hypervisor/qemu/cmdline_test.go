@@ -29,7 +29,8 @@ func TestCommandLine(t *testing.T) {
 			"-nodefaults -no-user-config", "-pidfile " + dir + "/qemu.pid",
 			"socket,id=qmp,path=" + dir + "/qmp.sock,server=on,wait=off", "-mon chardev=qmp,mode=control",
 			"-display none", "-device VGA", "-vnc unix:" + dir + "/vnc.sock",
-			"file,id=serial0,path=" + dir + "/serial.log,append=on", "-serial chardev:serial0",
+			"socket,id=serial0,path=" + dir + "/serial.sock,server=on,wait=off,logfile=" + dir + "/serial.log,logappend=on",
+			"-serial chardev:serial0",
 			"-action panic=pause",
 		},
 	}, {

@@ -22,6 +22,7 @@ const (
 	qmpSocketName   = "qmp.sock"
 	vncSocketName   = "vnc.sock"
 	qgaSocketName   = "qga.sock"
+	serialSockName  = "serial.sock"
 	pidFileName     = "qemu.pid"
 	serialLogName   = "serial.log"
 	qemuLogName     = "qemu.log"
@@ -41,6 +42,10 @@ type SocketPaths struct {
 	QMP        string
 	VNC        string
 	GuestAgent string // exists only if the VM was started with GuestAgent
+	// Serial is the guest's first serial port (ttyS0) as a stream both
+	// ways; its output also goes to serial.log. VMs started before Kumo
+	// had serial consoles have only the log.
+	Serial string
 }
 
 func socketsIn(dir string) SocketPaths {
@@ -48,6 +53,7 @@ func socketsIn(dir string) SocketPaths {
 		QMP:        filepath.Join(dir, qmpSocketName),
 		VNC:        filepath.Join(dir, vncSocketName),
 		GuestAgent: filepath.Join(dir, qgaSocketName),
+		Serial:     filepath.Join(dir, serialSockName),
 	}
 }
 
@@ -199,7 +205,7 @@ func writeFileAtomic(path string, v any) error {
 // Logs and spec.json stay for whoever investigates.
 func removeRuntimeFiles(dir string) {
 	socks := Sockets(dir)
-	for _, p := range []string{socks.QMP, socks.VNC, socks.GuestAgent,
+	for _, p := range []string{socks.QMP, socks.VNC, socks.GuestAgent, socks.Serial,
 		filepath.Join(dir, pidFileName), filepath.Join(dir, runtimeFileName)} {
 		os.Remove(p)
 	}
