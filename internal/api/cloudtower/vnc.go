@@ -111,7 +111,7 @@ func (s *Server) getVMVncInfo(r *http.Request, body []byte) (any, error) {
 	}
 	vmID := v.ID
 	token, _ := s.consoles.Issue(console.Target{VMID: vmID, Dial: func(c context.Context) (net.Conn, error) {
-		return s.svc.DialConsole(c, vmID)
+		return s.svc.DialConsole(c, vmID, model.ConsoleVNC)
 	}})
 	hostIP := ""
 	if data.Host != nil {
