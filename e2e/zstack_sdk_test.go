@@ -14,6 +14,7 @@ import (
 	zsparam "github.com/terraform-zstack-modules/zstack-sdk-go/pkg/param"
 	zsview "github.com/terraform-zstack-modules/zstack-sdk-go/pkg/view"
 
+	"github.com/kumo-cloud/kumo/internal/server"
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
@@ -154,7 +155,9 @@ func TestZStackSDK(t *testing.T) {
 // destroys and expunges it. Every reply is unmarshalled into the SDK's
 // view structs and checked for the fields the SDK and terraform read.
 func TestZStackSDKLife(t *testing.T) {
-	k := startKumo(t, withZStack)
+	// A short stop timeout: the grace stop below falls back to a forced
+	// one, as ZStack does, when the guest ignores the power button.
+	k := startKumo(t, withZStack, func(c *server.Config) { c.Service.StopTimeout = 4 * time.Second })
 	img := k.uploadGuest("life-base")
 	host, portText, _ := net.SplitHostPort(k.srv.ZStackAddr())
 	port, _ := strconv.Atoi(portText)
@@ -282,10 +285,23 @@ func TestZStackSDKLife(t *testing.T) {
 		t.Fatalf("RequestConsoleAccess: %+v, %v", access, err)
 	}
 
-	// A graceful stop, as the SDK's default.
+	// A graceful stop, as the SDK's default, of a guest that ignores the
+	// power button (its acpid killed through the serial console): after
+	// the stop timeout the VM is powered off, and the job succeeds.
+	kvm := api.VM{ID: kumoID(vm.UUID)}
+	serial, err := k.c.Console(ctxT(t), kvm.ID, "serial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(serial, "\rkillall acpid; echo ACPID-$((1+1))-GONE\r")
+	readUntil(t, serial, "ACPID-2-GONE")
+	serial.Close()
 	stopped, err := cli.StopVmInstance(vm.UUID, zsparam.StopVmInstanceParam{StopVmInstance: zsparam.StopVmInstanceDetailParam{Type: "grace"}})
 	if err != nil || stopped.UUID != vm.UUID || stopped.State != "Stopped" {
 		t.Fatalf("StopVmInstance: %+v, %v", stopped, err)
+	}
+	if strings.Contains(k.serial(kvm), "KUMO-GUEST-POWEROFF") {
+		t.Fatal("the guest powered itself off: the grace stop was not the forced fallback")
 	}
 
 	// Delete the terraform way: destroy, then expunge.
