@@ -82,14 +82,7 @@ func TestConsoles(t *testing.T) {
 		_, err = k.c.ConsoleTicket(ctx, vm.Name, "spice")
 		wantAPIError(t, "ticket of unknown type", err, http.StatusBadRequest)
 		// A plain GET is not a websocket.
-		req, _ := http.NewRequest(http.MethodGet, k.c.BaseURL+"/v1/vms/"+vm.ID+"/console?type=serial", nil)
-		req.Header.Set("Authorization", "Bearer "+k.c.Token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
+		if resp := k.getV1("/v1/vms/" + vm.ID + "/console?type=serial"); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("plain GET of the console: HTTP %d, want 400", resp.StatusCode)
 		}
 		// A ticket for the VNC console does not open the serial one.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -353,4 +354,20 @@ func (k *kumo) waitStatus(vm api.VM, status string) api.VM {
 		return got.Status == status, got.Status
 	})
 	return got
+}
+
+// getV1 sends GET path to /v1 with the admin's session, for what the
+// client does not show (headers, refusals of bad parameters); the body is
+// read and closed.
+func (k *kumo) getV1(path string) *http.Response {
+	k.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, k.c.BaseURL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+k.c.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
 }

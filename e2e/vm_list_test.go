@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -78,27 +77,14 @@ func TestVMListPages(t *testing.T) {
 	}
 
 	// The next page's link, and the default page size, on the wire.
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, k.c.BaseURL+"/v1/vms?limit=3&filter=web", nil)
-	req.Header.Set("Authorization", "Bearer "+k.c.Token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := k.getV1("/v1/vms?limit=3&filter=web")
 	if link := resp.Header.Get("Link"); !strings.Contains(link, "offset=3") || !strings.Contains(link, `rel="next"`) ||
 		resp.Header.Get(api.TotalCountHeader) != "6" {
 		t.Errorf("headers: Link %q, total %q", link, resp.Header.Get(api.TotalCountHeader))
 	}
 
 	for _, bad := range []string{"limit=0", "limit=5000", "offset=-1", "sort=colour", "filter=colour=red", "filter=name=", "filter=status=asleep"} {
-		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, k.c.BaseURL+"/v1/vms?"+bad, nil)
-		req.Header.Set("Authorization", "Bearer "+k.c.Token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
+		if resp := k.getV1("/v1/vms?" + bad); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("GET /v1/vms?%s: HTTP %d, want 400", bad, resp.StatusCode)
 		}
 	}

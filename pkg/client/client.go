@@ -197,22 +197,7 @@ func (c *Client) VMs(ctx context.Context) ([]api.VM, error) {
 // VMsPage lists one page of the VMs a filter selects, and how many it
 // selects in all.
 func (c *Client) VMsPage(ctx context.Context, f api.VMsFilter) (out []api.VM, total int, err error) {
-	q := url.Values{}
-	for k, v := range map[string]string{"filter": f.Filter, "sort": f.Sort} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if f.Limit > 0 {
-		q.Set("limit", strconv.Itoa(f.Limit))
-	}
-	if f.Offset > 0 {
-		q.Set("offset", strconv.Itoa(f.Offset))
-	}
-	path := "/v1/vms"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path := listPath("/v1/vms", map[string]string{"filter": f.Filter, "sort": f.Sort}, f.Limit, f.Offset)
 	h, err := c.send(ctx, http.MethodGet, path, nil, "", -1, &out)
 	if err != nil {
 		return nil, 0, err
@@ -262,37 +247,13 @@ func (c *Client) Tasks(ctx context.Context) (out []api.Task, err error) {
 // TasksWhere lists the tasks a filter selects (the children of a parent
 // task, the tasks of an object).
 func (c *Client) TasksWhere(ctx context.Context, f api.TasksFilter) (out []api.Task, err error) {
-	q := url.Values{}
-	for k, v := range map[string]string{"target": f.Target, "state": f.State, "parent": f.Parent, "kind": f.Kind} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	path := "/v1/tasks"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path := listPath("/v1/tasks", map[string]string{"target": f.Target, "state": f.State, "parent": f.Parent, "kind": f.Kind}, 0, 0)
 	return out, c.do(ctx, http.MethodGet, path, nil, &out)
 }
 
 // AuditLog lists audit log entries, newest first.
 func (c *Client) AuditLog(ctx context.Context, f api.AuditLogFilter) (out []api.AuditEntry, err error) {
-	q := url.Values{}
-	for k, v := range map[string]string{"after": f.After, "before": f.Before} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if f.Limit > 0 {
-		q.Set("limit", strconv.Itoa(f.Limit))
-	}
-	if f.Offset > 0 {
-		q.Set("offset", strconv.Itoa(f.Offset))
-	}
-	path := "/v1/audit-log"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
+	path := listPath("/v1/audit-log", map[string]string{"after": f.After, "before": f.Before}, f.Limit, f.Offset)
 	return out, c.do(ctx, http.MethodGet, path, nil, &out)
 }
 
@@ -338,4 +299,25 @@ func errorOf(resp *http.Response) error {
 		return &Error{Status: resp.StatusCode, ErrorDetail: api.ErrorDetail{Code: "http", Message: strings.TrimSpace(string(raw))}}
 	}
 	return &Error{Status: resp.StatusCode, ErrorDetail: e.Error}
+}
+
+// listPath is a list's path with its non-empty query parameters, and
+// limit and offset when positive.
+func listPath(base string, params map[string]string, limit, offset int) string {
+	q := url.Values{}
+	for k, v := range params {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(offset))
+	}
+	if len(q) == 0 {
+		return base
+	}
+	return base + "?" + q.Encode()
 }
