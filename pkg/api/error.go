@@ -2,6 +2,7 @@ package api
 
 // Error is the body of every failed native API call.
 type Error struct {
+	// Error says what failed.
 	Error ErrorDetail `json:"error"`
 }
 
@@ -9,7 +10,10 @@ type Error struct {
 // (invalid_argument, not_found, conflict, unauthenticated,
 // permission_denied, insufficient_capacity, unavailable, internal).
 type ErrorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
+	// Code is stable and machine-readable.
+	Code string `json:"code" example:"not_found"`
+	// Message says what failed, for people.
+	Message string `json:"message" example:"VM web-1 not found"`
+	// Field names the request field at fault, when one is.
+	Field string `json:"field,omitempty" example:"memory_mib"`
 }

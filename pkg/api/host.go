@@ -4,20 +4,34 @@ import "time"
 
 // Host is a machine whose agent runs VMs.
 type Host struct {
-	ID            string    `json:"id"`
-	Name          string    `json:"name"`
-	Pool          string    `json:"pool"`
-	State         string    `json:"state" enum:"online,offline"`
-	Address       string    `json:"address"`
-	Accel         string    `json:"accel"`
-	CPUs          int       `json:"cpus"`
-	MemoryBytes   int64     `json:"memory_bytes"`
-	DiskBytes     int64     `json:"disk_bytes"`
-	DiskFreeBytes int64     `json:"disk_free_bytes"`
-	VMs           int       `json:"vms"`
-	MemoryUsedMiB int64     `json:"memory_allocated_mib"`
-	LastHeartbeat time.Time `json:"last_heartbeat"`
-	CreatedAt     time.Time `json:"created_at"`
+	// ID is the host's id, the common name of its agent's certificate.
+	ID string `json:"id" example:"3f6c2a9e-8b1d-4c7e-9a2f-5d4e3c2b1a09"`
+	// Name is unique in the cluster (the agent's --name, default its OS host name).
+	Name string `json:"name" example:"rack1-node3"`
+	// Pool is the id of the pool the host belongs to.
+	Pool string `json:"pool" example:"c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"`
+	// State is online while its agent sends heartbeats.
+	State string `json:"state" enum:"online,offline" example:"online"`
+	// Address is where the control plane reaches the agent.
+	Address string `json:"address" example:"https://10.0.0.13:8444"`
+	// Accel is how the host runs guests: kvm, or tcg (emulation) where KVM is unusable.
+	Accel string `json:"accel" example:"kvm"`
+	// CPUs is the number of logical CPUs.
+	CPUs int `json:"cpus" example:"32"`
+	// MemoryBytes is the host's RAM.
+	MemoryBytes int64 `json:"memory_bytes" example:"137438953472"`
+	// DiskBytes is the size of the file system holding its VMs' disks.
+	DiskBytes int64 `json:"disk_bytes" example:"1999844147200"`
+	// DiskFreeBytes is what is free on it.
+	DiskFreeBytes int64 `json:"disk_free_bytes" example:"1503238553600"`
+	// VMs is how many VMs are placed on the host.
+	VMs int `json:"vms" example:"12"`
+	// MemoryUsedMiB is the memory its VMs are given, running or not.
+	MemoryUsedMiB int64 `json:"memory_allocated_mib" example:"49152"`
+	// LastHeartbeat is when the agent last reported.
+	LastHeartbeat time.Time `json:"last_heartbeat" example:"2026-12-04T18:30:05Z"`
+	// CreatedAt is when the host joined.
+	CreatedAt time.Time `json:"created_at" example:"2026-11-20T09:12:44Z"`
 }
 
 // JoinTokensPost is the body of POST /v1/hosts/join-tokens.

@@ -8,7 +8,8 @@ type LDAPServer struct {
 	// ID is the server's id.
 	ID string `json:"id" example:"2c4e6a8b-0d1f-4a3c-9e5b-7d9f1b3d5f70"`
 	// Name and Description are free text.
-	Name        string `json:"name" example:"corp"`
+	Name string `json:"name" example:"corp"`
+	// Description is free text.
 	Description string `json:"description" example:"the company directory"`
 	// URL is ldap:// or ldaps://.
 	URL string `json:"url" example:"ldap://ldap.example.com:389"`
@@ -35,7 +36,8 @@ type LDAPServersPost struct {
 	// Base is the DN searches start at.
 	Base string `json:"base" required:"true" example:"dc=example,dc=com"`
 	// BindDN and BindPassword are who searches bind as (empty: anonymous).
-	BindDN       string `json:"bind_dn,omitempty" example:"cn=kumo,dc=example,dc=com"`
+	BindDN string `json:"bind_dn,omitempty" example:"cn=kumo,dc=example,dc=com"`
+	// BindPassword is BindDN's password, stored encrypted and never shown.
 	BindPassword string `json:"bind_password,omitempty" example:"s3cret"`
 	// Encryption is None (default) or TLS.
 	Encryption string `json:"encryption,omitempty" enum:"None,TLS" example:"None"`

@@ -4,14 +4,20 @@ import "time"
 
 // Pool is a group of hosts that VMs are placed on.
 type Pool struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	CreatedAt   time.Time `json:"created_at"`
+	// ID is the pool's id.
+	ID string `json:"id" example:"c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"`
+	// Name is unique among the pools.
+	Name string `json:"name" example:"rack-2"`
+	// Description is free text.
+	Description string `json:"description" example:"the GPU room"`
+	// CreatedAt is when the pool was made.
+	CreatedAt time.Time `json:"created_at" example:"2026-11-20T09:00:00Z"`
 }
 
 // PoolsPost is the body of POST /v1/pools.
 type PoolsPost struct {
-	Name        string `json:"name" required:"true"`
-	Description string `json:"description,omitempty"`
+	// Name of the new pool.
+	Name string `json:"name" required:"true" example:"rack-2"`
+	// Description is free text.
+	Description string `json:"description,omitempty" example:"the GPU room"`
 }

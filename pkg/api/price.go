@@ -37,7 +37,8 @@ type PricesPost struct {
 type Spending struct {
 	// Start and End bound the period.
 	Start time.Time `json:"start" example:"2026-12-01T00:00:00Z"`
-	End   time.Time `json:"end" example:"2026-12-03T13:09:42Z"`
+	// End is the end of the period.
+	End time.Time `json:"end" example:"2026-12-03T13:09:42Z"`
 	// Total over every resource.
 	Total float64 `json:"total" example:"12.5"`
 	// Resources is the spending by resource, with each VM's part.
@@ -57,7 +58,8 @@ type ResourceSpending struct {
 // VMSpending is one VM's part of a resource's spending.
 type VMSpending struct {
 	// VM is the VM's id, Name its name.
-	VM   string `json:"vm" example:"0e7fea19-48d9-41f6-a42e-d9b0ab0c0358"`
+	VM string `json:"vm" example:"0e7fea19-48d9-41f6-a42e-d9b0ab0c0358"`
+	// Name is the VM's name.
 	Name string `json:"name" example:"build-1"`
 	// Spending is its part.
 	Spending float64 `json:"spending" example:"2.5"`

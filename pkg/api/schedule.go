@@ -7,7 +7,8 @@ type ScheduleJob struct {
 	// ID is the job's id.
 	ID string `json:"id" example:"4f1c2e0a-8d7b-4c53-9a61-2b9f0e7d5c11"`
 	// Name and Description are free text.
-	Name        string `json:"name" example:"nightly-stop"`
+	Name string `json:"name" example:"nightly-stop"`
+	// Description is free text.
 	Description string `json:"description" example:"stop the build VM at night"`
 	// Owner is the user the job runs as.
 	Owner string `json:"owner" example:"alice"`
@@ -54,7 +55,8 @@ type ScheduleTrigger struct {
 	// ID is the trigger's id.
 	ID string `json:"id" example:"9b2d6f3e-1c4a-4e8b-8f0d-7a6c5b4e3d21"`
 	// Name and Description are free text.
-	Name        string `json:"name" example:"every-night"`
+	Name string `json:"name" example:"every-night"`
+	// Description is free text.
 	Description string `json:"description" example:"3 am"`
 	// Owner is the user who made it.
 	Owner string `json:"owner" example:"alice"`

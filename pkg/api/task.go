@@ -30,7 +30,7 @@ type Task struct {
 	// ErrorCode classifies Error (the codes of api.Error).
 	ErrorCode string `json:"error_code,omitempty" example:"unavailable"`
 	// Result is what a succeeded task made, by kind.
-	Result json.RawMessage `json:"result,omitempty"`
+	Result json.RawMessage `json:"result,omitempty" example:"{\"snapshot\":\"before-upgrade\"}"`
 	// Requester is the user who asked for the task.
 	Requester string `json:"requester" example:"alice"`
 	// CreatedAt is when it was asked for.

@@ -2,7 +2,9 @@ package native
 
 import (
 	"net/http"
+	"reflect"
 
+	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi3"
 
@@ -13,6 +15,8 @@ import (
 func openAPIDocument(routes []route) ([]byte, error) {
 	r := openapi3.Reflector{}
 	r.Spec = &openapi3.Spec{Openapi: "3.0.3"}
+	// Field descriptions are the doc comments of pkg/api, written once.
+	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptProp(describeFromDocs))
 	r.Spec.Info.WithTitle("Kumo native API").WithVersion("1").
 		WithDescription("Send the token from POST /v1/login as 'Authorization: Bearer <token>'. " +
 			"Long operations answer 202 with a task; poll GET /v1/tasks/{id} or wait on /v1/tasks/{id}/wait.")
@@ -76,3 +80,26 @@ const (
 )
 
 func strPtr(s string) *string { return &s }
+
+// apiPackage is the import path of the API objects.
+var apiPackage = reflect.TypeFor[api.VM]().PkgPath()
+
+// describeFromDocs gives a property of an API object the doc comment of
+// its Go field as its description, unless a description tag gave one.
+func describeFromDocs(p jsonschema.InterceptPropParams) error {
+	if !p.Processed || p.PropertySchema == nil || p.ParentSchema == nil || p.ParentSchema.ReflectType == nil ||
+		p.PropertySchema.Description != nil {
+		return nil
+	}
+	t := p.ParentSchema.ReflectType
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.PkgPath() != apiPackage {
+		return nil
+	}
+	if d := api.FieldDoc(t.Name(), p.Field.Name); d != "" {
+		p.PropertySchema.WithDescription(d)
+	}
+	return nil
+}

@@ -23,6 +23,9 @@ func TestOpenAPIDocument(t *testing.T) {
 		Security   []map[string][]string  `json:"security"`
 		Components struct {
 			SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+			Schemas         map[string]struct {
+				Properties map[string]map[string]any `json:"properties"`
+			} `json:"schemas"`
 		} `json:"components"`
 		Paths map[string]map[string]struct {
 			OperationID string                `json:"operationId"`
@@ -43,6 +46,27 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	if len(doc.Security) != 1 || doc.Security[0][securityBearer] == nil {
 		t.Errorf("root security = %v, want the bearer token", doc.Security)
+	}
+	// Every field of every object says what it is and shows an example
+	// (fields that are other objects show theirs).
+	props := 0
+	for name, schema := range doc.Components.Schemas {
+		for pn, p := range schema.Properties {
+			props++
+			items, _ := p["items"].(map[string]any)
+			if p["$ref"] != nil || items["$ref"] != nil {
+				continue
+			}
+			if p["description"] == nil {
+				t.Errorf("%s.%s has no description", name, pn)
+			}
+			if p["example"] == nil {
+				t.Errorf("%s.%s has no example", name, pn)
+			}
+		}
+	}
+	if props < 150 {
+		t.Errorf("only %d properties in the document", props)
 	}
 	seen := map[string]bool{}
 	for _, rt := range routes {
