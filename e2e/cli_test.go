@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -39,7 +40,11 @@ func TestCLI(t *testing.T) {
 	mustRun("login", "--server", server, "--user", "admin")
 
 	var img api.Image
-	if err := json.Unmarshal([]byte(mustRun("image", "upload", filepath.Join(dir, "kumo-test-guest.qcow2"), "--name", "guest", "-o", "json")), &img); err != nil {
+	code, out, errOut := kumoCLI(t, "image", "upload", filepath.Join(dir, "kumo-test-guest.qcow2"), "--name", "guest")
+	if code != 0 || !strings.Contains(errOut, "upload 50%") || !strings.Contains(errOut, "upload 100%") {
+		t.Fatalf("image upload: exit %d, progress %q, out %q", code, errOut, out)
+	}
+	if err := json.Unmarshal([]byte(mustRun("image", "show", "guest", "-o", "json")), &img); err != nil {
 		t.Fatal(err)
 	}
 	if img.Name != "guest" || img.Format != "qcow2" {
@@ -49,12 +54,13 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("image list:\n%s", out)
 	}
 
-	code, out, errOut := kumoCLI(t, "vm", "create", "web", "--image", "guest", "--memory", "128M", "--start")
+	code, out, errOut = kumoCLI(t, "vm", "create", "web", "--image", "guest", "--memory", "128M", "--start")
 	if code != 0 {
 		t.Fatalf("vm create: %d %s %s", code, out, errOut)
 	}
-	if !strings.Contains(errOut, "[###") || !strings.Contains(errOut, "succeeded") {
-		t.Errorf("no progress bar on stderr: %q", errOut)
+	// stderr is not a terminal here: a plain line per step, no bar.
+	if !strings.Contains(errOut, "vm.create succeeded 100%\n") || strings.Contains(errOut, "\r") {
+		t.Errorf("progress on stderr is not a line per step: %q", errOut)
 	}
 	if !strings.Contains(out, "web") || !strings.Contains(out, "running") {
 		t.Fatalf("vm create output:\n%s", out)
@@ -71,8 +77,20 @@ func TestCLI(t *testing.T) {
 		strings.NewReader("echo KUMO-CLI-$((20+22))-END\n"), &conOut, &conErr); code != 0 || !strings.Contains(conOut.String(), "KUMO-CLI-42-END") {
 		t.Fatalf("vm console: exit %d, out %q, err %q", code, lastBytes(conOut.String(), 300), conErr.String())
 	}
-	if out := mustRun("vm", "show", "web"); !strings.Contains(out, "Memory:") || !strings.Contains(out, "128 MiB") {
-		t.Fatalf("vm show:\n%s", out)
+	if out := mustRun("vm", "show", "web"); !strings.Contains(out, "Memory:") || !strings.Contains(out, "128 MiB") ||
+		!regexp.MustCompile(`Image:\s+guest\n`).MatchString(out) || !regexp.MustCompile(`Pool:\s+default\n`).MatchString(out) {
+		t.Fatalf("vm show (names, not ids):\n%s", out)
+	}
+	// Shell completion asks the server for names.
+	if out := mustRun("__complete", "vm", "start", "w"); !strings.HasPrefix(out, "web\n") {
+		t.Errorf("completion of VM names:\n%s", out)
+	}
+	if out := mustRun("__complete", "vm", "create", "x", "--image", "g"); !strings.HasPrefix(out, "guest\n") {
+		t.Errorf("completion of --image:\n%s", out)
+	}
+	if out := mustRun("vm", "list", "-o", "yaml"); !strings.Contains(out, "- accel:") || !strings.Contains(out, "  name: web\n") ||
+		!strings.Contains(out, "  image_name: guest\n") {
+		t.Fatalf("vm list -o yaml:\n%s", out)
 	}
 	mustRun("vm", "stop", "web")
 	if k.qemuPID(vms[0]) != 0 {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +15,7 @@ import (
 
 func imageCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "image", Short: "Manage images"}
-	cmd.AddCommand(imageUploadCmd(g), imageListCmd(g), imageDeleteCmd(g))
+	cmd.AddCommand(imageUploadCmd(g), imageListCmd(g), imageShowCmd(g), imageDeleteCmd(g))
 	return cmd
 }
 
@@ -44,10 +45,12 @@ func imageUploadCmd(g *globals) *cobra.Command {
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
 			}
-			img, err := g.client().UploadImage(cmd.Context(), name, format, f, fi.Size())
+			progress := g.newUploadProgress(f, fi.Size())
+			img, err := g.client().UploadImage(cmd.Context(), name, format, progress, fi.Size())
 			if err != nil {
 				return err
 			}
+			progress.show(true)
 			return g.print(img, func(w *tabwriter.Writer) { imageTable(w, img) })
 		},
 	}
@@ -67,6 +70,30 @@ func imageListCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(imgs, func(w *tabwriter.Writer) { imageTable(w, imgs...) })
+		},
+	}
+}
+
+func imageShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:               "show NAME",
+		Short:             "Show an image",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: g.completeImages,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			img, err := g.client().Image(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return g.print(img, func(w *tabwriter.Writer) {
+				for _, kv := range [][2]string{
+					{"Name", img.Name}, {"ID", img.ID}, {"Format", img.Format}, {"State", img.State},
+					{"Size", humanBytes(img.SizeBytes)}, {"Virtual size", humanBytes(img.VirtualSize)},
+					{"SHA256", img.SHA256}, {"Created", img.CreatedAt.Local().Format(time.RFC3339)}, {"Description", img.Description},
+				} {
+					fmt.Fprintf(w, "%s:\t%s\n", kv[0], kv[1])
+				}
+			})
 		},
 	}
 }

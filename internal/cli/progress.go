@@ -3,8 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
 
 	"github.com/kumo-cloud/kumo/pkg/api"
 	"github.com/kumo-cloud/kumo/pkg/client"
@@ -13,15 +18,19 @@ import (
 // waitWithProgress waits for a task, drawing a progress bar on stderr, and
 // turns a failed task into an error.
 func (g *globals) waitWithProgress(ctx context.Context, c *client.Client, t api.Task) (api.Task, error) {
-	last := -1
+	last, lastState := -1, ""
+	bar := g.onTerminal()
 	draw := func(t api.Task) {
-		if g.output == "json" || t.Progress == last && !t.Final() {
+		if g.output != "table" || t.Progress == last && t.State == lastState {
 			return
 		}
-		last = t.Progress
-		const width = 30
-		filled := t.Progress * width / 100
-		fmt.Fprintf(g.stderr, "\r%-12s [%s%s] %3d%% %s", t.Kind, strings.Repeat("#", filled), strings.Repeat(".", width-filled), t.Progress, t.State)
+		last, lastState = t.Progress, t.State
+		if !bar {
+			// A log, or another program, reads this: a plain line per step.
+			fmt.Fprintf(g.stderr, "%s %s %d%%\n", t.Kind, t.State, t.Progress)
+			return
+		}
+		fmt.Fprintf(g.stderr, "\r%-12s %s %3d%% %s", t.Kind, progressBar(t.Progress), t.Progress, t.State)
 		if t.Final() {
 			fmt.Fprintln(g.stderr)
 		}
@@ -49,4 +58,70 @@ func (g *globals) finishTask(ctx context.Context, c *client.Client, t api.Task, 
 		}
 	}
 	return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
+}
+
+// onTerminal reports whether stderr, where progress goes, is a terminal
+// (a bar redrawn in place) rather than a file or pipe (plain lines).
+func (g *globals) onTerminal() bool {
+	f, ok := g.stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progressBar draws percent as [#####.....].
+func progressBar(percent int) string {
+	const width = 30
+	filled := min(max(percent, 0), 100) * width / 100
+	return "[" + strings.Repeat("#", filled) + strings.Repeat(".", width-filled) + "]"
+}
+
+// uploadProgress counts the bytes of an upload as they are read and
+// reports them: a bar redrawn on a terminal, else a line per tenth.
+type uploadProgress struct {
+	r      io.Reader
+	g      *globals
+	bar    bool
+	total  int64
+	done   int64
+	start  time.Time
+	shown  int64 // percent last shown
+	drawn  time.Time
+	closed bool
+}
+
+func (g *globals) newUploadProgress(r io.Reader, total int64) *uploadProgress {
+	return &uploadProgress{r: r, g: g, bar: g.onTerminal(), total: total, start: time.Now(), shown: -1}
+}
+
+func (u *uploadProgress) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	u.done += int64(n)
+	u.show(false)
+	return n, err
+}
+
+// show reports progress; final reports the end whatever was shown.
+func (u *uploadProgress) show(final bool) {
+	if u.g.output != "table" || u.total <= 0 || u.closed {
+		return
+	}
+	pct := u.done * 100 / u.total
+	rate := float64(u.done) / max(time.Since(u.start).Seconds(), 0.001)
+	if u.bar {
+		if !final && time.Since(u.drawn) < 100*time.Millisecond {
+			return
+		}
+		u.drawn = time.Now()
+		fmt.Fprintf(u.g.stderr, "\r%-12s %s %3d%% %s of %s, %s/s ", "upload", progressBar(int(pct)), pct,
+			humanBytes(u.done), humanBytes(u.total), humanBytes(int64(rate)))
+		if final {
+			fmt.Fprintln(u.g.stderr)
+			u.closed = true
+		}
+		return
+	}
+	if step := pct / 10 * 10; step > u.shown || final && u.shown < 100 {
+		u.shown = step
+		fmt.Fprintf(u.g.stderr, "upload %d%% (%s of %s)\n", pct, humanBytes(u.done), humanBytes(u.total))
+		u.closed = final
+	}
 }

@@ -59,8 +59,15 @@ func ExecuteWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.server, "server", "", "Kumo server URL (default: from 'kumo login', $KUMO_SERVER, or http://127.0.0.1:8080)")
 	root.PersistentFlags().StringVar(&g.token, "token", "", "session token (default: from 'kumo login' or $KUMO_TOKEN)")
-	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table, json or yaml")
 	root.AddCommand(serverCmd(g), agentCmd(g), loginCmd(g), logoutCmd(g), vmCmd(g), imageCmd(g), hostCmd(g), taskCmd(g), poolCmd(g), versionCmd(g))
+	for group, fn := range map[string]func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective){
+		"vm": g.completeVMs, "image": g.completeImages, "host": g.completeHosts, "pool": g.completePools,
+	} {
+		if c, _, err := root.Find([]string{group}); err == nil && c != root {
+			g.completeArgs(c, fn)
+		}
+	}
 	refuseUnknownSubcommands(root)
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -166,12 +173,14 @@ func (g *globals) print(v any, table func(w *tabwriter.Writer)) error {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
+	case "yaml":
+		return writeYAML(g.stdout, v)
 	case "table", "":
 		w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 		table(w)
 		return w.Flush()
 	}
-	return fmt.Errorf("unknown output format %q: use table or json", g.output)
+	return fmt.Errorf("unknown output format %q: use table, json or yaml", g.output)
 }
 
 // parseSize reads sizes like 512, 512M, 10G, 1T into bytes; a bare number

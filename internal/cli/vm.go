@@ -28,10 +28,19 @@ func vmCmd(g *globals) *cobra.Command {
 }
 
 func vmTable(w *tabwriter.Writer, vms ...api.VM) {
-	fmt.Fprintln(w, "NAME\tSTATUS\tWANTED\tCORES\tMEMORY\tDISK\tID")
+	fmt.Fprintln(w, "NAME\tSTATUS\tWANTED\tCORES\tMEMORY\tDISK\tHOST\tIMAGE")
 	for _, v := range vms {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d MiB\t%s\t%s\n", v.Name, v.Status, v.PowerState, v.Cores, v.MemoryMiB, humanBytes(v.DiskBytes), v.ID)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d MiB\t%s\t%s\t%s\n", v.Name, v.Status, v.PowerState, v.Cores, v.MemoryMiB, humanBytes(v.DiskBytes),
+			nameOr(v.HostName, v.Host), nameOr(v.ImageName, v.Image))
 	}
+}
+
+// nameOr is a name for a table, or the id where the name is not known.
+func nameOr(name, id string) string {
+	if name != "" {
+		return name
+	}
+	return id
 }
 
 func vmCreateCmd(g *globals) *cobra.Command {
@@ -154,8 +163,8 @@ func vmShowCmd(g *globals) *cobra.Command {
 				for _, kv := range [][2]string{
 					{"Name", vm.Name}, {"ID", vm.ID}, {"Status", vm.Status}, {"Wanted", vm.PowerState},
 					{"Cores", fmt.Sprint(vm.Cores)}, {"Memory", fmt.Sprintf("%d MiB", vm.MemoryMiB)},
-					{"Disk", humanBytes(vm.DiskBytes)}, {"Clone", vm.CloneMode}, {"Host", vm.Host}, {"Pool", vm.Pool},
-					{"Image", vm.Image}, {"Accel", vm.Accel}, {"Created", vm.CreatedAt.Local().Format(time.RFC3339)},
+					{"Disk", humanBytes(vm.DiskBytes)}, {"Clone", vm.CloneMode}, {"Host", nameOr(vm.HostName, vm.Host)},
+					{"Pool", nameOr(vm.PoolName, vm.Pool)}, {"Image", nameOr(vm.ImageName, vm.Image)}, {"Accel", vm.Accel}, {"Created", vm.CreatedAt.Local().Format(time.RFC3339)},
 					{"Description", vm.Description},
 				} {
 					fmt.Fprintf(w, "%s:\t%s\n", kv[0], kv[1])

@@ -17,6 +17,12 @@ type VM struct {
 	Host string `json:"host" example:"3f6c2a9e-8b1d-4c7e-9a2f-5d4e3c2b1a09"`
 	// Image is the id of the image its system disk was made from.
 	Image string `json:"image" example:"8d2f4b6a-1c3e-4f5a-9b7c-2d4e6f8a0b1c"`
+	// PoolName is the name of Pool.
+	PoolName string `json:"pool_name" example:"default"`
+	// HostName is the name of Host.
+	HostName string `json:"host_name" example:"rack1-node3"`
+	// ImageName is the name of Image (empty once the image is deleted).
+	ImageName string `json:"image_name" example:"debian-12"`
 	// Cores is the number of virtual CPUs.
 	Cores int `json:"cores" example:"2"`
 	// MemoryMiB is the guest's RAM in MiB.

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,6 +24,22 @@ func vmToAPI(v model.VM) api.VM {
 	return out
 }
 
+// vmsToAPI is vmToAPI with the names of the VMs' hosts, pools and
+// images filled in.
+func (s *Server) vmsToAPI(c context.Context, vms ...model.VM) ([]api.VM, error) {
+	names, err := s.svc.VMReferenceNames(c, vms)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.VM, 0, len(vms))
+	for _, v := range vms {
+		a := vmToAPI(v)
+		a.HostName, a.PoolName, a.ImageName = names.Hosts[v.HostID], names.Pools[v.PoolID], names.Images[v.ImageID]
+		out = append(out, a)
+	}
+	return out, nil
+}
+
 func (s *Server) listVMs(r *http.Request) (any, error) {
 	q, err := vmListQueryOf(r.URL.Query())
 	if err != nil {
@@ -32,9 +49,9 @@ func (s *Server) listVMs(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]api.VM, 0, len(page.VMs))
-	for _, v := range page.VMs {
-		out = append(out, vmToAPI(v))
+	out, err := s.vmsToAPI(ctx(r), page.VMs...)
+	if err != nil {
+		return nil, err
 	}
 	return listPage{items: out, total: page.Total, next: nextPage(r, q.Offset, len(out), page.Total)}, nil
 }
@@ -111,7 +128,11 @@ func (s *Server) getVM(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return vmToAPI(vm), nil
+	out, err := s.vmsToAPI(ctx(r), vm)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }
 
 func (s *Server) patchVM(r *http.Request) (any, error) {
