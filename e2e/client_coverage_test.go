@@ -126,6 +126,8 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	must("wait start", err)
 	_, err = c.MigrateVM(ctx, "cov1", api.VMMigratePost{})
 	refused("migrate with one host", err)
+	_, err = c.VMUsage(ctx, "cov1")
+	refused("usage before the first heartbeat", err)
 
 	_, err = c.Tenants(ctx)
 	must("tenants", err)

@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -51,6 +53,18 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 	k.uploadGuest("guest")
 	vm := k.createVM(api.VMsPost{Name: "metered", Image: "guest", MemoryMiB: 96, Cores: 2, Start: true})
 	k.waitStatus(vm, "running")
+	// The VM's own counters, from the heartbeats: once two samples are in,
+	// its CPU share is known; a booted guest has read its disk.
+	var usage api.VMUsage
+	eventually(t, 60*time.Second, "the VM's usage with a CPU share", func() (bool, string) {
+		u, err := k.c.VMUsage(ctxT(t), vm.Name)
+		usage = u
+		return err == nil && u.CPUPercent > 0, fmt.Sprintf("%+v %v", u, err)
+	})
+	if usage.CPUSeconds <= 0 || usage.MemoryRSSBytes < 16<<20 || usage.DiskReadBytes <= 0 || usage.DiskReadOps <= 0 ||
+		usage.NetMeasured || time.Since(usage.SampledAt) > time.Minute {
+		t.Errorf("usage of a running guest on NAT: %+v", usage)
+	}
 	for _, id := range []string{vm.ID, "no-such-vm-1", "no-such-vm-2"} {
 		k.c.VM(ctxT(t), id)
 	}
@@ -119,6 +133,14 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 	want("kumo_api_requests_total", map[string]string{"api": "native", "route": "GET /v1/vms/{id}", "code": "200"}, atLeast(1), ">= 1")
 	want("kumo_api_request_duration_seconds", map[string]string{"api": "native", "route": "GET /v1/vms/{id}"}, atLeast(3), ">= 3 observations")
 	want("kumo_api_requests_total", map[string]string{"api": "nano"}, atLeast(1), ">= 1 Nano request")
+	v := map[string]string{"vm": "metered", "vm_id": vm.ID, "host_id": host.ID}
+	want("kumo_vm_cpu_seconds_total", v, func(x float64) bool { return x > 0 }, "> 0")
+	want("kumo_vm_memory_rss_bytes", v, atLeast(16<<20), ">= 16 MiB")
+	want("kumo_vm_disk_read_bytes_total", v, func(x float64) bool { return x > 0 }, "> 0")
+	want("kumo_vm_disk_reads_total", v, func(x float64) bool { return x > 0 }, "> 0")
+	if _, found := value("kumo_vm_network_receive_bytes_total", v); found {
+		t.Error("network counters for a VM on user-mode NAT, which the host cannot count")
+	}
 	for _, m := range families["kumo_api_requests_total"].Metric {
 		for _, l := range m.Label {
 			if l.GetName() == "route" && strings.Contains(l.GetValue(), "no-such-vm") {
@@ -126,4 +148,9 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 			}
 		}
 	}
+	// A stopped VM has no usage.
+	k.mustTask(k.action(vm, "poweroff"))
+	k.waitStatus(vm, "stopped")
+	_, err = k.c.VMUsage(ctxT(t), vm.Name)
+	wantAPIError(t, "usage of a stopped VM", err, http.StatusConflict)
 }

@@ -529,6 +529,13 @@ func (a *Agent) report(ctx context.Context) hostlink.HostReport {
 		// One unresponsive VM must not hold up the whole report.
 		vctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		st, err := a.status(vctx, e.Name())
+		if err == nil && (st.State == hypervisor.StateRunning || st.State == hypervisor.StatePaused) {
+			// Counters are a nicety: a VM that does not answer for them
+			// is still reported.
+			if u, uerr := a.cfg.Driver.Usage(vctx, a.dir(e.Name())); uerr == nil {
+				st.Usage = &u
+			}
+		}
 		cancel()
 		m.Unlock()
 		if err != nil {

@@ -140,6 +140,8 @@ type VMStatus struct {
 	// Busy means a call was changing the VM as the report was made; the
 	// report says nothing about its state.
 	Busy bool `json:"busy,omitempty"`
+	// Usage holds the counters of a running VM, in heartbeats only.
+	Usage *hypervisor.Usage `json:"usage,omitempty"`
 }
 
 // HostReport is an agent's heartbeat: its capacity and its VMs.

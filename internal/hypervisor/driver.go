@@ -201,8 +201,30 @@ type Driver interface {
 	// a snapshot is reverted only while the VM is stopped.
 	SaveSnapshot(ctx context.Context, dir, name string) error
 	DeleteSnapshot(ctx context.Context, dir, name string) error
+	// Usage reads the running VM's resource counters.
+	Usage(ctx context.Context, dir string) (Usage, error)
 	// Close releases the driver's connections to its VMs; the VMs keep
 	// running. QEMU serves one QMP client at a time, so a driver that is
 	// done must let go for the next one to attach.
 	Close() error
+}
+
+// Usage is what a running VM has used since its process started:
+// counters only grow, so rates come from two readings.
+type Usage struct {
+	// CPUSeconds is the CPU time of the VM's process (guest and
+	// emulation), user and system.
+	CPUSeconds float64 `json:"cpu_seconds"`
+	// MemoryRSSBytes is the process's resident memory.
+	MemoryRSSBytes int64 `json:"memory_rss_bytes"`
+	// Disk counters are summed over the VM's disks.
+	DiskReadBytes  int64 `json:"disk_read_bytes"`
+	DiskWriteBytes int64 `json:"disk_write_bytes"`
+	DiskReadOps    int64 `json:"disk_read_ops"`
+	DiskWriteOps   int64 `json:"disk_write_ops"`
+	// NetMeasured says the network counters are real: a NIC on QEMU's
+	// user-mode NAT has none a host can read.
+	NetMeasured bool  `json:"net_measured,omitempty"`
+	NetRxBytes  int64 `json:"net_rx_bytes,omitempty"`
+	NetTxBytes  int64 `json:"net_tx_bytes,omitempty"`
 }

@@ -152,11 +152,25 @@ var (
 	descVMs       = prometheus.NewDesc("kumo_vms", "VMs by observed state.", []string{"status"}, nil)
 	descTasks     = prometheus.NewDesc("kumo_tasks", "Tasks in the database by kind and state.", []string{"kind", "state"}, nil)
 	descUp        = prometheus.NewDesc("kumo_census_up", "1 if the last scrape could read the database, else 0.", nil, nil)
+
+	// Per VM, from the heartbeats of its host (QEMU's /proc entry and
+	// QMP query-blockstats); counters since the VM's process started.
+	vmLabels       = []string{"vm", "vm_id", "host_id"}
+	descVMCPU      = prometheus.NewDesc("kumo_vm_cpu_seconds_total", "CPU time of the VM's QEMU process.", vmLabels, nil)
+	descVMRSS      = prometheus.NewDesc("kumo_vm_memory_rss_bytes", "Resident memory of the VM's QEMU process.", vmLabels, nil)
+	descVMReadB    = prometheus.NewDesc("kumo_vm_disk_read_bytes_total", "Bytes the VM read from its disks.", vmLabels, nil)
+	descVMWriteB   = prometheus.NewDesc("kumo_vm_disk_written_bytes_total", "Bytes the VM wrote to its disks.", vmLabels, nil)
+	descVMReads    = prometheus.NewDesc("kumo_vm_disk_reads_total", "Read requests of the VM to its disks.", vmLabels, nil)
+	descVMWrites   = prometheus.NewDesc("kumo_vm_disk_writes_total", "Write requests of the VM to its disks.", vmLabels, nil)
+	descVMNetRx    = prometheus.NewDesc("kumo_vm_network_receive_bytes_total", "Bytes the VM's NICs received (VMs on tap devices only).", vmLabels, nil)
+	descVMNetTx    = prometheus.NewDesc("kumo_vm_network_transmit_bytes_total", "Bytes the VM's NICs sent (VMs on tap devices only).", vmLabels, nil)
+	descVMSampleAt = prometheus.NewDesc("kumo_vm_usage_age_seconds", "Time since the VM's usage was last reported.", vmLabels, nil)
 )
 
 func (c *census) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHostUp, descHostCPUs, descHostMem, descHostAvail, descHostDisk, descHostFree,
-		descHostBusy, descHostVMs, descHostCores, descHostUMem, descHostUDisk, descHostLag, descVMs, descTasks, descUp} {
+		descHostBusy, descHostVMs, descHostCores, descHostUMem, descHostUDisk, descHostLag, descVMs, descTasks, descUp,
+		descVMCPU, descVMRSS, descVMReadB, descVMWriteB, descVMReads, descVMWrites, descVMNetRx, descVMNetTx, descVMSampleAt} {
 		ch <- d
 	}
 }
@@ -197,5 +211,26 @@ func (c *census) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, t := range cen.Tasks {
 		gauge(descTasks, float64(t.Count), t.Kind, string(t.State))
+	}
+	usages, err := c.svc.VMUsages(ctx)
+	if err != nil {
+		return
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	for _, u := range usages {
+		l := []string{u.VMName, u.VMID, u.HostID}
+		counter(descVMCPU, u.CPUSeconds, l...)
+		gauge(descVMRSS, float64(u.MemoryRSSBytes), l...)
+		counter(descVMReadB, float64(u.DiskReadBytes), l...)
+		counter(descVMWriteB, float64(u.DiskWriteBytes), l...)
+		counter(descVMReads, float64(u.DiskReadOps), l...)
+		counter(descVMWrites, float64(u.DiskWriteOps), l...)
+		if u.NetMeasured {
+			counter(descVMNetRx, float64(u.NetRxBytes), l...)
+			counter(descVMNetTx, float64(u.NetTxBytes), l...)
+		}
+		gauge(descVMSampleAt, time.Since(u.SampledAt).Seconds(), l...)
 	}
 }

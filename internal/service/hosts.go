@@ -166,6 +166,7 @@ func (s *Service) Heartbeat(ctx context.Context, fingerprint string, rep hostlin
 	// Before the row: on a full disk the row cannot be stored, and the
 	// full disk is what placement must know about.
 	s.disks.record(h.ID, rep.DiskBytes, rep.DiskFreeBytes)
+	s.usage.record(h.ID, rep.VMs, now())
 	if err := s.db.UpdateHostHeartbeat(ctx, h); err != nil {
 		return hostlink.HeartbeatResponse{}, err
 	}

@@ -104,6 +104,8 @@ type Service struct {
 	held heldSessions
 	// disks are the hosts' latest disk figures, stored or not.
 	disks hostDisks
+	// usage is the running VMs' latest counters, from heartbeats.
+	usage vmUsages
 
 	// startedAt is when Start ran: an agent not heard from since may
 	// have moved (a new address, a restarted agent) while the

@@ -321,3 +321,8 @@ func listPath(base string, params map[string]string, limit, offset int) string {
 	}
 	return base + "?" + q.Encode()
 }
+
+// VMUsage shows what a running VM uses, as its host last reported.
+func (c *Client) VMUsage(ctx context.Context, id string) (out api.VMUsage, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/vms/"+url.PathEscape(id)+"/usage", nil, &out)
+}

@@ -73,6 +73,8 @@ func (s *Server) routes() []route {
 			body: api.VMPatch{}, reply: api.VM{}, status: http.StatusOK, handle: s.patchVM},
 		{method: "PUT", path: "/v1/vms/{id}/state", op: "putVMState", perm: model.PermSession, summary: "Start, stop, power off, reboot, pause or resume a VM", params: idParam{},
 			body: api.VMStatePut{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.putVMState},
+		{method: "GET", path: "/v1/vms/{id}/usage", op: "getVMUsage", perm: model.PermVMRead, summary: "What a running VM uses (CPU, memory, disk), as its host last reported",
+			params: idParam{}, reply: api.VMUsage{}, status: http.StatusOK, handle: s.getVMUsage},
 		{method: "POST", path: "/v1/vms/{id}/migrate", op: "migrateVM", perm: model.PermVMMigrate, summary: "Move a running VM live to another host of its pool", params: idParam{},
 			body: api.VMMigratePost{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.migrateVM},
 		{method: "DELETE", path: "/v1/vms/{id}", op: "deleteVM", perm: model.PermVMDelete, summary: "Delete a VM and its disks", params: idParam{}, reply: api.Task{}, status: http.StatusAccepted, handle: s.deleteVM},
