@@ -60,7 +60,8 @@ func ExecuteWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	root.PersistentFlags().StringVar(&g.server, "server", "", "Kumo server URL (default: from 'kumo login', $KUMO_SERVER, or http://127.0.0.1:8080)")
 	root.PersistentFlags().StringVar(&g.token, "token", "", "session token (default: from 'kumo login' or $KUMO_TOKEN)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table, json or yaml")
-	root.AddCommand(serverCmd(g), agentCmd(g), loginCmd(g), logoutCmd(g), vmCmd(g), imageCmd(g), hostCmd(g), taskCmd(g), poolCmd(g), versionCmd(g))
+	root.AddCommand(serverCmd(g), agentCmd(g), loginCmd(g), logoutCmd(g), vmCmd(g), imageCmd(g), hostCmd(g), taskCmd(g), poolCmd(g), versionCmd(g),
+		tenantCmd(g), priceCmd(g), scheduleCmd(g), ldapCmd(g), auditLogCmd(g))
 	for group, fn := range map[string]func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective){
 		"vm": g.completeVMs, "image": g.completeImages, "host": g.completeHosts, "pool": g.completePools,
 	} {

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func loginCmd(g *globals) *cobra.Command {
@@ -21,12 +22,10 @@ func loginCmd(g *globals) *cobra.Command {
 				password = os.Getenv("KUMO_PASSWORD")
 			}
 			if password == "" {
-				fmt.Fprint(g.stderr, "Password: ")
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && line == "" {
-					return fmt.Errorf("read password: %w", err)
+				var err error
+				if password, err = g.readPassword(cmd, "Password: "); err != nil {
+					return err
 				}
-				password = strings.TrimRight(line, "\r\n")
 			}
 			c := g.client()
 			sess, err := c.Login(cmd.Context(), user, password)
@@ -62,4 +61,23 @@ func logoutCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// readPassword prompts on stderr and reads a line: without echo from a
+// terminal, as it comes from a pipe.
+func (g *globals) readPassword(cmd *cobra.Command, prompt string) (string, error) {
+	fmt.Fprint(g.stderr, prompt)
+	if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		pw, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(g.stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return string(pw), nil
+	}
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }

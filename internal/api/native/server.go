@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -123,6 +124,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			return
 		}
 		out, err := rt.handle(r)
+		s.audit(rt, r, err)
 		if err != nil {
 			httpstatus.LogFailure(s.log, "request failed", err, "method", r.Method, "path", r.URL.Path)
 			writeError(w, err)
@@ -182,3 +184,27 @@ func decode(r *http.Request, v any) error {
 
 // ctx is a shorthand used by handlers.
 func ctx(r *http.Request) context.Context { return r.Context() }
+
+// audit records a change a caller asked for in the operation log, as the
+// dialects do: who, which operation on which path, and how it failed if
+// it did. Reads are not changes and are not recorded.
+func (s *Server) audit(rt route, r *http.Request, err error) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return
+	}
+	p, ok := service.PrincipalFrom(r.Context())
+	if !ok {
+		return
+	}
+	content := p.Name + " " + rt.op + " " + r.URL.Path
+	if err != nil {
+		content += fmt.Sprintf(" (failed with %d: %s)", httpstatus.Of(model.CodeOf(err)), model.PublicMessage(err))
+	}
+	addr, _, splitErr := net.SplitHostPort(r.RemoteAddr)
+	if splitErr != nil {
+		addr = r.RemoteAddr
+	}
+	if err := s.svc.RecordOperation(context.WithoutCancel(r.Context()), addr, content); err != nil {
+		s.log.Warn("record operation log", "content", content, "err", err)
+	}
+}
