@@ -19,6 +19,9 @@ import (
 
 const exitFileName = "exit.json"
 
+// reapWait bounds how long a vanished QEMU's exit status is waited for.
+const reapWait = 3 * time.Second
+
 // exitRecord is how the last QEMU of a VM directory ended.
 type exitRecord struct {
 	Clean  bool      `json:"clean"`
@@ -55,6 +58,18 @@ func (d *Driver) noteVanished(dir string, v *vmState) {
 		return // its end is recorded
 	}
 	reason := "QEMU ended without the guest shutting down"
+	d.mu.Lock()
+	exited := v.exited
+	d.mu.Unlock()
+	if exited != nil {
+		// Our child: it is a zombie already (livePID saw it gone), and
+		// the goroutine in Start reaps it in a moment, with its exit
+		// status; a loaded host may take a while to run it.
+		select {
+		case <-exited:
+		case <-time.After(reapWait):
+		}
+	}
 	d.mu.Lock()
 	waitErr, reaped := v.waitErr, v.exitedPID != 0 && v.exited != nil && isClosed(v.exited)
 	d.mu.Unlock()
