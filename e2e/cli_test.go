@@ -103,6 +103,33 @@ func TestCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun("task", "list", "-o", "json")), &tasks); err != nil || len(tasks) < 2 {
 		t.Fatalf("task list: %d tasks, %v", len(tasks), err)
 	}
+	// A stopped VM's devices.
+	if out := mustRun("vm", "disk", "add", "web", "--size", "64M", "--mount-dir", "/data"); !strings.Contains(out, "vdb") || !strings.Contains(out, "64.0 MiB") {
+		t.Fatalf("vm disk add:\n%s", out)
+	}
+	mustRun("vm", "disk", "resize", "web", "vdb", "--size", "96M")
+	var disks []api.Disk
+	if err := json.Unmarshal([]byte(mustRun("vm", "disk", "list", "web", "-o", "json")), &disks); err != nil || len(disks) != 2 || disks[1].SizeBytes != 96<<20 {
+		t.Fatalf("vm disk list -o json: %+v %v", disks, err)
+	}
+	mustRun("vm", "disk", "remove", "web", "vdb")
+	mustRun("vm", "port-forward", "add", "web", "5353/udp", "53")
+	if out := mustRun("vm", "port-forward", "list", "web"); !strings.Contains(out, "udp") || !strings.Contains(out, "5353") {
+		t.Fatalf("vm port-forward list:\n%s", out)
+	}
+	mustRun("vm", "port-forward", "remove", "web", "5353/udp")
+	mustRun("vm", "snapshot", "create", "web", "snap1", "--description", "from the CLI")
+	if out := mustRun("vm", "snapshot", "list", "web"); !strings.Contains(out, "snap1") || !strings.Contains(out, "from the CLI") {
+		t.Fatalf("vm snapshot list:\n%s", out)
+	}
+	mustRun("vm", "snapshot", "revert", "web", "snap1")
+	mustRun("vm", "snapshot", "delete", "web", "snap1")
+	if out := mustRun("vm", "nic", "list", "web"); !strings.Contains(out, "nat") || !strings.Contains(out, "10.0.2.15") {
+		t.Fatalf("vm nic list:\n%s", out)
+	}
+	if code, _, errOut := kumoCLI(t, "vm", "cdrom", "show", "web"); code == 0 || !strings.Contains(errOut, "not running") {
+		t.Fatalf("cdrom of a stopped VM: exit %d, %q", code, errOut)
+	}
 	mustRun("vm", "delete", "web")
 
 	code, _, errOut = kumoCLI(t, "vm", "show", "web")

@@ -165,6 +165,46 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	must("delete trigger", c.DeleteScheduleTrigger(ctx, trig.ID))
 	must("delete job", c.DeleteScheduleJob(ctx, job.ID))
 
+	// A VM's devices (cov1 runs): what a running VM refuses is refused
+	// by its route.
+	if disks, err := c.VMDisks(ctx, "cov1"); err != nil || len(disks) != 1 || disks[0].Name != "vda" {
+		t.Fatalf("disks: %+v %v", disks, err)
+	}
+	_, err = c.AddVMDisk(ctx, "cov1", api.DisksPost{SizeBytes: 1 << 30})
+	refused("add a disk to a running VM", err)
+	_, err = c.ResizeVMDisk(ctx, "cov1", "vda", 1<<30)
+	refused("resize a running VM's disk", err)
+	refused("remove the system disk", c.RemoveVMDisk(ctx, "cov1", "vda"))
+	_, err = c.VMCDROM(ctx, "cov1")
+	refused("CD-ROM of a VM still starting", err)
+	_, err = c.InsertVMCDROM(ctx, "cov1", img.ID)
+	refused("insert a disk image", err)
+	refused("eject", c.EjectVMCDROM(ctx, "cov1"))
+	_, err = c.Snapshot(ctx, "cov1", "first")
+	must("snapshot first", err)
+	_, err = c.RevertSnapshot(ctx, "cov1", "first")
+	refused("revert a running VM", err)
+	delSnap, err := c.DeleteSnapshot(ctx, "cov1", "first")
+	must("delete snapshot", err)
+	_, err = c.WaitTask(ctx, delSnap.ID, nil)
+	must("wait delete snapshot", err)
+	_, err = c.AddPortForward(ctx, "cov1", api.PortForwardsPost{HostPort: 40022, GuestPort: 22})
+	must("add port forward", err)
+	if fwds, err := c.PortForwards(ctx, "cov1"); err != nil || len(fwds) != 1 || fwds[0].Protocol != "tcp" {
+		t.Fatalf("port forwards: %+v %v", fwds, err)
+	}
+	must("remove port forward", c.RemovePortForward(ctx, "cov1", "tcp", 40022))
+	_, err = c.SetGuestPassword(ctx, "cov1", api.GuestPasswordPut{User: "root"})
+	refused("password while the guest boots", err)
+	_, err = c.GuestCredentials(ctx, "cov1")
+	refused("credentials", err)
+	if nics, err := c.VMNICs(ctx, "cov1"); err != nil || len(nics) != 1 || nics[0].Type != "nat" {
+		t.Fatalf("NICs: %+v %v", nics, err)
+	}
+	_, err = c.JoinVMNetwork(ctx, "cov1", "no-such-lan")
+	refused("join a running VM to a LAN", err)
+	refused("leave a LAN it is not on", c.LeaveVMNetwork(ctx, "cov1", "no-such-lan"))
+
 	// No directory runs here: these are refused, by their routes.
 	_, err = c.CreateLDAPServer(ctx, api.LDAPServersPost{Name: "corp", URL: "ldap://127.0.0.1:1", Base: "dc=example,dc=com"})
 	refused("LDAP server that does not answer", err)

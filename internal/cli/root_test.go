@@ -27,6 +27,10 @@ func TestUnknownCommandsFail(t *testing.T) {
 		{[]string{"vm", "create", "a", "--image", "guest", "--cores", "0"}, 1, "", "--cores 0: a VM needs at least 1 core"},
 		{[]string{"vm", "create", "a", "--image", "guest", "--disk", "ten"}, 1, "", `--disk: "ten" is not a size`},
 		{[]string{"vm", "set", "a", "--memory", "0"}, 1, "", "--memory 0: must be at least 1.0 MiB"},
+		{[]string{"vm", "disk", "lst"}, 1, "", `unknown command "lst" for "kumo vm disk"`},
+		{[]string{"vm", "disk", "add", "a", "--size", "0"}, 1, "", "--size 0: must be at least 1.0 MiB"},
+		{[]string{"vm", "port-forward", "add", "a", "70000", "22"}, 1, "", `host port "70000": a port is a number from 1 to 65535`},
+		{[]string{"vm", "port-forward", "remove", "a", "22/sctp"}, 1, "", `host port "22/sctp": the protocol is tcp or udp`},
 		{[]string{"server", "--log-format", "xml", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0"}, 1, "", `--log-format "xml": use text or json`},
 	} {
 		var out, errOut bytes.Buffer

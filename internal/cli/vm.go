@@ -14,6 +14,7 @@ func vmCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "vm", Short: "Manage virtual machines"}
 	cmd.AddCommand(vmCreateCmd(g), vmListCmd(g), vmShowCmd(g), vmSetCmd(g), vmDeleteCmd(g), vmMigrateCmd(g),
 		vmConsoleCmd(g), vmVNCCmd(g))
+	cmd.AddCommand(vmDeviceCmds(g)...)
 	for _, action := range []struct{ name, short string }{
 		{"start", "Start a VM"},
 		{"stop", "Ask a VM's guest to shut down (ACPI)"},

@@ -46,6 +46,7 @@ var notNaming = map[string]string{
 	"AddGroupMember":           "names an existing group and user",
 	"AddOperationLog":          "free text a Nano client logs, shown as text",
 	"AddVMDataDisk":            "no name: disks are named vdb, vdc, ... by Kumo",
+	"AddVMPortForward":         "no name: a protocol of a fixed list and port numbers",
 	"AddressAllocations":       "a read",
 	"AddressPoolUsage":         "a read",
 	"JoinLAN":                  "names an existing LAN and VM",

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 	"github.com/kumo-cloud/kumo/internal/model"
@@ -71,4 +72,53 @@ func hypervisorPortForwards(fwds []model.PortForward) []hypervisor.PortForward {
 		out = append(out, hypervisor.PortForward{Protocol: f.Protocol, HostAddr: portForwardAddress, HostPort: f.HostPort, GuestPort: f.GuestPort})
 	}
 	return out
+}
+
+// AddVMPortForward adds a forward to a VM's (UpdateVM checks it against
+// the others and the host's other VMs); it applies from the VM's next
+// start. An empty protocol is tcp.
+func (s *Service) AddVMPortForward(ctx context.Context, idOrName string, f model.PortForward) (model.PortForward, error) {
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
+	if err != nil {
+		return f, err
+	}
+	if f.Protocol == "" {
+		f.Protocol = "tcp"
+	}
+	if f.Protocol != "tcp" && f.Protocol != "udp" {
+		return f, model.FieldError("protocol", "must be tcp or udp, not %q", f.Protocol)
+	}
+	for _, p := range []struct {
+		field string
+		port  int
+	}{{"host_port", f.HostPort}, {"guest_port", f.GuestPort}} {
+		if p.port < 1 || p.port > 65535 {
+			return f, model.FieldError(p.field, "port %d is not between 1 and 65535", p.port)
+		}
+	}
+	for _, cur := range vm.PortForwards {
+		if cur.Protocol == f.Protocol && cur.HostPort == f.HostPort {
+			return f, model.Errorf(model.CodeConflict, "VM %s already forwards host port %s/%d (to guest port %d)", vm.Name, f.Protocol, f.HostPort, cur.GuestPort)
+		}
+	}
+	fwds := append(slices.Clone(vm.PortForwards), f)
+	_, err = s.UpdateVM(ctx, vm.ID, UpdateVMRequest{PortForwards: &fwds})
+	return f, err
+}
+
+// RemoveVMPortForward removes the forward of a host port from a VM's; it
+// is gone from the VM's next start.
+func (s *Service) RemoveVMPortForward(ctx context.Context, idOrName, protocol string, hostPort int) error {
+	vm, err := s.reachVM(ctx, idOrName, model.PermVMUpdate)
+	if err != nil {
+		return err
+	}
+	fwds := slices.DeleteFunc(slices.Clone(vm.PortForwards), func(f model.PortForward) bool {
+		return f.Protocol == protocol && f.HostPort == hostPort
+	})
+	if len(fwds) == len(vm.PortForwards) {
+		return model.Errorf(model.CodeNotFound, "VM %s forwards no host port %s/%d", vm.Name, protocol, hostPort)
+	}
+	_, err = s.UpdateVM(ctx, vm.ID, UpdateVMRequest{PortForwards: &fwds})
+	return err
 }

@@ -32,3 +32,19 @@ func (c *Client) UnshareVM(ctx context.Context, vm string, req api.SharesDelete)
 func (c *Client) UnshareImage(ctx context.Context, image string, req api.SharesDelete) error {
 	return c.do(ctx, http.MethodDelete, "/v1/images/"+url.PathEscape(image)+"/shares", req, nil)
 }
+
+// Snapshot shows one snapshot of a VM.
+func (c *Client) Snapshot(ctx context.Context, vm, name string) (out api.Snapshot, err error) {
+	return out, c.do(ctx, http.MethodGet, vmPath(vm, "snapshots", name), nil, &out)
+}
+
+// RevertSnapshot reverts a stopped VM's disk to a snapshot; the task
+// reverts it.
+func (c *Client) RevertSnapshot(ctx context.Context, vm, name string) (out api.Task, err error) {
+	return out, c.do(ctx, http.MethodPost, vmPath(vm, "snapshots", name, "revert"), nil, &out)
+}
+
+// DeleteSnapshot deletes a snapshot of a VM; the task deletes it.
+func (c *Client) DeleteSnapshot(ctx context.Context, vm, name string) (out api.Task, err error) {
+	return out, c.do(ctx, http.MethodDelete, vmPath(vm, "snapshots", name), nil, &out)
+}

@@ -35,3 +35,27 @@ func (s *Server) createSnapshot(r *http.Request) (any, error) {
 	}
 	return taskToAPI(t), nil
 }
+
+func (s *Server) getSnapshot(r *http.Request) (any, error) {
+	sn, err := s.svc.GetSnapshot(ctx(r), r.PathValue("id"), r.PathValue("name"))
+	if err != nil {
+		return nil, err
+	}
+	return snapshotToAPI(sn), nil
+}
+
+func (s *Server) revertSnapshot(r *http.Request) (any, error) {
+	t, err := s.svc.RevertSnapshot(ctx(r), r.PathValue("id"), r.PathValue("name"))
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
+}
+
+func (s *Server) deleteSnapshot(r *http.Request) (any, error) {
+	t, err := s.svc.DeleteSnapshot(ctx(r), r.PathValue("id"), r.PathValue("name"))
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
+}
