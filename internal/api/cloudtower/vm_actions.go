@@ -274,16 +274,8 @@ func (s *Server) updateVMBasicInfo(r *http.Request, body []byte) (any, error) {
 			}
 		}
 	}
-	out := make(batch[vm], 0, len(vms))
-	for _, v := range vms {
-		if _, err := s.svc.UpdateVM(ctx, v.ID, req); err != nil {
-			return nil, err
-		}
-		data, err := s.vmAfter(ctx, v.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, withTask[vm]{nil, data})
-	}
-	return out, nil
+	return s.changeEach(ctx, vms, func(id string) error {
+		_, err := s.svc.UpdateVM(ctx, id, req)
+		return err
+	})
 }

@@ -112,16 +112,7 @@ func (s *Server) ejectCDROMs(r *http.Request, body []byte) (any, error) {
 			vms = append(vms, v)
 		}
 	}
-	out := make(batch[vm], 0, len(vms))
-	for _, v := range vms {
-		if err := s.svc.EjectMedia(ctx, v.ID); err != nil {
-			return nil, err
-		}
-		data, err := s.vmAfter(ctx, v.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, withTask[vm]{nil, data})
-	}
-	return out, nil
+	return s.changeEach(ctx, vms, func(id string) error {
+		return s.svc.EjectMedia(ctx, id)
+	})
 }

@@ -247,6 +247,24 @@ func selectWhere[T any](where map[string]any, all []T, idOf func(T) string, kind
 }
 
 // vmAfter reads a VM back for a change's reply.
+// changeEach applies a change that needs no task to each VM, in order,
+// and answers each VM as it is after its change (task_id null); the
+// first failure stops the rest.
+func (s *Server) changeEach(ctx context.Context, vms []model.VM, change func(id string) error) (batch[vm], error) {
+	out := make(batch[vm], 0, len(vms))
+	for _, v := range vms {
+		if err := change(v.ID); err != nil {
+			return nil, err
+		}
+		data, err := s.vmAfter(ctx, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, withTask[vm]{nil, data})
+	}
+	return out, nil
+}
+
 func (s *Server) vmAfter(ctx context.Context, id string) (vm, error) {
 	inv, err := s.inventory(ctx)
 	if err != nil {
