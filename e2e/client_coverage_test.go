@@ -223,6 +223,15 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	must("delete VM", err)
 	_, err = c.WaitTask(ctx, del.ID, nil)
 	must("wait delete", err)
+	// An empty host evacuates at once, and comes out of maintenance.
+	evac, err := c.EvacuateHost(ctx, hosts[0].ID)
+	must("evacuate", err)
+	if evac, err = c.WaitTask(ctx, evac.ID, nil); err != nil || evac.State != "succeeded" {
+		t.Fatalf("evacuate an empty host: %+v %v", evac, err)
+	}
+	if h, err := c.SetHostMaintenance(ctx, hosts[0].ID, false); err != nil || h.Maintenance {
+		t.Fatalf("maintenance off: %+v %v", h, err)
+	}
 	must("delete tenant", c.DeleteTenant(ctx, tenant.ID))
 	img2 := k.uploadGuest("spare")
 	must("delete image", c.DeleteImage(ctx, img2.ID))

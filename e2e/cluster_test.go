@@ -227,3 +227,83 @@ func TestJoinTokenAddress(t *testing.T) {
 		t.Fatalf("remote token with an advertised address: %+v, %v", tok, err)
 	}
 }
+
+// TestEvacuateHost: a host in maintenance takes no new VMs; evacuating a
+// host moves its running VM live to the other host (the guest keeps
+// ticking) as children of one parent task, and leaves its stopped VM
+// where its disk is, saying so.
+func TestEvacuateHost(t *testing.T) {
+	k := startKumo(t)
+	spare := newExtraAgent(t, k, "spare")
+	_ = spare
+	img := k.uploadGuest("guest")
+	hosts := k.waitHosts(2)
+	ctx := ctxT(t)
+	var local, other api.Host
+	for _, h := range hosts {
+		if h.Name == "spare" {
+			other = h
+		} else {
+			local = h
+		}
+	}
+	// With the spare in maintenance, new VMs go to the local host.
+	if h, err := k.c.SetHostMaintenance(ctx, other.Name, true); err != nil || !h.Maintenance {
+		t.Fatalf("maintenance on: %+v %v", h, err)
+	}
+	mover := k.createVM(api.VMsPost{Name: "mover", Image: img.ID, MemoryMiB: 128, Start: true})
+	stayer := k.createVM(api.VMsPost{Name: "stayer", Image: img.ID, MemoryMiB: 64})
+	for _, v := range []api.VM{mover, stayer} {
+		if v.Host != local.ID {
+			t.Fatalf("%s was placed on %s while the other host is in maintenance", v.Name, v.HostName)
+		}
+	}
+	if list, _ := k.c.Hosts(ctx); len(list) != 2 {
+		t.Fatalf("hosts: %+v", list)
+	}
+	_, err := k.c.MigrateVM(ctx, mover.ID, api.VMMigratePost{Host: other.Name})
+	wantAPIError(t, "migrate to a host in maintenance", err, http.StatusServiceUnavailable)
+	if _, err := k.c.SetHostMaintenance(ctx, other.Name, false); err != nil {
+		t.Fatal(err)
+	}
+	k.waitSerial(mover, "KUMO-GUEST-READY", 1)
+
+	parent, err := k.c.EvacuateHost(ctx, local.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent = k.mustTask(parent)
+	children, err := k.c.TasksWhere(ctx, api.TasksFilter{Parent: parent.ID})
+	if err != nil || len(children) != 1 || children[0].Kind != "vm.migrate" || children[0].TargetID != mover.ID || children[0].State != "succeeded" {
+		t.Fatalf("the evacuation's children: %+v %v", children, err)
+	}
+	if !strings.Contains(string(parent.Result), "stays on the host") {
+		t.Errorf("the evacuation does not say why the stopped VM stayed: %s", parent.Result)
+	}
+	if v, _ := k.c.VM(ctx, mover.ID); v.Host != other.ID || v.Status != "running" {
+		t.Errorf("mover after the evacuation: on %s, %s", v.HostName, v.Status)
+	}
+	if v, _ := k.c.VM(ctx, stayer.ID); v.Host != local.ID {
+		t.Errorf("the stopped VM moved to %s", v.HostName)
+	}
+	if h, _ := k.c.Host(ctx, local.ID); !h.Maintenance {
+		t.Error("the evacuated host is not in maintenance")
+	}
+	// The guest lives on, on the other host.
+	before := ticks(k.serial(mover))
+	eventually(t, 30*time.Second, "the migrated guest ticking", func() (bool, string) {
+		n := ticks(serialOn(t, spare.dir, mover.ID))
+		return n > before, fmt.Sprint(n)
+	})
+	// And a new VM goes to the host not in maintenance.
+	if v := k.createVM(api.VMsPost{Name: "newcomer", Image: img.ID, MemoryMiB: 64}); v.Host != other.ID {
+		t.Errorf("a new VM went to %s, in maintenance", v.HostName)
+	}
+}
+
+// serialOn reads a VM's serial log in an agent's data dir.
+func serialOn(t *testing.T, agentDir, vmID string) string {
+	t.Helper()
+	b, _ := os.ReadFile(filepath.Join(agentDir, "vms", vmID, "serial.log"))
+	return string(b)
+}

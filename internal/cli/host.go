@@ -24,7 +24,11 @@ func hostCmd(g *globals) *cobra.Command {
 			return g.print(hosts, func(w *tabwriter.Writer) {
 				fmt.Fprintln(w, "NAME\tSTATE\tPOOL\tACCEL\tCPUS\tMEMORY\tALLOCATED\tVMS\tLAST SEEN")
 				for _, h := range hosts {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%d MiB\t%d\t%s\n", h.Name, h.State, h.Pool, h.Accel, h.CPUs,
+					state := h.State
+					if h.Maintenance {
+						state += " (maintenance)"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%d MiB\t%d\t%s\n", h.Name, state, h.Pool, h.Accel, h.CPUs,
 						humanBytes(h.MemoryBytes), h.MemoryUsedMiB, h.VMs, since(h.LastHeartbeat))
 				}
 			})
@@ -58,7 +62,41 @@ kumo server with --cluster-listen 0.0.0.0:8443 --cluster-advertise <address>.
 	tok.Flags().BoolVar(&sameMachine, "same-machine", false, "the agent runs on the server's machine (allows a loopback cluster address)")
 	tok.Flags().StringVar(&pool, "pool", "", "pool the new host joins (default: default)")
 	tok.Flags().DurationVar(&ttl, "ttl", time.Hour, "how long the token is valid")
-	cmd.AddCommand(tok, &cobra.Command{
+	var noWait bool
+	evacuate := &cobra.Command{
+		Use:   "evacuate NAME",
+		Short: "Put a host into maintenance and move its running VMs live to other hosts of its pool",
+		Long: "Puts the host into maintenance and live-migrates each running VM to the host placement picks.\n" +
+			"Stopped VMs stay (their disks are on the host); the task's items say which VM went where or why it stayed.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := g.client()
+			t, err := c.EvacuateHost(cmd.Context(), args[0])
+			return g.finishTask(cmd.Context(), c, t, err, noWait)
+		},
+	}
+	evacuate.Flags().BoolVar(&noWait, "no-wait", false, "return once the migrations are submitted")
+	cmd.AddCommand(tok, evacuate, &cobra.Command{
+		Use:       "maintenance NAME on|off",
+		Short:     "Put a host into maintenance (it takes no new VMs; its VMs keep running) or take it out",
+		Args:      cobra.ExactArgs(2),
+		ValidArgs: []string{"on", "off"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var on bool
+			switch args[1] {
+			case "on":
+				on = true
+			case "off":
+			default:
+				return fmt.Errorf("say on or off, not %q", args[1])
+			}
+			h, err := g.client().SetHostMaintenance(cmd.Context(), args[0], on)
+			if err != nil {
+				return err
+			}
+			return g.print(h, func(w *tabwriter.Writer) { fmt.Fprintf(w, "host %s: maintenance %v\n", h.Name, h.Maintenance) })
+		},
+	}, &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove an offline host that holds no VMs, so its machine can be retired",
 		Long: "Remove an offline host that holds no VMs, so its machine can be retired and its pool deleted.\n" +

@@ -58,6 +58,7 @@ var notNaming = map[string]string{
 	"SetBareMetalBootDevice":   "a device of a fixed list",
 	"SetClusterAddress":        "configuration",
 	"SetHostPool":              "names an existing host and pool",
+	"SetHostMaintenance":       "names an existing host",
 	"SetLANVlanID":             "a number",
 	"SetPassword":              "a password, hashed",
 	"SetQuota":                 "a quota of a fixed list",

@@ -201,7 +201,24 @@ func (s *Service) runGroup(ctx context.Context, run *task.Run) (any, error) {
 	if len(failed) > 0 {
 		return nil, model.Errorf(code, "%s", strings.Join(failed, "; "))
 	}
+	// The items no task was made for say why, in the result every API
+	// shows (a host evacuation's VMs that stayed).
+	var skipped []GroupItem
+	for _, it := range p.Items {
+		if it.TaskID == "" && it.Error != "" {
+			skipped = append(skipped, it)
+		}
+	}
+	if len(skipped) > 0 {
+		return groupResult{Skipped: skipped}, nil
+	}
 	return nil, nil
+}
+
+// groupResult is what a parent task that succeeded reports, when some of
+// its items had no task.
+type groupResult struct {
+	Skipped []GroupItem `json:"skipped"`
 }
 
 // AsRequester returns a context acting as the user who asked for a task,

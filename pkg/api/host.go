@@ -8,8 +8,11 @@ type Host struct {
 	ID string `json:"id" example:"3f6c2a9e-8b1d-4c7e-9a2f-5d4e3c2b1a09"`
 	// Name is unique in the cluster (the agent's --name, default its OS host name).
 	Name string `json:"name" example:"rack1-node3"`
-	// Pool is the id of the pool the host belongs to.
-	Pool string `json:"pool" example:"c1a2b3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"`
+	// Pool is the name of the pool the host belongs to.
+	Pool string `json:"pool" example:"default"`
+	// Maintenance means the host takes no new VMs (placement and
+	// migrations pass it by); its own VMs keep running.
+	Maintenance bool `json:"maintenance" example:"false"`
 	// State is online while its agent sends heartbeats.
 	State string `json:"state" enum:"online,offline" example:"online"`
 	// Address is where the control plane reaches the agent.
@@ -32,6 +35,12 @@ type Host struct {
 	LastHeartbeat time.Time `json:"last_heartbeat" example:"2026-12-04T18:30:05Z"`
 	// CreatedAt is when the host joined.
 	CreatedAt time.Time `json:"created_at" example:"2026-11-20T09:12:44Z"`
+}
+
+// HostMaintenancePut is the body of PUT /v1/hosts/{id}/maintenance.
+type HostMaintenancePut struct {
+	// Enabled puts the host into maintenance (true) or takes it out.
+	Enabled bool `json:"enabled" example:"true"`
 }
 
 // JoinTokensPost is the body of POST /v1/hosts/join-tokens.

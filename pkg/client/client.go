@@ -142,6 +142,17 @@ func (c *Client) RemoveHost(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/hosts/"+url.PathEscape(id), nil, nil)
 }
 
+// SetHostMaintenance puts a host into maintenance or takes it out.
+func (c *Client) SetHostMaintenance(ctx context.Context, id string, on bool) (out api.Host, err error) {
+	return out, c.do(ctx, http.MethodPut, "/v1/hosts/"+url.PathEscape(id)+"/maintenance", api.HostMaintenancePut{Enabled: on}, &out)
+}
+
+// EvacuateHost puts a host into maintenance and moves its running VMs
+// away; the parent task's children are the migrations.
+func (c *Client) EvacuateHost(ctx context.Context, id string) (out api.Task, err error) {
+	return out, c.do(ctx, http.MethodPost, "/v1/hosts/"+url.PathEscape(id)+"/evacuate", nil, &out)
+}
+
 // CreateJoinToken makes a join token for a new agent.
 func (c *Client) CreateJoinToken(ctx context.Context, req api.JoinTokensPost) (out api.JoinToken, err error) {
 	return out, c.do(ctx, http.MethodPost, "/v1/hosts/join-tokens", req, &out)

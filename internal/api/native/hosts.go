@@ -12,7 +12,7 @@ import (
 func (s *Server) hostToAPI(r *http.Request, h model.Host, usage map[string]service.HostUsage) api.Host {
 	out := api.Host{ID: h.ID, Name: h.Name, Pool: h.PoolID, State: string(h.State), Address: h.Address, Accel: h.Accel,
 		CPUs: h.CPUs, MemoryBytes: h.MemoryBytes, DiskBytes: h.DiskBytes, DiskFreeBytes: h.DiskFreeBytes,
-		LastHeartbeat: h.LastHeartbeat, CreatedAt: h.CreatedAt}
+		LastHeartbeat: h.LastHeartbeat, CreatedAt: h.CreatedAt, Maintenance: !h.Enabled}
 	if p, err := s.svc.GetPool(ctx(r), h.PoolID); err == nil {
 		out.Pool = p.Name
 	}
@@ -66,4 +66,28 @@ func (s *Server) createJoinToken(r *http.Request) (any, error) {
 
 func (s *Server) removeHost(r *http.Request) (any, error) {
 	return nil, s.svc.RemoveHost(ctx(r), r.PathValue("id"))
+}
+
+func (s *Server) putHostMaintenance(r *http.Request) (any, error) {
+	var req api.HostMaintenancePut
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	h, err := s.svc.SetHostMaintenance(ctx(r), r.PathValue("id"), req.Enabled)
+	if err != nil {
+		return nil, err
+	}
+	usage, err := s.svc.HostUsage(ctx(r))
+	if err != nil {
+		return nil, err
+	}
+	return s.hostToAPI(r, h, usage), nil
+}
+
+func (s *Server) evacuateHost(r *http.Request) (any, error) {
+	t, err := s.svc.EvacuateHost(ctx(r), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return taskToAPI(t), nil
 }

@@ -57,6 +57,12 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/hosts/{id}", op: "getHost", perm: model.PermHostRead, summary: "Show a host", params: idParam{}, reply: api.Host{}, status: http.StatusOK, handle: s.getHost},
 		{method: "DELETE", path: "/v1/hosts/{id}", op: "removeHost", perm: model.PermHostUpdate, summary: "Remove an offline host that holds no VMs (its agent must join again to come back)",
 			params: idParam{}, status: http.StatusNoContent, handle: s.removeHost},
+		{method: "PUT", path: "/v1/hosts/{id}/maintenance", op: "putHostMaintenance", perm: model.PermHostUpdate,
+			summary: "Put a host into maintenance (no new VMs; its VMs keep running) or take it out", params: idParam{},
+			body: api.HostMaintenancePut{}, reply: api.Host{}, status: http.StatusOK, handle: s.putHostMaintenance},
+		{method: "POST", path: "/v1/hosts/{id}/evacuate", op: "evacuateHost", perm: model.PermHostUpdate,
+			summary: "Put a host into maintenance and move its running VMs live to other hosts of its pool", params: idParam{},
+			reply: api.Task{}, status: http.StatusAccepted, handle: s.evacuateHost},
 		{method: "POST", path: "/v1/hosts/join-tokens", op: "createJoinToken", perm: model.PermHostUpdate, summary: "Make a one-time token for a new agent",
 			body: api.JoinTokensPost{}, reply: api.JoinToken{}, status: http.StatusCreated, handle: s.createJoinToken},
 
