@@ -83,6 +83,22 @@ func TestVMListPages(t *testing.T) {
 		t.Errorf("headers: Link %q, total %q", link, resp.Header.Get(api.TotalCountHeader))
 	}
 
+	// Tasks page the same way, newest first.
+	tasks, total, err := k.c.TasksPage(ctx, api.TasksFilter{Kind: "vm.create", Limit: 3})
+	if err != nil || len(tasks) != 3 || total != 8 || !tasks[0].CreatedAt.After(tasks[2].CreatedAt) {
+		t.Errorf("first page of vm.create tasks: %d of %d, %v", len(tasks), total, err)
+	}
+	rest, _, err := k.c.TasksPage(ctx, api.TasksFilter{Kind: "vm.create", Limit: 100, Offset: 3})
+	if err != nil || len(rest) != 5 || rest[0].ID == tasks[2].ID {
+		t.Errorf("the other vm.create tasks: %d, %v", len(rest), err)
+	}
+	if mine, total, err := acme.TasksPage(ctx, api.TasksFilter{Kind: "vm.create"}); err != nil || total != 2 || len(mine) != 2 {
+		t.Errorf("acme's vm.create tasks: %d of %d, %v", len(mine), total, err)
+	}
+	if resp := k.getV1("/v1/tasks?limit=0"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("GET /v1/tasks?limit=0: HTTP %d", resp.StatusCode)
+	}
+
 	for _, bad := range []string{"limit=0", "limit=5000", "offset=-1", "sort=colour", "filter=colour=red", "filter=name=", "filter=status=asleep"} {
 		if resp := k.getV1("/v1/vms?" + bad); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("GET /v1/vms?%s: HTTP %d, want 400", bad, resp.StatusCode)

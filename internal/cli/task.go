@@ -18,18 +18,25 @@ func taskTable(w *tabwriter.Writer, tasks ...api.Task) {
 
 func taskCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "task", Short: "Inspect long-running operations"}
-	cmd.AddCommand(&cobra.Command{
+	var f api.TasksFilter
+	list := &cobra.Command{
 		Use:   "list",
 		Short: "List tasks, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tasks, err := g.client().Tasks(cmd.Context())
+			tasks, err := g.client().TasksWhere(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
 			return g.print(tasks, func(w *tabwriter.Writer) { taskTable(w, tasks...) })
 		},
-	}, &cobra.Command{
+	}
+	list.Flags().IntVar(&f.Limit, "limit", 50, "at most this many (0: all)")
+	list.Flags().StringVar(&f.State, "state", "", "only tasks in this state: queued, running, succeeded, failed or cancelled")
+	list.Flags().StringVar(&f.Kind, "kind", "", "only tasks of this kind (vm.start, group, ...)")
+	list.Flags().StringVar(&f.Parent, "parent", "", "only the children of this task")
+	list.Flags().StringVar(&f.Target, "target", "", "only the tasks of this object (its id)")
+	cmd.AddCommand(list, &cobra.Command{
 		Use:   "show ID",
 		Short: "Show a task",
 		Args:  cobra.ExactArgs(1),

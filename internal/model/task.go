@@ -42,3 +42,9 @@ type Task struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 }
+
+// TaskPage is one page of a task list and how many tasks matched in all.
+type TaskPage struct {
+	Tasks []Task
+	Total int
+}

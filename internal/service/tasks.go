@@ -74,6 +74,40 @@ func (s *Service) ListTasks(ctx context.Context, f store.TaskFilter) ([]model.Ta
 	return out, nil
 }
 
+// ListTasksPage returns one page of the tasks f selects that the caller
+// may see (f.Limit and f.Offset), newest first, and how many it sees in
+// all. For a caller who sees every task the page is cut in SQL; for
+// others after the tasks they may not see are dropped.
+func (s *Service) ListTasksPage(ctx context.Context, f store.TaskFilter) (model.TaskPage, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return model.TaskPage{}, err
+	}
+	if p.FullAccess() {
+		total, err := s.db.CountTasksFiltered(ctx, f)
+		if err != nil {
+			return model.TaskPage{}, err
+		}
+		tasks, err := s.tasks.List(ctx, f)
+		return model.TaskPage{Tasks: tasks, Total: total}, err
+	}
+	limit, offset := f.Limit, f.Offset
+	f.Limit, f.Offset = 0, 0
+	visible, err := s.ListTasks(ctx, f)
+	if err != nil {
+		return model.TaskPage{}, err
+	}
+	page := model.TaskPage{Total: len(visible), Tasks: []model.Task{}}
+	if offset < len(visible) {
+		end := len(visible)
+		if limit > 0 {
+			end = min(end, offset+limit)
+		}
+		page.Tasks = visible[offset:end]
+	}
+	return page, nil
+}
+
 // GetTask returns a task the caller may see.
 func (s *Service) GetTask(ctx context.Context, id string) (model.Task, error) {
 	if _, err := caller(ctx); err != nil {

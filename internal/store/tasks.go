@@ -47,11 +47,33 @@ type TaskFilter struct {
 	// ParentID selects the children of a task.
 	ParentID string
 	Kind     string
-	Limit    int
+	// Limit caps the list (0: no cap); Offset skips that many.
+	Limit, Offset int
 }
 
 // ListTasks returns tasks, newest first.
 func (q Queries) ListTasks(ctx context.Context, f TaskFilter) ([]model.Task, error) {
+	where, args := f.where()
+	query := `SELECT ` + taskColumns + ` FROM tasks` + where + " ORDER BY created_at DESC, id"
+	switch {
+	case f.Limit > 0:
+		query += " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(max(f.Offset, 0))
+	case f.Offset > 0:
+		// SQLite takes OFFSET only after a LIMIT; this one is none.
+		query += " LIMIT 9223372036854775807 OFFSET " + strconv.Itoa(f.Offset)
+	}
+	return queryAll(ctx, q.q, scanTask, query, args...)
+}
+
+// CountTasksFiltered counts the tasks f selects (its page aside).
+func (q Queries) CountTasksFiltered(ctx context.Context, f TaskFilter) (int, error) {
+	where, args := f.where()
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM tasks`+where, args...).Scan(&n)
+	return n, classify(err)
+}
+
+func (f TaskFilter) where() (string, []any) {
 	var where []string
 	var args []any
 	if len(f.States) > 0 {
@@ -74,15 +96,10 @@ func (q Queries) ListTasks(ctx context.Context, f TaskFilter) ([]model.Task, err
 		args = append(args, f.Kind)
 		where = append(where, "kind = $"+strconv.Itoa(len(args)))
 	}
-	query := `SELECT ` + taskColumns + ` FROM tasks`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", nil
 	}
-	query += " ORDER BY created_at DESC, id"
-	if f.Limit > 0 {
-		query += " LIMIT " + strconv.Itoa(f.Limit)
-	}
-	return queryAll(ctx, q.q, scanTask, query, args...)
+	return " WHERE " + strings.Join(where, " AND "), args
 }
 
 // UpdateTask stores a task's progress and outcome.

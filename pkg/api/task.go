@@ -56,4 +56,8 @@ type TasksFilter struct {
 	Parent string `query:"parent" example:"b9e4c1d2-6a7f-4e3b-8c5d-1a2b3c4d5e6f"`
 	// Kind selects tasks of one kind ("group" for parent tasks).
 	Kind string `query:"kind" example:"group"`
+	// Limit is the page size (default 100, at most 1000).
+	Limit int `query:"limit" minimum:"0" maximum:"1000" example:"50"`
+	// Offset skips that many matching tasks.
+	Offset int `query:"offset" minimum:"0" example:"100"`
 }

@@ -255,11 +255,41 @@ func (c *Client) Tasks(ctx context.Context) (out []api.Task, err error) {
 	return c.TasksWhere(ctx, api.TasksFilter{})
 }
 
-// TasksWhere lists the tasks a filter selects (the children of a parent
-// task, the tasks of an object).
-func (c *Client) TasksWhere(ctx context.Context, f api.TasksFilter) (out []api.Task, err error) {
-	path := listPath("/v1/tasks", map[string]string{"target": f.Target, "state": f.State, "parent": f.Parent, "kind": f.Kind}, 0, 0)
-	return out, c.do(ctx, http.MethodGet, path, nil, &out)
+// TasksWhere lists every task a filter selects (the children of a
+// parent task, the tasks of an object), a page at a time, newest first;
+// f.Limit, if set, caps how many.
+func (c *Client) TasksWhere(ctx context.Context, f api.TasksFilter) ([]api.Task, error) {
+	out := []api.Task{}
+	want := f.Limit
+	f.Limit = api.MaxPageSize
+	for {
+		page, total, err := c.TasksPage(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if want > 0 && len(out) >= want {
+			return out[:want], nil
+		}
+		if len(page) == 0 || f.Offset+len(page) >= total {
+			return out, nil
+		}
+		f.Offset += len(page)
+	}
+}
+
+// TasksPage lists one page of the tasks a filter selects, and how many it
+// selects in all.
+func (c *Client) TasksPage(ctx context.Context, f api.TasksFilter) (out []api.Task, total int, err error) {
+	path := listPath("/v1/tasks", map[string]string{"target": f.Target, "state": f.State, "parent": f.Parent, "kind": f.Kind}, f.Limit, f.Offset)
+	h, err := c.send(ctx, http.MethodGet, path, nil, "", -1, &out)
+	if err != nil {
+		return nil, 0, err
+	}
+	if total, err = strconv.Atoi(h.Get(api.TotalCountHeader)); err != nil {
+		return nil, 0, fmt.Errorf("list tasks: the reply has no %s header", api.TotalCountHeader)
+	}
+	return out, total, nil
 }
 
 // AuditLog lists audit log entries, newest first.

@@ -27,7 +27,11 @@ func taskToAPI(t model.Task) api.Task {
 
 func (s *Server) listTasks(r *http.Request) (any, error) {
 	q := r.URL.Query()
-	f := store.TaskFilter{TargetID: q.Get("target"), ParentID: q.Get("parent"), Kind: q.Get("kind"), Limit: 500}
+	limit, offset, err := pageOf(q)
+	if err != nil {
+		return nil, err
+	}
+	f := store.TaskFilter{TargetID: q.Get("target"), ParentID: q.Get("parent"), Kind: q.Get("kind"), Limit: limit, Offset: offset}
 	if st := q.Get("state"); st != "" {
 		switch model.TaskState(st) {
 		case model.TaskQueued, model.TaskRunning, model.TaskSucceeded, model.TaskFailed, model.TaskCancelled:
@@ -36,15 +40,15 @@ func (s *Server) listTasks(r *http.Request) (any, error) {
 		}
 		f.States = []model.TaskState{model.TaskState(st)}
 	}
-	tasks, err := s.svc.ListTasks(ctx(r), f)
+	page, err := s.svc.ListTasksPage(ctx(r), f)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]api.Task, 0, len(tasks))
-	for _, t := range tasks {
+	out := make([]api.Task, 0, len(page.Tasks))
+	for _, t := range page.Tasks {
 		out = append(out, taskToAPI(t))
 	}
-	return out, nil
+	return listPage{items: out, total: page.Total, next: nextPage(r, offset, len(out), page.Total)}, nil
 }
 
 func (s *Server) getTask(r *http.Request) (any, error) {
