@@ -38,7 +38,7 @@ type imageUploadParams struct {
 }
 
 func (s *Server) routes() []route {
-	return []route{
+	rs := []route{
 		{method: "POST", path: "/v1/login", op: "postLogin", summary: "Log in and get a session token", public: true,
 			body: api.LoginRequest{}, reply: api.Session{}, status: http.StatusOK, handle: s.postLogin},
 		{method: "GET", path: "/v1/session", op: "getSession", perm: model.PermSession, summary: "Show the current session",
@@ -161,4 +161,6 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/tasks/{id}/wait", op: "waitTask", perm: model.PermSession, summary: "Wait for a task to finish", params: taskWaitParams{}, reply: api.Task{}, status: http.StatusOK, handle: s.waitTask},
 		{method: "DELETE", path: "/v1/tasks/{id}", op: "cancelTask", perm: model.PermSession, summary: "Cancel a task", params: idParam{}, reply: api.Task{}, status: http.StatusOK, handle: s.cancelTask},
 	}
+	rs = append(rs, s.platformRoutes()...)
+	return rs
 }
