@@ -9,7 +9,9 @@ import (
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
-func securityPolicyPath(vm string) string { return "/v1/vms/" + url.PathEscape(vm) + "/security-policy" }
+func securityPolicyPath(vm string) string {
+	return "/v1/vms/" + url.PathEscape(vm) + "/security-policy"
+}
 
 // SecurityPolicy shows a VM's inbound security policy.
 func (c *Client) SecurityPolicy(ctx context.Context, vm string) (out api.SecurityPolicy, err error) {
