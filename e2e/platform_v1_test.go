@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kumo-cloud/kumo/pkg/api"
 	"github.com/kumo-cloud/kumo/pkg/client"
@@ -536,4 +538,67 @@ func TestIAMOnV1(t *testing.T) {
 	if rs, err := c.Roles(ctx, true); err != nil || len(rs) == 0 {
 		t.Errorf("roles of all tenants: %+v %v", rs, err)
 	}
+}
+
+// TestNetworkGuestsOnV1: two stopped VMs joined to a network through /v1
+// reach each other over it once started (their second NIC, at the
+// addresses the network's members list gives), and a VM left off it
+// does not reach them.
+func TestNetworkGuestsOnV1(t *testing.T) {
+	k := startKumo(t)
+	ctx := ctxT(t)
+	c := k.c
+	img := k.uploadGuest("guest")
+	hosts := k.waitHosts(1)
+	if _, err := c.CreateNetwork(ctx, api.NetworksPost{Name: "v1lan01", CIDR: "192.168.77.0/24", Host: hosts[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	var vms []api.VM
+	for _, name := range []string{"lan-a", "lan-b", "lan-off"} {
+		vms = append(vms, k.createVM(api.VMsPost{Name: name, Image: img.ID, MemoryMiB: 128}))
+	}
+	var members []api.NetworkMember
+	for _, vm := range vms[:2] {
+		ms, err := c.AddNetworkMember(ctx, "v1lan01", vm.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		members = ms
+	}
+	addr := map[string]string{}
+	for _, m := range members {
+		addr[m.VM] = m.Address
+	}
+	if addr[vms[0].ID] != "192.168.77.2" || addr[vms[1].ID] != "192.168.77.3" {
+		t.Fatalf("members: %+v", members)
+	}
+	addr[vms[2].ID] = "192.168.77.9" // on eth1, but on no network
+	for _, vm := range vms {
+		k.action(vm, "start")
+	}
+	for _, vm := range vms {
+		k.waitSerial(vm, "KUMO-GUEST-READY", 1)
+		script := "ip addr add " + addr[vm.ID] + "/24 dev eth1 && ip link set eth1 up"
+		if vm.ID == vms[2].ID {
+			// No second NIC: the VM is on no network.
+			if code, out := k.guestExec(vm, "ip link show eth1"); code == 0 {
+				t.Errorf("the VM on no network has eth1: %s", out)
+			}
+			continue
+		}
+		if code, out := k.guestExec(vm, script); code != 0 {
+			t.Fatalf("configure eth1 of %s: exit %d: %s", vm.Name, code, out)
+		}
+	}
+	// The guest's static busybox wget crashes; nc speaks HTTP well enough.
+	fetch := `printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 192.168.77.3 80`
+	eventually(t, 30*time.Second, "lan-a reaches lan-b's web server over the network", func() (bool, string) {
+		_, out := k.guestExec(vms[0], fetch)
+		return strings.Contains(out, "kumo-guest"), out
+	})
+	if _, out := k.guestExec(vms[2], fetch); strings.Contains(out, "kumo-guest") {
+		t.Errorf("lan-off reaches lan-b: %q", out)
+	}
+	// A running VM stays on its network until it is stopped.
+	refusedWith(t, "taking a running VM off", c.RemoveNetworkMember(ctx, "v1lan01", "lan-a"), http.StatusConflict, "")
 }
