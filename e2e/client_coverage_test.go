@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -305,6 +306,11 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	must("delete group", c.DeleteGroup(ctx, "covgroup", false))
 	must("delete role", c.DeleteRole(ctx, "covrole", false))
 	must("delete user", c.DeleteUser(ctx, "covuser"))
+	evCtx, evCancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	if err := c.Events(evCtx, func(api.Event) {}); err != context.DeadlineExceeded {
+		t.Errorf("events: %v", err)
+	}
+	evCancel()
 
 	del, err := c.DeleteVM(ctx, "cov1")
 	must("delete VM", err)

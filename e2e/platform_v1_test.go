@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -601,4 +602,82 @@ func TestNetworkGuestsOnV1(t *testing.T) {
 	}
 	// A running VM stays on its network until it is stopped.
 	refusedWith(t, "taking a running VM off", c.RemoveNetworkMember(ctx, "v1lan01", "lan-a"), http.StatusConflict, "")
+}
+
+// eventStream reads a client's /v1/events into a channel until the test
+// ends.
+func eventStream(t *testing.T, c *client.Client) <-chan api.Event {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ch := make(chan api.Event, 100)
+	opened := make(chan struct{})
+	go func() {
+		close(opened)
+		c.Events(ctx, func(ev api.Event) { ch <- ev })
+	}()
+	<-opened
+	return ch
+}
+
+// nextEvent waits for an event that match accepts, failing the test
+// after timeout; it returns the events passed over on the way.
+func nextEvent(t *testing.T, ch <-chan api.Event, what string, match func(api.Event) bool) (api.Event, []api.Event) {
+	t.Helper()
+	var passed []api.Event
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case ev := <-ch:
+			if match(ev) {
+				return ev, passed
+			}
+			passed = append(passed, ev)
+		case <-deadline:
+			t.Fatalf("no event: %s (saw %+v)", what, passed)
+		}
+	}
+}
+
+// TestEventsOnV1: GET /v1/events streams each finished task and the VM
+// state it leaves, to those who may see them only.
+func TestEventsOnV1(t *testing.T) {
+	k := startKumo(t)
+	ctx := ctxT(t)
+	img := k.uploadPublicGuest("guest")
+	acme := tenantClient(t, k, "acme")
+	refusedWith(t, "events without a session", client.New(k.c.BaseURL, "").Events(ctx, func(api.Event) {}), http.StatusUnauthorized, "")
+
+	adminEvents := eventStream(t, k.c)
+	acmeEvents := eventStream(t, acme)
+	time.Sleep(200 * time.Millisecond) // both streams are open
+
+	created, err := k.c.CreateVM(ctx, api.VMsPost{Name: "evented", Image: img.ID, MemoryMiB: 128, Start: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := nextEvent(t, adminEvents, "the admin's create task", func(ev api.Event) bool {
+		return ev.Type == "task" && ev.Task.ID == created.Task.ID
+	})
+	if ev.Task.State != "succeeded" {
+		t.Errorf("create task event: %+v", ev.Task)
+	}
+	vmEv, _ := nextEvent(t, adminEvents, "the VM after its create", func(ev api.Event) bool { return ev.Type == "vm" && ev.VM.ID == created.VM.ID })
+	if vmEv.VM.Name != "evented" {
+		t.Errorf("VM event: %+v", vmEv.VM)
+	}
+
+	// acme sees its own task, and nothing of the admin's before it.
+	mine, err := acme.CreateVM(ctx, api.VMsPost{Name: "acme-vm", Image: img.ID, MemoryMiB: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, passed := nextEvent(t, acmeEvents, "acme's create task", func(ev api.Event) bool { return ev.Type == "task" && ev.Task.ID == mine.Task.ID })
+	for _, ev := range passed {
+		if ev.Task != nil && ev.Task.TargetID == created.VM.ID || ev.VM != nil && ev.VM.ID == created.VM.ID {
+			t.Errorf("acme saw the admin's VM: %+v", ev)
+		}
+	}
+	// The admin sees every task, acme's too.
+	nextEvent(t, adminEvents, "acme's create task, for the admin", func(ev api.Event) bool { return ev.Type == "task" && ev.Task.ID == mine.Task.ID })
 }

@@ -52,7 +52,7 @@ type (
 
 // platformRoutes serve the platform's objects: networks, address pools,
 // storage pools, templates, security groups and VM security policies,
-// users, groups and roles.
+// users, groups and roles, and the event stream.
 func (s *Server) platformRoutes() []route {
 	return []route{
 		{method: "GET", path: "/v1/networks", op: "listNetworks", perm: model.PermNetworkRead, summary: "List networks (LANs between VMs of one host)",
@@ -191,5 +191,9 @@ func (s *Server) platformRoutes() []route {
 			params: idParam{}, body: api.RolePatch{}, reply: api.Role{}, status: http.StatusOK, handle: s.patchRole},
 		{method: "DELETE", path: "/v1/roles/{id}", op: "deleteRole", perm: model.PermRoleDelete, summary: "Delete a role",
 			params: deleteRoleParams{}, status: http.StatusNoContent, handle: s.deleteRole},
+
+		{method: "GET", path: "/v1/events", op: "streamEvents", perm: model.PermSession,
+			summary: "Stream finished tasks and the VM states they leave (text/event-stream; each data line is an Event)",
+			reply:   api.Event{}, status: http.StatusOK, eventStream: true, stream: s.streamEvents},
 	}
 }
