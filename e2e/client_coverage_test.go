@@ -306,6 +306,10 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	must("delete group", c.DeleteGroup(ctx, "covgroup", false))
 	must("delete role", c.DeleteRole(ctx, "covrole", false))
 	must("delete user", c.DeleteUser(ctx, "covuser"))
+	_, err = c.Visibility(ctx)
+	must("visibility", err)
+	_, err = c.SetVisibility(ctx, api.Visibility{})
+	must("set visibility", err)
 	evCtx, evCancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	if err := c.Events(evCtx, func(api.Event) {}); err != context.DeadlineExceeded {
 		t.Errorf("events: %v", err)

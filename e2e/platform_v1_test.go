@@ -681,3 +681,60 @@ func TestEventsOnV1(t *testing.T) {
 	// The admin sees every task, acme's too.
 	nextEvent(t, adminEvents, "acme's create task, for the admin", func(ev api.Event) bool { return ev.Type == "task" && ev.Task.ID == mine.Task.ID })
 }
+
+// TestVisibilityOnV1: a group's visibility, set through /v1 by one
+// member, lets the members see each other's VMs.
+func TestVisibilityOnV1(t *testing.T) {
+	k := startKumo(t)
+	ctx := ctxT(t)
+	c := k.c
+	img := k.uploadPublicGuest("guest")
+	if _, err := c.CreateRole(ctx, api.RolesPost{Name: "member", Statements: []api.Statement{{Effect: "allow",
+		Actions: []string{"vm:read", "vm:create", "image:read", "pool:read", "visibility:update"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateGroup(ctx, api.GroupsPost{Name: "team", Roles: []string{"member"}}); err != nil {
+		t.Fatal(err)
+	}
+	login := func(name string, groups ...string) *client.Client {
+		t.Helper()
+		if _, err := c.CreateUser(ctx, api.UsersPost{Name: name, Password: name + "-passw0rd", Groups: groups}); err != nil {
+			t.Fatal(err)
+		}
+		uc := client.New(k.c.BaseURL, "")
+		if _, err := uc.Login(ctx, name, name+"-passw0rd"); err != nil {
+			t.Fatal(err)
+		}
+		return uc
+	}
+	ann, ben, carl := login("ann", "team"), login("ben", "team"), login("carl")
+	created, err := ben.CreateVM(ctx, api.VMsPost{Name: "bens-vm", Image: img.ID, MemoryMiB: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.mustTask(created.Task)
+	_, err = ann.VM(ctx, "bens-vm")
+	refusedWith(t, "ann reads ben's VM before sharing", err, http.StatusNotFound, "")
+	if v, err := ann.Visibility(ctx); err != nil || v.Instances {
+		t.Errorf("visibility before: %+v %v", v, err)
+	}
+	if v, err := ann.SetVisibility(ctx, api.Visibility{Instances: true}); err != nil || !v.Instances {
+		t.Fatalf("ann shares VMs: %+v %v", v, err)
+	}
+	if v, err := ben.Visibility(ctx); err != nil || !v.Instances {
+		t.Errorf("ben's view of the group's visibility: %+v %v", v, err)
+	}
+	if vm, err := ann.VM(ctx, "bens-vm"); err != nil || vm.ID != created.VM.ID {
+		t.Errorf("ann reads ben's VM after sharing: %+v %v", vm, err)
+	}
+	if g, err := c.Group(ctx, "team"); err != nil || !g.Visibility.Instances {
+		t.Errorf("the group shows its visibility: %+v %v", g, err)
+	}
+	_, err = carl.SetVisibility(ctx, api.Visibility{Instances: true})
+	refusedWith(t, "carl, without the permission, sets visibility", err, http.StatusForbidden, "")
+	if err := c.BindUserRole(ctx, "carl", "member"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = carl.SetVisibility(ctx, api.Visibility{Instances: true})
+	refusedWith(t, "carl, in no group, sets visibility", err, http.StatusConflict, "")
+}

@@ -128,12 +128,61 @@ func groupCmd(g *globals) *cobra.Command {
 			})
 		},
 	})
-	cmd.AddCommand(create, set, list, del, member, &cobra.Command{
+	cmd.AddCommand(create, set, list, del, member, groupVisibilityCmd(g), &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a user group with its roles and members",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return show(g.client().Group(cmd.Context(), args[0]))
+		},
+	})
+	return cmd
+}
+
+func groupVisibilityCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "visibility", Short: "What the members of your (first) user group see of each other's objects"}
+	show := func(v api.Visibility, err error) error {
+		if err != nil {
+			return err
+		}
+		return g.print(v, func(w *tabwriter.Writer) {
+			fmt.Fprintln(w, "VMS\tDISK IMAGES\tMEDIA IMAGES")
+			fmt.Fprintf(w, "%t\t%t\t%t\n", v.Instances, v.DiskImages, v.MediaImages)
+		})
+	}
+	var want api.Visibility
+	set := &cobra.Command{
+		Use:   "set [--vms] [--disk-images] [--media-images]",
+		Short: "Share kinds of objects among your group's members (flags not given stay)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := g.client()
+			v, err := c.Visibility(cmd.Context())
+			if err != nil {
+				return err
+			}
+			f := cmd.Flags()
+			if f.Changed("vms") {
+				v.Instances = want.Instances
+			}
+			if f.Changed("disk-images") {
+				v.DiskImages = want.DiskImages
+			}
+			if f.Changed("media-images") {
+				v.MediaImages = want.MediaImages
+			}
+			return show(c.SetVisibility(cmd.Context(), v))
+		},
+	}
+	set.Flags().BoolVar(&want.Instances, "vms", false, "members see each other's VMs")
+	set.Flags().BoolVar(&want.DiskImages, "disk-images", false, "members see each other's disk images")
+	set.Flags().BoolVar(&want.MediaImages, "media-images", false, "members see each other's ISO images")
+	cmd.AddCommand(set, &cobra.Command{
+		Use:   "show",
+		Short: "Show your group's visibility",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return show(g.client().Visibility(cmd.Context()))
 		},
 	})
 	return cmd

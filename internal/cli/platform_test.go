@@ -12,7 +12,7 @@ func TestPlatformCommandsRefuseUnknown(t *testing.T) {
 	for _, args := range [][]string{
 		{"network", "lst"}, {"address-pool", "range", "lst"}, {"storage-pool", "x"}, {"template", "x"},
 		{"security-group", "rule", "x"}, {"vm", "security-policy", "x"}, {"vm", "security-policy", "rule", "x"},
-		{"user", "x"}, {"group", "member", "x"}, {"role", "x"},
+		{"user", "x"}, {"group", "member", "x"}, {"group", "visibility", "x"}, {"role", "x"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := Execute(args, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), `unknown command "`+args[len(args)-1]+`"`) {

@@ -87,6 +87,8 @@ type Group struct {
 	Members []string `json:"members" example:"[\"pam\"]"`
 	// MemberCount is how many users it has.
 	MemberCount int `json:"member_count" example:"1"`
+	// Visibility is what its members see of each other's objects.
+	Visibility Visibility `json:"visibility"`
 	// CreatedAt is when it was made.
 	CreatedAt time.Time `json:"created_at" example:"2026-12-04T10:00:00Z"`
 	// UpdatedAt is when it last changed.
@@ -166,4 +168,15 @@ type RolePatch struct {
 	Description *string `json:"description,omitempty" example:"starts, stops and reboots VMs"`
 	// Statements replace the role's statements.
 	Statements *[]Statement `json:"statements,omitempty"`
+}
+
+// Visibility says which objects of the other members of a user group its
+// members see and use (a user always sees its own).
+type Visibility struct {
+	// Instances shares the members' VMs.
+	Instances bool `json:"instances" example:"true"`
+	// DiskImages shares the members' disk images.
+	DiskImages bool `json:"disk_images" example:"false"`
+	// MediaImages shares the members' ISO images.
+	MediaImages bool `json:"media_images" example:"false"`
 }

@@ -60,3 +60,15 @@ func (c *Client) AddGroupMember(ctx context.Context, id, user string) error {
 func (c *Client) RemoveGroupMember(ctx context.Context, id, user string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/groups/"+url.PathEscape(id)+"/members/"+url.PathEscape(user), nil, nil)
 }
+
+// Visibility shows what the members of the caller's (first) user group
+// see of each other's objects.
+func (c *Client) Visibility(ctx context.Context) (out api.Visibility, err error) {
+	return out, c.do(ctx, http.MethodGet, "/v1/visibility", nil, &out)
+}
+
+// SetVisibility sets what the members of the caller's (first) user group
+// see of each other's objects.
+func (c *Client) SetVisibility(ctx context.Context, v api.Visibility) (out api.Visibility, err error) {
+	return out, c.do(ctx, http.MethodPut, "/v1/visibility", v, &out)
+}

@@ -10,7 +10,7 @@ import (
 
 func groupToAPI(g model.UserGroup) api.Group {
 	out := api.Group{ID: g.ID, Name: g.Name, Display: g.Display, Description: g.Description, Tenant: g.TenantID, Roles: g.Roles,
-		Members: g.Members, MemberCount: g.MemberCount, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+		Members: g.Members, MemberCount: g.MemberCount, Visibility: visibilityToAPI(g.Visibility), CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 	if out.Roles == nil {
 		out.Roles = []string{}
 	}
@@ -96,4 +96,27 @@ func (s *Server) groupMember(remove bool) func(r *http.Request) (any, error) {
 		}
 		return nil, s.svc.AddGroupMember(ctx(r), r.PathValue("id"), r.PathValue("user"))
 	}
+}
+
+func visibilityToAPI(v model.Visibility) api.Visibility {
+	return api.Visibility{Instances: v.Instances, DiskImages: v.DiskImages, MediaImages: v.MediaImages}
+}
+
+func (s *Server) getVisibility(r *http.Request) (any, error) {
+	v, err := s.svc.GetVisibility(ctx(r))
+	if err != nil {
+		return nil, err
+	}
+	return visibilityToAPI(v), nil
+}
+
+func (s *Server) putVisibility(r *http.Request) (any, error) {
+	var req api.Visibility
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	if err := s.svc.SetVisibility(ctx(r), model.Visibility{Instances: req.Instances, DiskImages: req.DiskImages, MediaImages: req.MediaImages}); err != nil {
+		return nil, err
+	}
+	return s.getVisibility(r)
 }

@@ -180,6 +180,10 @@ func (s *Server) platformRoutes() []route {
 			params: groupMemberParams{}, status: http.StatusNoContent, handle: s.groupMember(false)},
 		{method: "DELETE", path: "/v1/groups/{id}/members/{user}", op: "removeGroupMember", perm: model.PermGroupUpdate, summary: "Take a user out of a user group",
 			params: groupMemberParams{}, status: http.StatusNoContent, handle: s.groupMember(true)},
+		{method: "GET", path: "/v1/visibility", op: "getVisibility", perm: model.PermSession, summary: "Show what the members of the caller's (first) user group see of each other's objects",
+			reply: api.Visibility{}, status: http.StatusOK, handle: s.getVisibility},
+		{method: "PUT", path: "/v1/visibility", op: "putVisibility", perm: model.PermVisibilityUpdate, summary: "Set what the members of the caller's (first) user group see of each other's objects",
+			body: api.Visibility{}, reply: api.Visibility{}, status: http.StatusOK, handle: s.putVisibility},
 
 		{method: "GET", path: "/v1/roles", op: "listRoles", perm: model.PermRoleRead, summary: "List roles",
 			params: allTenantsParams{}, reply: []api.Role{}, status: http.StatusOK, handle: s.listRoles},
