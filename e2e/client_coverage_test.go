@@ -181,6 +181,8 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	// Platform objects (task B): every route of networks, address pools,
 	// storage pools, templates, security groups and policies, users,
 	// groups and roles.
+	_, err = c.UpdatePool(ctx, "default", api.PoolPatch{Description: new("where cov1 runs")})
+	must("update pool", err)
 	covHosts, err := c.Hosts(ctx)
 	must("hosts", err)
 	_, err = c.CreateNetwork(ctx, api.NetworksPost{Name: "covnet1", CIDR: "192.168.70.0/24", Host: covHosts[0].ID})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -737,4 +739,66 @@ func TestVisibilityOnV1(t *testing.T) {
 	}
 	_, err = carl.SetVisibility(ctx, api.Visibility{Instances: true})
 	refusedWith(t, "carl, in no group, sets visibility", err, http.StatusConflict, "")
+}
+
+// TestPoolsGuestOnV1: a compute pool set, through /v1, to use a storage
+// pool and an address pool puts its VMs' disks in the storage pool's
+// directory and gives the guest the first free address of the range.
+func TestPoolsGuestOnV1(t *testing.T) {
+	k := startKumo(t)
+	ctx := ctxT(t)
+	c := k.c
+	img := k.uploadGuest("guest")
+	disks := t.TempDir()
+	if _, err := c.CreateStoragePool(ctx, api.StoragePoolsPost{Name: "disks", Target: disks}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateAddressPool(ctx, api.AddressPoolsPost{Name: "office", Gateway: "172.31.7.1", DNS: []string{"172.31.7.1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddAddressRange(ctx, "office", api.AddressRangesPost{Start: "172.31.7.10", End: "172.31.7.11", Netmask: "255.255.255.0"}); err != nil {
+		t.Fatal(err)
+	}
+	nosuch := "nosuch"
+	_, err := c.UpdatePool(ctx, "default", api.PoolPatch{AddressPool: &nosuch})
+	refusedWith(t, "an address pool that does not exist", err, http.StatusBadRequest, "address_pool")
+	storage, addresses := "disks", "office"
+	p, err := c.UpdatePool(ctx, "default", api.PoolPatch{StoragePool: &storage, AddressPool: &addresses})
+	if err != nil || p.StoragePool != "disks" || p.AddressPool != "office" {
+		t.Fatalf("pool: %+v %v", p, err)
+	}
+
+	vm := k.createVM(api.VMsPost{Name: "addressed", Image: img.ID, MemoryMiB: 128})
+	if _, err := os.Stat(filepath.Join(disks, vm.ID, "root.qcow2")); err != nil {
+		t.Errorf("the disk is not in the storage pool: %v", err)
+	}
+	ap, err := c.AddressPool(ctx, "office")
+	if err != nil || ap.Allocated != 1 || ap.Allocations[0].VM != vm.ID || ap.Allocations[0].Address != "172.31.7.10" {
+		t.Fatalf("address pool: %+v %v", ap, err)
+	}
+	if rg, err := c.AddressRange(ctx, "office", "172.31.7.10"); err != nil || len(rg.Allocations) != 1 {
+		t.Errorf("range: %+v %v", rg, err)
+	}
+	k.action(vm, "start")
+	k.waitSerial(vm, "KUMO-GUEST-IP 172.31.7.10", 1)
+
+	empty := ""
+	_, err = c.UpdatePool(ctx, "default", api.PoolPatch{AddressPool: &empty})
+	refusedWith(t, "changing the address pool of a pool with VMs", err, http.StatusConflict, "")
+	refusedWith(t, "removing a range in use", c.RemoveAddressRange(ctx, "office", "172.31.7.10"), http.StatusConflict, "")
+	_, err = c.UpdateStoragePool(ctx, "disks", api.StoragePoolsPost{Target: t.TempDir()})
+	refusedWith(t, "moving a storage pool that holds disks", err, http.StatusConflict, "")
+	refusedWith(t, "deleting a storage pool in use", c.DeleteStoragePool(ctx, "disks"), http.StatusConflict, "")
+
+	del, err := c.DeleteVM(ctx, vm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.mustTask(del)
+	if _, err := c.UpdatePool(ctx, "default", api.PoolPatch{AddressPool: &empty, StoragePool: &empty}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveAddressRange(ctx, "office", "172.31.7.10"); err != nil {
+		t.Errorf("removing the range once free: %v", err)
+	}
 }

@@ -55,6 +55,9 @@ type (
 // users, groups and roles, and the event stream.
 func (s *Server) platformRoutes() []route {
 	return []route{
+		{method: "PATCH", path: "/v1/pools/{id}", op: "patchPool", perm: model.PermPoolUpdate, summary: "Change a pool's description, storage pool or address pool",
+			params: idParam{}, body: api.PoolPatch{}, reply: api.Pool{}, status: http.StatusOK, handle: s.patchPool},
+
 		{method: "GET", path: "/v1/networks", op: "listNetworks", perm: model.PermNetworkRead, summary: "List networks (LANs between VMs of one host)",
 			reply: []api.Network{}, status: http.StatusOK, handle: s.listNetworks},
 		{method: "POST", path: "/v1/networks", op: "createNetwork", perm: model.PermNetworkCreate, summary: "Create a network on a host",
