@@ -238,7 +238,7 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	must("update template", err)
 	must("delete template", c.DeleteTemplate(ctx, "covtpl"))
 
-	_, err = c.CreateSecurityGroup(ctx, api.SecurityGroupsPost{Name: "covsg", Enabled: true, DefaultAction: "reject"})
+	_, err = c.CreateSecurityGroup(ctx, api.SecurityGroupsPost{Name: "covsg", DefaultAction: "reject"})
 	must("create security group", err)
 	_, err = c.SecurityGroups(ctx, api.SecurityGroupsFilter{Enabled: true})
 	must("security groups", err)

@@ -254,6 +254,16 @@ func TestPlatformObjectsOnV1(t *testing.T) {
 		if got, err := c.Template(ctx, "linux-sata"); err != nil || got.DiskBus != "sata" {
 			t.Errorf("get: %+v %v", got, err)
 		}
+		// A template in use stays.
+		used := k.createVM(api.VMsPost{Name: "templated", Image: img.ID, MemoryMiB: 128, Template: "linux-sata"})
+		refusedWith(t, "deleting a template in use", c.DeleteTemplate(ctx, "linux-sata"), http.StatusConflict, "")
+		_, err = c.CreateVM(ctx, api.VMsPost{Name: "untemplated", Image: img.ID, MemoryMiB: 128, Template: "nosuch"})
+		refusedWith(t, "a VM of no template", err, http.StatusNotFound, "")
+		del, err := c.DeleteVM(ctx, used.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.mustTask(del)
 		// A tenant may read templates, not make them.
 		if ts, err := acme.Templates(ctx); err != nil || len(ts) != 1 {
 			t.Errorf("acme's list: %+v %v", ts, err)
@@ -268,8 +278,8 @@ func TestPlatformObjectsOnV1(t *testing.T) {
 	})
 
 	t.Run("security groups", func(t *testing.T) {
-		g, err := c.CreateSecurityGroup(ctx, api.SecurityGroupsPost{Name: "web", Description: "HTTP only", Enabled: true, DefaultAction: "reject"})
-		if err != nil || g.Owner != "admin" || len(g.Rules) != 0 || g.DefaultAction != "reject" {
+		g, err := c.CreateSecurityGroup(ctx, api.SecurityGroupsPost{Name: "web", Description: "HTTP only", DefaultAction: "reject"})
+		if err != nil || g.Owner != "admin" || len(g.Rules) != 0 || g.DefaultAction != "reject" || !g.Enabled {
 			t.Fatalf("create: %+v %v", g, err)
 		}
 		_, err = c.CreateSecurityGroup(ctx, api.SecurityGroupsPost{Name: "web"})
@@ -309,8 +319,8 @@ func TestPlatformObjectsOnV1(t *testing.T) {
 		if gs, err := acme.SecurityGroups(ctx, api.SecurityGroupsFilter{}); err != nil || len(gs) != 0 {
 			t.Errorf("acme's list: %+v %v", gs, err)
 		}
-		if g, err = c.UpdateSecurityGroup(ctx, "web", api.SecurityGroupsPost{Name: "web2", Enabled: true, Global: true, DefaultAction: "reject"}); err != nil ||
-			!g.Global || g.Name != "web2" || len(g.Rules) != 1 {
+		if g, err = c.UpdateSecurityGroup(ctx, "web", api.SecurityGroupsPost{Name: "web2", Enabled: new(false), Global: true, DefaultAction: "reject"}); err != nil ||
+			!g.Global || g.Enabled || g.Name != "web2" || len(g.Rules) != 1 {
 			t.Errorf("update: %+v %v", g, err)
 		}
 		if gs, err := acme.SecurityGroups(ctx, api.SecurityGroupsFilter{Global: true}); err != nil || len(gs) != 1 || gs[0].Name != "web2" {
@@ -330,6 +340,26 @@ func TestPlatformObjectsOnV1(t *testing.T) {
 	})
 
 	t.Run("VM security policy", func(t *testing.T) {
+		// A VM made with a group starts with a copy of its rules; a group
+		// that lets traffic in cannot be enforced.
+		if _, err := c.CreateSecurityGroup(ctx, api.SecurityGroupsPost{Name: "closed", DefaultAction: "reject"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.AddSecurityGroupRule(ctx, "closed", api.SecurityRule{Action: "reject", Protocol: "tcp", ToPort: 3389}); err != nil {
+			t.Fatal(err)
+		}
+		k.createVM(api.VMsPost{Name: "closed-vm", Image: img.ID, MemoryMiB: 128, SecurityGroup: "closed"})
+		if p, err := c.SecurityPolicy(ctx, "closed-vm"); err != nil || len(p.Rules) != 1 || p.Rules[0].ToPort != 3389 {
+			t.Errorf("policy from the group: %+v %v", p, err)
+		}
+		if _, err := c.CreateSecurityGroup(ctx, api.SecurityGroupsPost{Name: "open", DefaultAction: "accept"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.CreateVM(ctx, api.VMsPost{Name: "open-vm", Image: img.ID, MemoryMiB: 128, SecurityGroup: "open"})
+		refusedWith(t, "a VM of an accepting group", err, http.StatusConflict, "")
+		_, err = c.CreateVM(ctx, api.VMsPost{Name: "open-vm", Image: img.ID, MemoryMiB: 128, SecurityGroup: "nosuch"})
+		refusedWith(t, "a VM of no group", err, http.StatusNotFound, "")
+
 		k.createVM(api.VMsPost{Name: "guarded", Image: img.ID, MemoryMiB: 128})
 		p, err := c.SecurityPolicy(ctx, "guarded")
 		if err != nil || p.DefaultAction != "reject" || len(p.Rules) != 0 {

@@ -117,26 +117,28 @@ func securityGroupCmd(g *globals) *cobra.Command {
 			ruleTable(w, sg.Rules)
 		})
 	}
-	settingsFlags := func(c *cobra.Command, req *api.SecurityGroupsPost) {
+	settingsFlags := func(c *cobra.Command, req *api.SecurityGroupsPost, enabled *bool) {
 		c.Flags().StringVar(&req.Description, "description", "", "free text")
 		c.Flags().StringVar(&req.DefaultAction, "default-action", "", "accept (default) or reject")
 		c.Flags().StringVar(&req.Owner, "owner", "", "user it belongs to (default: you)")
 		c.Flags().StringVar(&req.Group, "group", "", "user group it is shared in")
-		c.Flags().BoolVar(&req.Enabled, "enabled", true, "may be used for new VMs")
+		c.Flags().BoolVar(enabled, "enabled", true, "may be used for new VMs")
 		c.Flags().BoolVar(&req.Global, "global", false, "seen by everyone")
 	}
 	var req api.SecurityGroupsPost
+	var enabled bool
 	create := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a security group without rules",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req.Name = args[0]
+			req.Name, req.Enabled = args[0], &enabled
 			return show(g.client().CreateSecurityGroup(cmd.Context(), req))
 		},
 	}
-	settingsFlags(create, &req)
+	settingsFlags(create, &req, &enabled)
 	var upd api.SecurityGroupsPost
+	var updEnabled bool
 	set := &cobra.Command{
 		Use:   "set NAME [flags]",
 		Short: "Change a security group's settings (settings not given stay)",
@@ -148,7 +150,7 @@ func securityGroupCmd(g *globals) *cobra.Command {
 				return err
 			}
 			next := api.SecurityGroupsPost{Name: cur.Name, Description: cur.Description, Owner: cur.Owner, Group: cur.Group,
-				Enabled: cur.Enabled, Global: cur.Global, DefaultAction: cur.DefaultAction}
+				Enabled: &cur.Enabled, Global: cur.Global, DefaultAction: cur.DefaultAction}
 			f := cmd.Flags()
 			if f.Changed("name") {
 				next.Name = upd.Name
@@ -166,7 +168,7 @@ func securityGroupCmd(g *globals) *cobra.Command {
 				next.Group = upd.Group
 			}
 			if f.Changed("enabled") {
-				next.Enabled = upd.Enabled
+				next.Enabled = &updEnabled
 			}
 			if f.Changed("global") {
 				next.Global = upd.Global
@@ -174,7 +176,7 @@ func securityGroupCmd(g *globals) *cobra.Command {
 			return show(c.UpdateSecurityGroup(cmd.Context(), cur.ID, next))
 		},
 	}
-	settingsFlags(set, &upd)
+	settingsFlags(set, &upd, &updEnabled)
 	set.Flags().StringVar(&upd.Name, "name", "", "a new name")
 	var filter api.SecurityGroupsFilter
 	list := &cobra.Command{

@@ -58,8 +58,8 @@ type SecurityGroupsPost struct {
 	Owner string `json:"owner,omitempty" example:"pam"`
 	// Group is the user group it is shared in.
 	Group string `json:"group,omitempty" example:"ops"`
-	// Enabled groups may be used for new VMs.
-	Enabled bool `json:"enabled,omitempty" example:"true"`
+	// Enabled groups may be used for new VMs (default true).
+	Enabled *bool `json:"enabled,omitempty" example:"true"`
 	// Global groups are seen by everyone.
 	Global bool `json:"global,omitempty" example:"false"`
 	// DefaultAction is what happens to packets no rule matches (default

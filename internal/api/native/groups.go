@@ -47,7 +47,11 @@ func (s *Server) createGroup(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.groupByName(r, g.ID)
+	// With its members, if the caller may read groups; else as changed.
+	if full, err := s.svc.GetUserGroup(ctx(r), g.ID); err == nil {
+		g = full
+	}
+	return groupToAPI(g), nil
 }
 
 func (s *Server) groupByName(r *http.Request, idOrName string) (any, error) {
@@ -70,7 +74,11 @@ func (s *Server) patchGroup(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.groupByName(r, g.ID)
+	// With its members, if the caller may read groups; else as changed.
+	if full, err := s.svc.GetUserGroup(ctx(r), g.ID); err == nil {
+		g = full
+	}
+	return groupToAPI(g), nil
 }
 
 func (s *Server) deleteGroup(r *http.Request) (any, error) {

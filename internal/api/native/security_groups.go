@@ -59,10 +59,14 @@ func (s *Server) listSecurityGroups(r *http.Request) (any, error) {
 	return out, nil
 }
 
-// securityGroup finds the group {id} names, by id or else by name among
-// the groups the caller sees (names are unique).
+// securityGroup finds the group {id} names (see securityGroupNamed).
 func (s *Server) securityGroup(r *http.Request) (model.SecurityPolicyGroup, error) {
-	id := r.PathValue("id")
+	return s.securityGroupNamed(r, r.PathValue("id"))
+}
+
+// securityGroupNamed finds a group by id or else by name among the
+// groups the caller sees (names are unique).
+func (s *Server) securityGroupNamed(r *http.Request, id string) (model.SecurityPolicyGroup, error) {
 	g, err := s.svc.GetSecurityPolicyGroup(ctx(r), id)
 	if model.CodeOf(err) != model.CodeNotFound {
 		return g, err
@@ -80,8 +84,9 @@ func (s *Server) securityGroup(r *http.Request) (model.SecurityPolicyGroup, erro
 }
 
 func groupSettings(req api.SecurityGroupsPost) service.SecurityPolicyGroupSettings {
+	enabled := req.Enabled == nil || *req.Enabled
 	return service.SecurityPolicyGroupSettings{Name: req.Name, Description: req.Description, Owner: req.Owner, Group: req.Group,
-		Enabled: req.Enabled, Global: req.Global, DefaultAction: req.DefaultAction}
+		Enabled: enabled, Global: req.Global, DefaultAction: req.DefaultAction}
 }
 
 func (s *Server) createSecurityGroup(r *http.Request) (any, error) {

@@ -35,7 +35,11 @@ func (s *Server) createUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.userByName(r, u.Name)
+	// With its groups, if the caller may read users; else as made.
+	if full, err := s.svc.GetUser(ctx(r), u.Name); err == nil {
+		u = full
+	}
+	return userToAPI(u), nil
 }
 
 func (s *Server) userByName(r *http.Request, name string) (any, error) {
