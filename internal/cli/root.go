@@ -62,6 +62,7 @@ func ExecuteWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table, json or yaml")
 	root.AddCommand(serverCmd(g), agentCmd(g), loginCmd(g), logoutCmd(g), vmCmd(g), imageCmd(g), hostCmd(g), taskCmd(g), poolCmd(g), versionCmd(g),
 		tenantCmd(g), priceCmd(g), scheduleCmd(g), ldapCmd(g), auditLogCmd(g))
+	addPlatformCommands(g, root)
 	for group, fn := range map[string]func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective){
 		"vm": g.completeVMs, "image": g.completeImages, "host": g.completeHosts, "pool": g.completePools,
 	} {

@@ -101,6 +101,8 @@ func vmCreateCmd(g *globals) *cobra.Command {
 	f.BoolVar(&req.Start, "start", false, "start the VM once created")
 	f.BoolVar(&noWait, "no-wait", false, "return at once instead of waiting for the task")
 	f.StringVar(&req.Description, "description", "", "free text")
+	f.StringVar(&req.Template, "template", "", "VM template whose device choices it takes")
+	f.StringVar(&req.SecurityGroup, "security-group", "", "security group its security policy starts as a copy of")
 	cmd.MarkFlagRequired("image")
 	return cmd
 }

@@ -10,6 +10,12 @@ type Pool struct {
 	Name string `json:"name" example:"rack-2"`
 	// Description is free text.
 	Description string `json:"description" example:"the GPU room"`
+	// StoragePool is the name of the storage pool its VMs' disks are in;
+	// empty is each host's data directory.
+	StoragePool string `json:"storage_pool" example:"fast-ssd"`
+	// AddressPool is the name of the address pool its VMs take their
+	// addresses from; empty is plain NAT.
+	AddressPool string `json:"address_pool" example:"office"`
 	// CreatedAt is when the pool was made.
 	CreatedAt time.Time `json:"created_at" example:"2026-11-20T09:00:00Z"`
 }
@@ -20,4 +26,21 @@ type PoolsPost struct {
 	Name string `json:"name" required:"true" example:"rack-2"`
 	// Description is free text.
 	Description string `json:"description,omitempty" example:"the GPU room"`
+	// StoragePool is the name of the storage pool for its VMs' disks.
+	StoragePool string `json:"storage_pool,omitempty" example:"fast-ssd"`
+	// AddressPool is the name of the address pool its VMs take their
+	// addresses from.
+	AddressPool string `json:"address_pool,omitempty" example:"office"`
+}
+
+// PoolPatch is the body of PATCH /v1/pools/{id}; absent fields stay. The
+// storage and address pools change only while the pool holds no VMs.
+type PoolPatch struct {
+	// Description is free text.
+	Description *string `json:"description,omitempty" example:"the GPU room, rack 3"`
+	// StoragePool is the name of a storage pool; empty for each host's
+	// data directory.
+	StoragePool *string `json:"storage_pool,omitempty" example:"fast-ssd"`
+	// AddressPool is the name of an address pool; empty for plain NAT.
+	AddressPool *string `json:"address_pool,omitempty" example:"office"`
 }

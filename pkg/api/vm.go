@@ -72,6 +72,11 @@ type VMsPost struct {
 	Start bool `json:"start,omitempty" example:"true"`
 	// OnCrash is what a crash leads to.
 	OnCrash string `json:"on_crash,omitempty" enum:"restart,stop" description:"what a crash leads to (default: restart if auto-start, else stop)" example:"restart"`
+	// Template is the VM template whose device choices it takes.
+	Template string `json:"template,omitempty" description:"template id or name" example:"linux-virtio"`
+	// SecurityGroup is the security group whose rules its security
+	// policy starts as a copy of.
+	SecurityGroup string `json:"security_group,omitempty" description:"security group id or name" example:"web"`
 }
 
 // VMPatch is the body of PATCH /v1/vms/{id}; absent fields stay as they

@@ -40,7 +40,9 @@ func openAPIDocument(routes []route) ([]byte, error) {
 		if rt.body != nil {
 			oc.AddReqStructure(rt.body)
 		}
-		if rt.reply != nil {
+		if rt.reply != nil && rt.eventStream {
+			oc.AddRespStructure(rt.reply, openapi.WithHTTPStatus(rt.status), openapi.WithContentType("text/event-stream"))
+		} else if rt.reply != nil {
 			oc.AddRespStructure(rt.reply, openapi.WithHTTPStatus(rt.status))
 		} else {
 			oc.AddRespStructure(nil, openapi.WithHTTPStatus(rt.status))

@@ -170,5 +170,6 @@ func (s *Server) routes() []route {
 		{method: "DELETE", path: "/v1/tasks/{id}", op: "cancelTask", perm: model.PermSession, summary: "Cancel a task", params: idParam{}, reply: api.Task{}, status: http.StatusOK, handle: s.cancelTask},
 	}
 	rs = append(rs, s.vmDeviceRoutes()...)
+	rs = append(rs, s.platformRoutes()...)
 	return rs
 }

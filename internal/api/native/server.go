@@ -35,6 +35,8 @@ type Server struct {
 	openapi []byte
 	// consoles holds console tickets (POST /v1/vms/{id}/console).
 	consoles *console.Broker
+	// events fans finished tasks out to GET /v1/events.
+	events eventHub
 }
 
 // route declares one endpoint.
@@ -63,6 +65,9 @@ type route struct {
 	// redeems, instead of a session (browsers cannot send headers on a
 	// websocket).
 	ticket bool
+	// eventStream routes answer a text/event-stream whose data are
+	// reply objects (for the OpenAPI document).
+	eventStream bool
 }
 
 // New returns the native API server.

@@ -112,10 +112,18 @@ func (s *Server) createVM(r *http.Request) (any, error) {
 	if req.MemoryMiB < 0 {
 		return nil, model.FieldError("memory_mib", "must be positive")
 	}
+	group := ""
+	if req.SecurityGroup != "" {
+		g, err := s.securityGroupNamed(r, req.SecurityGroup)
+		if err != nil {
+			return nil, err
+		}
+		group = g.ID
+	}
 	vm, t, err := s.svc.CreateVM(ctx(r), service.CreateVMRequest{
 		Name: req.Name, Description: req.Description, Pool: req.Pool, Image: req.Image, Cores: req.Cores,
 		MemoryMiB: req.MemoryMiB, DiskBytes: req.DiskBytes, CloneMode: model.CloneMode(req.CloneMode), Start: req.Start,
-		OnCrash: req.OnCrash,
+		OnCrash: req.OnCrash, Template: req.Template, SecurityPolicyGroup: group,
 	})
 	if err != nil {
 		return nil, err
