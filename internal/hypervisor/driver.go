@@ -222,8 +222,9 @@ type Usage struct {
 	DiskWriteBytes int64 `json:"disk_write_bytes"`
 	DiskReadOps    int64 `json:"disk_read_ops"`
 	DiskWriteOps   int64 `json:"disk_write_ops"`
-	// NetMeasured says the network counters are real: a NIC on QEMU's
-	// user-mode NAT has none a host can read.
+	// NetMeasured says the network counters are known: the guest's agent
+	// reported them (a NIC on QEMU's user-mode NAT has none a host can
+	// read).
 	NetMeasured bool  `json:"net_measured,omitempty"`
 	NetRxBytes  int64 `json:"net_rx_bytes,omitempty"`
 	NetTxBytes  int64 `json:"net_tx_bytes,omitempty"`

@@ -153,8 +153,9 @@ var (
 	descTasks     = prometheus.NewDesc("kumo_tasks", "Tasks in the database by kind and state.", []string{"kind", "state"}, nil)
 	descUp        = prometheus.NewDesc("kumo_census_up", "1 if the last scrape could read the database, else 0.", nil, nil)
 
-	// Per VM, from the heartbeats of its host (QEMU's /proc entry and
-	// QMP query-blockstats); counters since the VM's process started.
+	// Per VM, from the heartbeats of its host (QEMU's /proc entry, QMP
+	// query-blockstats, the guest agent's NIC counters); counters since
+	// the VM's process (or, for NICs, its guest) started.
 	vmLabels       = []string{"vm", "vm_id", "host_id"}
 	descVMCPU      = prometheus.NewDesc("kumo_vm_cpu_seconds_total", "CPU time of the VM's QEMU process.", vmLabels, nil)
 	descVMRSS      = prometheus.NewDesc("kumo_vm_memory_rss_bytes", "Resident memory of the VM's QEMU process.", vmLabels, nil)
@@ -162,8 +163,8 @@ var (
 	descVMWriteB   = prometheus.NewDesc("kumo_vm_disk_written_bytes_total", "Bytes the VM wrote to its disks.", vmLabels, nil)
 	descVMReads    = prometheus.NewDesc("kumo_vm_disk_reads_total", "Read requests of the VM to its disks.", vmLabels, nil)
 	descVMWrites   = prometheus.NewDesc("kumo_vm_disk_writes_total", "Write requests of the VM to its disks.", vmLabels, nil)
-	descVMNetRx    = prometheus.NewDesc("kumo_vm_network_receive_bytes_total", "Bytes the VM's NICs received (VMs on tap devices only).", vmLabels, nil)
-	descVMNetTx    = prometheus.NewDesc("kumo_vm_network_transmit_bytes_total", "Bytes the VM's NICs sent (VMs on tap devices only).", vmLabels, nil)
+	descVMNetRx    = prometheus.NewDesc("kumo_vm_network_receive_bytes_total", "Bytes the VM's NICs received, as its guest agent reports (VMs with one only).", vmLabels, nil)
+	descVMNetTx    = prometheus.NewDesc("kumo_vm_network_transmit_bytes_total", "Bytes the VM's NICs sent, as its guest agent reports (VMs with one only).", vmLabels, nil)
 	descVMSampleAt = prometheus.NewDesc("kumo_vm_usage_age_seconds", "Time since the VM's usage was last reported.", vmLabels, nil)
 )
 

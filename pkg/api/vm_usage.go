@@ -22,11 +22,12 @@ type VMUsage struct {
 	DiskReadOps int64 `json:"disk_read_ops" example:"18432"`
 	// DiskWriteOps counts its write requests.
 	DiskWriteOps int64 `json:"disk_write_ops" example:"2048"`
-	// NetMeasured says the network counters are real: NICs on QEMU's
-	// user-mode NAT have none the host can read.
-	NetMeasured bool `json:"net_measured" example:"false"`
+	// NetMeasured says the network counters are known: the guest's agent
+	// (qemu-guest-agent) reported them, as the guest counts them; without
+	// one they are not known.
+	NetMeasured bool `json:"net_measured" example:"true"`
 	// NetRxBytes is what its NICs received.
-	NetRxBytes int64 `json:"net_rx_bytes" example:"0"`
+	NetRxBytes int64 `json:"net_rx_bytes" example:"52428800"`
 	// NetTxBytes is what its NICs sent.
-	NetTxBytes int64 `json:"net_tx_bytes" example:"0"`
+	NetTxBytes int64 `json:"net_tx_bytes" example:"10485760"`
 }

@@ -85,6 +85,8 @@ type vmState struct {
 	exited    chan struct{}
 	exitedPID int
 	waitErr   error // how it exited, once exited is closed
+	// net holds the NIC counters its guest agent last reported.
+	net netSample
 }
 
 var _ hypervisor.Driver = (*Driver)(nil)

@@ -8,7 +8,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/kumo-cloud/kumo/internal/guestagent"
 	"github.com/kumo-cloud/kumo/internal/hypervisor"
 )
 
@@ -18,16 +20,19 @@ import (
 const clockTicks = 100
 
 // Usage reads the VM's counters: CPU time and resident memory of its
-// QEMU process from /proc, disk traffic from QMP's query-blockstats.
-// User-mode NAT NICs have no counters the host can read; network
-// counters come with tap devices.
+// QEMU process from /proc, disk traffic from QMP's query-blockstats, and
+// NIC traffic as the guest's agent reports it (netCounters): a NIC on
+// user-mode NAT has no counters the host can read.
 func (d *Driver) Usage(ctx context.Context, dir string) (hypervisor.Usage, error) {
 	var u hypervisor.Usage
+	dir, err := absDir(dir)
+	if err != nil {
+		return u, err
+	}
 	pid := livePID(dir)
 	if pid == 0 {
 		return u, fmt.Errorf("VM in %s is not running", dir)
 	}
-	var err error
 	if u.CPUSeconds, err = processCPUSeconds(pid); err != nil {
 		return u, err
 	}
@@ -51,7 +56,74 @@ func (d *Driver) Usage(ctx context.Context, dir string) (hypervisor.Usage, error
 		u.DiskReadOps += s.Stats.RdOperations
 		u.DiskWriteOps += s.Stats.WrOperations
 	}
+	n := d.netCounters(ctx, dir, d.vm(dir))
+	u.NetMeasured, u.NetRxBytes, u.NetTxBytes = n.ok, n.rx, n.tx
 	return u, nil
+}
+
+// The guest agent is asked for NIC counters at most every netPollInterval,
+// with netTimeout: qemu-ga serves one client at a time (a password change
+// must not wait behind heartbeats), and a guest without one must not cost
+// every heartbeat a timeout.
+const (
+	netPollInterval = 10 * time.Second
+	netTimeout      = time.Second
+)
+
+// netSample is the NIC counters a guest agent last reported.
+type netSample struct {
+	at     time.Time // when it was asked (answered or not)
+	ok     bool
+	rx, tx int64
+}
+
+// netCounters returns the guest's NIC counters (every interface but
+// loopback, summed) from guest-network-get-interfaces, asking again once
+// the last answer is netPollInterval old. They are the guest's own
+// figures, so a guest can misstate them; without an agent there are none.
+func (d *Driver) netCounters(ctx context.Context, dir string, v *vmState) netSample {
+	d.mu.Lock()
+	last := v.net
+	d.mu.Unlock()
+	if time.Since(last.at) < netPollInterval {
+		return last
+	}
+	next := netSample{at: time.Now()}
+	defer func() {
+		d.mu.Lock()
+		v.net = next
+		d.mu.Unlock()
+	}()
+	sock := Sockets(dir).GuestAgent
+	if _, err := os.Stat(sock); err != nil {
+		return next
+	}
+	cctx, cancel := context.WithTimeout(ctx, netTimeout)
+	defer cancel()
+	c, err := guestagent.Dial(cctx, sock)
+	if err != nil {
+		return next
+	}
+	defer c.Close()
+	var ifaces []struct {
+		Name  string `json:"name"`
+		Stats *struct {
+			RxBytes int64 `json:"rx-bytes"`
+			TxBytes int64 `json:"tx-bytes"`
+		} `json:"statistics"`
+	}
+	if err := c.Execute(cctx, "guest-network-get-interfaces", nil, &ifaces); err != nil {
+		return next
+	}
+	for _, i := range ifaces {
+		if i.Name == "lo" || i.Stats == nil {
+			continue
+		}
+		next.ok = true
+		next.rx += i.Stats.RxBytes
+		next.tx += i.Stats.TxBytes
+	}
+	return next
 }
 
 // processCPUSeconds is utime + stime of /proc/<pid>/stat.
