@@ -73,6 +73,12 @@ func TestCLIPlatform(t *testing.T) {
 		jobs[0].Enabled || len(jobs[0].Triggers) != 1 || jobs[0].Triggers[0] != trig.ID {
 		t.Errorf("job list: %+v %v", jobs, err)
 	}
+	if out := mustRun("schedule", "job", "list"); !regexp.MustCompile(`nightly\s+sched1\s+snapshot\s+false`).MatchString(out) {
+		t.Errorf("job table (the VM by name):\n%s", out)
+	}
+	if out := mustRun("task", "list", "--kind", "vm.create"); !regexp.MustCompile(`vm\.create\s+succeeded\s+100%\s+sched1\s`).MatchString(out) {
+		t.Errorf("task table (the VM by name):\n%s", out)
+	}
 	mustRun("schedule", "trigger", "remove-job", trig.ID, job.ID)
 	mustRun("schedule", "trigger", "delete", trig.ID)
 	mustRun("schedule", "job", "delete", job.ID)

@@ -57,7 +57,7 @@ func (g *globals) finishTask(ctx context.Context, c *client.Client, t api.Task, 
 			return err
 		}
 	}
-	return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
+	return g.print(t, func(w *tabwriter.Writer) { taskTable(w, g.vmLabels(ctx), t) })
 }
 
 // onTerminal reports whether stderr, where progress goes, is a terminal

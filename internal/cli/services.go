@@ -90,7 +90,7 @@ func scheduleCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(j, func(w *tabwriter.Writer) { jobTable(w, j) })
+			return g.print(j, func(w *tabwriter.Writer) { jobTable(w, g.vmLabels(cmd.Context()), j) })
 		},
 	}
 	createJob.Flags().StringVar(&jobReq.Description, "description", "", "free text")
@@ -102,7 +102,7 @@ func scheduleCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return g.print(j, func(w *tabwriter.Writer) { jobTable(w, j) })
+				return g.print(j, func(w *tabwriter.Writer) { jobTable(w, g.vmLabels(cmd.Context()), j) })
 			},
 		}
 	}
@@ -113,7 +113,7 @@ func scheduleCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(js, func(w *tabwriter.Writer) { jobTable(w, js...) })
+			return g.print(js, func(w *tabwriter.Writer) { jobTable(w, g.vmLabels(cmd.Context()), js...) })
 		},
 	}, setEnabled("enable", "Enable a job", true), setEnabled("disable", "Disable a job", false), &cobra.Command{
 		Use: "delete ID", Short: "Delete a job", Args: cobra.ExactArgs(1),
@@ -184,10 +184,10 @@ func scheduleCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func jobTable(w *tabwriter.Writer, js ...api.ScheduleJob) {
+func jobTable(w *tabwriter.Writer, label func(string) string, js ...api.ScheduleJob) {
 	fmt.Fprintln(w, "NAME\tVM\tACTION\tENABLED\tLAST RESULT\tID")
 	for _, j := range js {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%s\t%s\n", j.Name, j.VM, j.Action, j.Enabled, j.LastResult, j.ID)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%v\t%s\t%s\n", j.Name, label(j.VM), j.Action, j.Enabled, j.LastResult, j.ID)
 	}
 }
 

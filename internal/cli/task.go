@@ -9,10 +9,10 @@ import (
 	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
-func taskTable(w *tabwriter.Writer, tasks ...api.Task) {
+func taskTable(w *tabwriter.Writer, label func(string) string, tasks ...api.Task) {
 	fmt.Fprintln(w, "ID\tKIND\tSTATE\tPROGRESS\tTARGET\tCREATED\tERROR")
 	for _, t := range tasks {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d%%\t%s\t%s\t%s\n", t.ID, t.Kind, t.State, t.Progress, t.TargetID, t.CreatedAt.Local().Format("15:04:05"), t.Error)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d%%\t%s\t%s\t%s\n", t.ID, t.Kind, t.State, t.Progress, label(t.TargetID), t.CreatedAt.Local().Format("15:04:05"), t.Error)
 	}
 }
 
@@ -28,7 +28,7 @@ func taskCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(tasks, func(w *tabwriter.Writer) { taskTable(w, tasks...) })
+			return g.print(tasks, func(w *tabwriter.Writer) { taskTable(w, g.vmLabels(cmd.Context()), tasks...) })
 		},
 	}
 	list.Flags().IntVar(&f.Limit, "limit", 50, "at most this many (0: all)")
@@ -45,7 +45,7 @@ func taskCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
+			return g.print(t, func(w *tabwriter.Writer) { taskTable(w, g.vmLabels(cmd.Context()), t) })
 		},
 	}, &cobra.Command{
 		Use:   "cancel ID",
@@ -56,7 +56,7 @@ func taskCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return g.print(t, func(w *tabwriter.Writer) { taskTable(w, t) })
+			return g.print(t, func(w *tabwriter.Writer) { taskTable(w, g.vmLabels(cmd.Context()), t) })
 		},
 	})
 	return cmd

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -34,6 +35,19 @@ func vmTable(w *tabwriter.Writer, vms ...api.VM) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d MiB\t%s\t%s\t%s\n", v.Name, v.Status, v.PowerState, v.Cores, v.MemoryMiB, humanBytes(v.DiskBytes),
 			nameOr(v.HostName, v.Host), nameOr(v.ImageName, v.Image))
 	}
+}
+
+// vmLabels returns a function that shows a VM id as the VM's name, for
+// tables of objects that refer to VMs (tasks, jobs); ids of other
+// objects, or of VMs the caller does not see, show as they are.
+func (g *globals) vmLabels(ctx context.Context) func(string) string {
+	names := map[string]string{}
+	if vms, err := g.client().VMs(ctx); err == nil {
+		for _, v := range vms {
+			names[v.ID] = v.Name
+		}
+	}
+	return func(id string) string { return nameOr(names[id], id) }
 }
 
 // nameOr is a name for a table, or the id where the name is not known.
