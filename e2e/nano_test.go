@@ -246,6 +246,10 @@ func TestNanoGuestLifecycle(t *testing.T) {
 	if zone.Cells != [2]int{0, 1} || zone.Instances[1] != 1 || zone.MaxCPU == 0 || zone.MaxMemory == 0 {
 		t.Fatalf("zone status: %+v", zone)
 	}
+	// Memory in bytes, as the document's schema says: the one host's.
+	if hosts, err := k.c.Hosts(ctxT(t)); err != nil || len(hosts) != 1 || zone.MaxMemory != hosts[0].MemoryBytes {
+		t.Errorf("zone max_memory %d, want the host's %v bytes (%v)", zone.MaxMemory, hosts, err)
+	}
 	var search struct {
 		Result []struct{ ID string }
 		Total  int

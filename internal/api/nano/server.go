@@ -177,11 +177,12 @@ func (s *Server) wrap(rt route) http.Handler {
 
 // record writes a change made through the API, or refused to a logged-in
 // caller, to the operation log: who, what, and how it ended. Reads are
-// not changes; session keep-alives and log entries written by the caller
-// are left out, as are logins (createSession records those itself).
+// not changes, whatever their method (POST /search/guests/ takes its
+// query as a body); session keep-alives and log entries written by the
+// caller are left out, as are logins (createSession records those itself).
 func (s *Server) record(r *http.Request, rt route, err error) {
 	if r.Method == http.MethodGet || rt.public || rt.path == "/sessions/{session_id}" ||
-		(r.Method == http.MethodPost && rt.path == "/logs/") {
+		(r.Method == http.MethodPost && rt.path == "/logs/") || strings.HasPrefix(rt.path, "/search/") {
 		return
 	}
 	p, ok := service.PrincipalFrom(r.Context())

@@ -7,7 +7,9 @@ import (
 	"github.com/kumo-cloud/kumo/internal/model"
 )
 
-// Units of the status endpoints: memory and disk in MiB; max_cpu is the
+// Units of the status endpoints: memory and disk in bytes, as the
+// document's schema says (the portal's dashboard divides them into MB and
+// GB; MiB showed as "0.01 MB"); max_cpu is the
 // number of CPUs and cpu_usage the number of CPUs busy, both summed over
 // hosts; instances is [stopped, running, lost, migrating]. The I/O speed
 // fields are not measured yet and report 0.
@@ -33,10 +35,10 @@ func (u *usage) addHost(h model.Host) {
 	}
 	u.CPUUsage += h.CPUUsage / 100
 	u.MaxCPU += h.CPUs
-	u.AvailableMemory += h.MemoryAvailableBytes >> 20
-	u.MaxMemory += h.MemoryBytes >> 20
-	u.AvailableDisk += h.DiskFreeBytes >> 20
-	u.MaxDisk += h.DiskBytes >> 20
+	u.AvailableMemory += h.MemoryAvailableBytes
+	u.MaxMemory += h.MemoryBytes
+	u.AvailableDisk += h.DiskFreeBytes
+	u.MaxDisk += h.DiskBytes
 }
 
 func (u *usage) addVM(v model.VM) {

@@ -42,6 +42,11 @@ func (s *Server) getHost(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.oneHost(r, h)
+}
+
+// oneHost answers one host with what its VMs use.
+func (s *Server) oneHost(r *http.Request, h model.Host) (any, error) {
 	usage, err := s.svc.HostUsage(ctx(r))
 	if err != nil {
 		return nil, err
@@ -77,11 +82,7 @@ func (s *Server) putHostMaintenance(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	usage, err := s.svc.HostUsage(ctx(r))
-	if err != nil {
-		return nil, err
-	}
-	return s.hostToAPI(r, h, usage), nil
+	return s.oneHost(r, h)
 }
 
 func (s *Server) evacuateHost(r *http.Request) (any, error) {
