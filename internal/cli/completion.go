@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kumo-cloud/kumo/pkg/api"
 )
 
 // Shell completion of object names (cobra's `kumo completion bash|zsh|fish`
@@ -35,47 +37,31 @@ func (g *globals) completeNames(list func(ctx context.Context) ([]string, error)
 }
 
 func (g *globals) completeVMs(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-	return g.completeNames(func(ctx context.Context) ([]string, error) {
-		vms, err := g.client().VMs(ctx)
-		names := make([]string, 0, len(vms))
-		for _, v := range vms {
-			names = append(names, v.Name)
-		}
-		return names, err
-	})(cmd, args, prefix)
+	return g.completeNames(namesOf(g.client().VMs, func(v api.VM) string { return v.Name }))(cmd, args, prefix)
 }
 
 func (g *globals) completeImages(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-	return g.completeNames(func(ctx context.Context) ([]string, error) {
-		imgs, err := g.client().Images(ctx)
-		names := make([]string, 0, len(imgs))
-		for _, i := range imgs {
-			names = append(names, i.Name)
-		}
-		return names, err
-	})(cmd, args, prefix)
+	return g.completeNames(namesOf(g.client().Images, func(i api.Image) string { return i.Name }))(cmd, args, prefix)
 }
 
 func (g *globals) completeHosts(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-	return g.completeNames(func(ctx context.Context) ([]string, error) {
-		hosts, err := g.client().Hosts(ctx)
-		names := make([]string, 0, len(hosts))
-		for _, h := range hosts {
-			names = append(names, h.Name)
-		}
-		return names, err
-	})(cmd, args, prefix)
+	return g.completeNames(namesOf(g.client().Hosts, func(h api.Host) string { return h.Name }))(cmd, args, prefix)
 }
 
 func (g *globals) completePools(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-	return g.completeNames(func(ctx context.Context) ([]string, error) {
-		pools, err := g.client().Pools(ctx)
-		names := make([]string, 0, len(pools))
-		for _, p := range pools {
-			names = append(names, p.Name)
+	return g.completeNames(namesOf(g.client().Pools, func(p api.Pool) string { return p.Name }))(cmd, args, prefix)
+}
+
+// namesOf turns a client's list call into one of names.
+func namesOf[T any](list func(context.Context) ([]T, error), name func(T) string) func(context.Context) ([]string, error) {
+	return func(ctx context.Context) ([]string, error) {
+		items, err := list(ctx)
+		names := make([]string, 0, len(items))
+		for _, it := range items {
+			names = append(names, name(it))
 		}
 		return names, err
-	})(cmd, args, prefix)
+	}
 }
 
 // flagCompletion completes a flag's value from the server: the flags that

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,8 +41,7 @@ What the guest printed before you attached is in its serial log.`,
 			}
 			defer conn.Close()
 			in := cmd.InOrStdin()
-			f, isFile := in.(*os.File)
-			if isFile && term.IsTerminal(int(f.Fd())) {
+			if f, ok := terminal(in); ok {
 				old, err := term.MakeRaw(int(f.Fd()))
 				if err != nil {
 					return err

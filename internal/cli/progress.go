@@ -63,8 +63,15 @@ func (g *globals) finishTask(ctx context.Context, c *client.Client, t api.Task, 
 // onTerminal reports whether stderr, where progress goes, is a terminal
 // (a bar redrawn in place) rather than a file or pipe (plain lines).
 func (g *globals) onTerminal() bool {
-	f, ok := g.stderr.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	_, ok := terminal(g.stderr)
+	return ok
+}
+
+// terminal returns the file behind a reader or writer if it is a
+// terminal.
+func terminal(v any) (*os.File, bool) {
+	f, ok := v.(*os.File)
+	return f, ok && term.IsTerminal(int(f.Fd()))
 }
 
 // progressBar draws percent as [#####.....].

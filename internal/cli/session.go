@@ -67,7 +67,7 @@ func logoutCmd(g *globals) *cobra.Command {
 // terminal, as it comes from a pipe.
 func (g *globals) readPassword(cmd *cobra.Command, prompt string) (string, error) {
 	fmt.Fprint(g.stderr, prompt)
-	if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := terminal(cmd.InOrStdin()); ok {
 		pw, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(g.stderr)
 		if err != nil {

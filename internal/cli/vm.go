@@ -144,16 +144,9 @@ owner=pam tenant=ID (a bare word matches names containing it).`,
 				}
 				vms = page
 			} else {
-				// Every page.
-				for {
-					page, total, err := c.VMsPage(cmd.Context(), api.VMsFilter{Filter: f.Filter, Sort: f.Sort, Limit: api.MaxPageSize, Offset: f.Offset + len(vms)})
-					if err != nil {
-						return err
-					}
-					vms = append(vms, page...)
-					if len(page) == 0 || f.Offset+len(vms) >= total {
-						break
-					}
+				var err error
+				if vms, err = c.VMsWhere(cmd.Context(), f); err != nil {
+					return err
 				}
 			}
 			return g.print(vms, func(w *tabwriter.Writer) { vmTable(w, vms...) })

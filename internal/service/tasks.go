@@ -97,15 +97,7 @@ func (s *Service) ListTasksPage(ctx context.Context, f store.TaskFilter) (model.
 	if err != nil {
 		return model.TaskPage{}, err
 	}
-	page := model.TaskPage{Total: len(visible), Tasks: []model.Task{}}
-	if offset < len(visible) {
-		end := len(visible)
-		if limit > 0 {
-			end = min(end, offset+limit)
-		}
-		page.Tasks = visible[offset:end]
-	}
-	return page, nil
+	return model.TaskPage{Tasks: pageOf(visible, offset, limit), Total: len(visible)}, nil
 }
 
 // GetTask returns a task the caller may see.

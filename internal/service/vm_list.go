@@ -70,16 +70,19 @@ func (s *Service) ListVMsPage(ctx context.Context, q model.VMListQuery) (model.V
 	if err != nil {
 		return model.VMPage{}, err
 	}
-	shared := s.sharedWith(ctx, "vm")
-	visible := all[:0]
-	for _, vm := range all {
-		if visibleTo(ctx, model.PermVMRead, vmObject(vm, func() bool { return shared(vm.ID) })) {
-			visible = append(visible, vm)
-		}
+	visible := s.visibleVMs(ctx, all)
+	return model.VMPage{VMs: pageOf(visible, q.Offset, q.Limit), Total: len(visible)}, nil
+}
+
+// pageOf is the page [offset, offset+limit) of items (to the end if limit
+// is 0), never nil, for lists that are cut after a filter in Go.
+func pageOf[T any](items []T, offset, limit int) []T {
+	if offset >= len(items) {
+		return []T{}
 	}
-	page := model.VMPage{Total: len(visible), VMs: []model.VM{}}
-	if q.Offset < len(visible) {
-		page.VMs = visible[q.Offset:min(len(visible), q.Offset+q.Limit)]
+	end := len(items)
+	if limit > 0 {
+		end = min(end, offset+limit)
 	}
-	return page, nil
+	return items[offset:end]
 }

@@ -455,6 +455,11 @@ func (s *Service) ListVMs(ctx context.Context) ([]model.VM, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.visibleVMs(ctx, all), nil
+}
+
+// visibleVMs keeps, in place, the VMs of all that the caller may read.
+func (s *Service) visibleVMs(ctx context.Context, all []model.VM) []model.VM {
 	shared := s.sharedWith(ctx, "vm")
 	visible := all[:0]
 	for _, vm := range all {
@@ -462,7 +467,7 @@ func (s *Service) ListVMs(ctx context.Context) ([]model.VM, error) {
 			visible = append(visible, vm)
 		}
 	}
-	return visible, nil
+	return visible
 }
 
 // GetVM returns a VM by id or name, if the caller may read it.

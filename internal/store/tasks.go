@@ -54,14 +54,7 @@ type TaskFilter struct {
 // ListTasks returns tasks, newest first.
 func (q Queries) ListTasks(ctx context.Context, f TaskFilter) ([]model.Task, error) {
 	where, args := f.where()
-	query := `SELECT ` + taskColumns + ` FROM tasks` + where + " ORDER BY created_at DESC, id"
-	switch {
-	case f.Limit > 0:
-		query += " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(max(f.Offset, 0))
-	case f.Offset > 0:
-		// SQLite takes OFFSET only after a LIMIT; this one is none.
-		query += " LIMIT 9223372036854775807 OFFSET " + strconv.Itoa(f.Offset)
-	}
+	query := `SELECT ` + taskColumns + ` FROM tasks` + where + " ORDER BY created_at DESC, id" + pageClause(f.Limit, f.Offset)
 	return queryAll(ctx, q.q, scanTask, query, args...)
 }
 

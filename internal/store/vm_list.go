@@ -73,9 +73,10 @@ func (f VMFilter) where() (string, []any) {
 		}
 		conds = append(conds, "status IN ("+strings.Join(ph, ", ")+")")
 	}
-	for col, v := range map[string]string{"host_id": f.HostID, "pool_id": f.PoolID, "owner": f.Owner, "tenant_id": f.TenantID} {
-		if v != "" {
-			conds = append(conds, col+" = "+arg(v))
+	// In a fixed order, so that one filter is always the same SQL.
+	for _, c := range []struct{ col, v string }{{"host_id", f.HostID}, {"pool_id", f.PoolID}, {"owner", f.Owner}, {"tenant_id", f.TenantID}} {
+		if c.v != "" {
+			conds = append(conds, c.col+" = "+arg(c.v))
 		}
 	}
 	if len(conds) == 0 {
@@ -95,14 +96,7 @@ func (q Queries) ListVMsFiltered(ctx context.Context, f VMFilter) ([]model.VM, e
 	if f.Desc {
 		dir = "DESC"
 	}
-	query := `SELECT ` + vmColumns + ` FROM vms` + where + ` ORDER BY ` + col + ` ` + dir + `, id ` + dir
-	if f.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, max(f.Offset, 0))
-	} else if f.Offset > 0 {
-		// SQLite takes OFFSET only after a LIMIT; this one is no limit
-		// in either dialect.
-		query += fmt.Sprintf(" LIMIT 9223372036854775807 OFFSET %d", f.Offset)
-	}
+	query := `SELECT ` + vmColumns + ` FROM vms` + where + ` ORDER BY ` + col + ` ` + dir + `, id ` + dir + pageClause(f.Limit, f.Offset)
 	return queryAll(ctx, q.q, q.scanVM, query, args...)
 }
 
@@ -112,4 +106,17 @@ func (q Queries) CountVMsFiltered(ctx context.Context, f VMFilter) (int, error) 
 	var n int
 	err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM vms`+where, args...).Scan(&n)
 	return n, classify(err)
+}
+
+// pageClause is the LIMIT and OFFSET of a list query: none for limit 0
+// and offset 0. SQLite takes OFFSET only after a LIMIT, so an offset
+// without a limit gets the largest one, no limit in either dialect.
+func pageClause(limit, offset int) string {
+	switch {
+	case limit > 0:
+		return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(offset, 0))
+	case offset > 0:
+		return fmt.Sprintf(" LIMIT 9223372036854775807 OFFSET %d", offset)
+	}
+	return ""
 }

@@ -190,34 +190,22 @@ func (c *Client) DeleteImage(ctx context.Context, id string) error {
 
 // VMs lists all VMs the caller sees, a page at a time.
 func (c *Client) VMs(ctx context.Context) ([]api.VM, error) {
-	out := []api.VM{}
-	f := api.VMsFilter{Limit: api.MaxPageSize}
-	for {
-		page, total, err := c.VMsPage(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if len(page) == 0 || len(out) >= total {
-			return out, nil
-		}
-		f.Offset += len(page)
-	}
+	return c.VMsWhere(ctx, api.VMsFilter{})
+}
+
+// VMsWhere lists every VM a filter selects, a page at a time, from
+// f.Offset on; f.Limit, if set, caps how many.
+func (c *Client) VMsWhere(ctx context.Context, f api.VMsFilter) ([]api.VM, error) {
+	return allPages(f.Limit, f.Offset, func(offset int) ([]api.VM, int, error) {
+		f.Limit, f.Offset = api.MaxPageSize, offset
+		return c.VMsPage(ctx, f)
+	})
 }
 
 // VMsPage lists one page of the VMs a filter selects, and how many it
 // selects in all.
-func (c *Client) VMsPage(ctx context.Context, f api.VMsFilter) (out []api.VM, total int, err error) {
-	path := listPath("/v1/vms", map[string]string{"filter": f.Filter, "sort": f.Sort}, f.Limit, f.Offset)
-	h, err := c.send(ctx, http.MethodGet, path, nil, "", -1, &out)
-	if err != nil {
-		return nil, 0, err
-	}
-	total, err = strconv.Atoi(h.Get(api.TotalCountHeader))
-	if err != nil {
-		return nil, 0, fmt.Errorf("list VMs: the reply has no %s header", api.TotalCountHeader)
-	}
-	return out, total, nil
+func (c *Client) VMsPage(ctx context.Context, f api.VMsFilter) ([]api.VM, int, error) {
+	return getPage[api.VM](ctx, c, "VMs", listPath("/v1/vms", map[string]string{"filter": f.Filter, "sort": f.Sort}, f.Limit, f.Offset))
 }
 
 // VM shows one VM.
@@ -256,40 +244,20 @@ func (c *Client) Tasks(ctx context.Context) (out []api.Task, err error) {
 }
 
 // TasksWhere lists every task a filter selects (the children of a
-// parent task, the tasks of an object), a page at a time, newest first;
-// f.Limit, if set, caps how many.
+// parent task, the tasks of an object), a page at a time, newest first,
+// from f.Offset on; f.Limit, if set, caps how many.
 func (c *Client) TasksWhere(ctx context.Context, f api.TasksFilter) ([]api.Task, error) {
-	out := []api.Task{}
-	want := f.Limit
-	f.Limit = api.MaxPageSize
-	for {
-		page, total, err := c.TasksPage(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if want > 0 && len(out) >= want {
-			return out[:want], nil
-		}
-		if len(page) == 0 || f.Offset+len(page) >= total {
-			return out, nil
-		}
-		f.Offset += len(page)
-	}
+	return allPages(f.Limit, f.Offset, func(offset int) ([]api.Task, int, error) {
+		f.Limit, f.Offset = api.MaxPageSize, offset
+		return c.TasksPage(ctx, f)
+	})
 }
 
 // TasksPage lists one page of the tasks a filter selects, and how many it
 // selects in all.
-func (c *Client) TasksPage(ctx context.Context, f api.TasksFilter) (out []api.Task, total int, err error) {
-	path := listPath("/v1/tasks", map[string]string{"target": f.Target, "state": f.State, "parent": f.Parent, "kind": f.Kind}, f.Limit, f.Offset)
-	h, err := c.send(ctx, http.MethodGet, path, nil, "", -1, &out)
-	if err != nil {
-		return nil, 0, err
-	}
-	if total, err = strconv.Atoi(h.Get(api.TotalCountHeader)); err != nil {
-		return nil, 0, fmt.Errorf("list tasks: the reply has no %s header", api.TotalCountHeader)
-	}
-	return out, total, nil
+func (c *Client) TasksPage(ctx context.Context, f api.TasksFilter) ([]api.Task, int, error) {
+	return getPage[api.Task](ctx, c, "tasks",
+		listPath("/v1/tasks", map[string]string{"target": f.Target, "state": f.State, "parent": f.Parent, "kind": f.Kind}, f.Limit, f.Offset))
 }
 
 // AuditLog lists audit log entries, newest first.
@@ -366,4 +334,39 @@ func listPath(base string, params map[string]string, limit, offset int) string {
 // VMUsage shows what a running VM uses, as its host last reported.
 func (c *Client) VMUsage(ctx context.Context, id string) (out api.VMUsage, err error) {
 	return out, c.do(ctx, http.MethodGet, "/v1/vms/"+url.PathEscape(id)+"/usage", nil, &out)
+}
+
+// getPage gets one page of a list and the total its X-Total-Count
+// header gives.
+func getPage[T any](ctx context.Context, c *Client, what, path string) ([]T, int, error) {
+	var out []T
+	h, err := c.send(ctx, http.MethodGet, path, nil, "", -1, &out)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := strconv.Atoi(h.Get(api.TotalCountHeader))
+	if err != nil {
+		return nil, 0, fmt.Errorf("list %s: the reply has no %s header", what, api.TotalCountHeader)
+	}
+	return out, total, nil
+}
+
+// allPages collects the pages of a list from offset on, at most want
+// items (0: all).
+func allPages[T any](want, offset int, page func(offset int) ([]T, int, error)) ([]T, error) {
+	out := []T{}
+	for {
+		items, total, err := page(offset)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if want > 0 && len(out) >= want {
+			return out[:want], nil
+		}
+		offset += len(items)
+		if len(items) == 0 || offset >= total {
+			return out, nil
+		}
+	}
 }
